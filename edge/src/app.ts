@@ -1,0 +1,32 @@
+// The hono app: one router per resource, mounted here, and the single error envelope.
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from './env';
+import { ApiError, errorBody } from './errors';
+import { admin } from './routes/admin';
+import { crm } from './routes/crm';
+import { ingest } from './routes/ingest';
+import { segment } from './routes/segment';
+
+export const app = new Hono<AppEnv>();
+
+app.get('/healthz', (c) => c.json({ ok: true }));
+app.route('/', ingest);
+app.route('/v1', segment);
+app.route('/v1', crm);
+app.route('/admin', admin);
+
+app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+app.onError((err, c) => {
+  if (err instanceof ApiError) {
+    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+    return c.json(errorBody(err.code, err.message, err.details), err.status);
+  }
+  if (err instanceof HTTPException) {
+    return c.json(errorBody('http_error', err.message || 'request failed'), err.status);
+  }
+  // A real fault: logged with its stack, answered without internals.
+  console.error('unhandled error', c.req.method, c.req.path, err);
+  return c.json(errorBody('internal_error', 'an internal error occurred; the request can be retried'), 500);
+});

@@ -1,0 +1,134 @@
+// Sites (tenants): rows, settings defaults, and lookups by public key and secret-key hash.
+
+export interface SiteSettings {
+  window_days: number;
+  half_life_days: number;
+  session_minutes: number;
+  custom_weights: Record<string, number>;
+  block_headless: boolean;
+}
+
+export const DEFAULT_SETTINGS: SiteSettings = {
+  window_days: 90,
+  half_life_days: 7,
+  session_minutes: 30,
+  custom_weights: {},
+  block_headless: true,
+};
+
+export interface Site {
+  id: string;
+  name: string;
+  publicKey: string;
+  hashKey: string;
+  origins: string[];
+  settings: SiteSettings;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface SiteRow {
+  id: string;
+  name: string;
+  public_key: string;
+  hash_key: string;
+  origins: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const COLUMNS = 'id, name, public_key, hash_key, origins, settings, created_at, updated_at';
+
+function toSite(row: SiteRow): Site {
+  return {
+    id: row.id,
+    name: row.name,
+    publicKey: row.public_key,
+    hashKey: row.hash_key,
+    origins: JSON.parse(row.origins) as string[],
+    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<SiteSettings>) },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function findSiteByPublicKey(db: D1Database, publicKey: string): Promise<Site | null> {
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE public_key = ?`).bind(publicKey).first<SiteRow>();
+  return row ? toSite(row) : null;
+}
+
+export async function findSiteBySecretHash(db: D1Database, secretHash: string): Promise<Site | null> {
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE secret_hash = ?`).bind(secretHash).first<SiteRow>();
+  return row ? toSite(row) : null;
+}
+
+export async function findSiteById(db: D1Database, id: string): Promise<Site | null> {
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE id = ?`).bind(id).first<SiteRow>();
+  return row ? toSite(row) : null;
+}
+
+export interface NewSite {
+  id: string;
+  name: string;
+  publicKey: string;
+  secretHash: string;
+  hashKey: string;
+  origins: string[];
+  settings: Partial<SiteSettings>;
+  now: number;
+}
+
+export async function insertSite(db: D1Database, s: NewSite): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO sites (id, name, public_key, secret_hash, hash_key, origins, settings, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(s.id, s.name, s.publicKey, s.secretHash, s.hashKey, JSON.stringify(s.origins), JSON.stringify(s.settings), s.now, s.now)
+    .run();
+}
+
+export async function updateSite(
+  db: D1Database,
+  id: string,
+  change: { name?: string; origins?: string[]; settings?: Partial<SiteSettings> },
+  now: number,
+): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `UPDATE sites SET name = COALESCE(?, name), origins = COALESCE(?, origins),
+              settings = COALESCE(?, settings), updated_at = ? WHERE id = ?`,
+    )
+    .bind(
+      change.name ?? null,
+      change.origins ? JSON.stringify(change.origins) : null,
+      change.settings ? JSON.stringify(change.settings) : null,
+      now,
+      id,
+    )
+    .run();
+  return res.meta.changes > 0;
+}
+
+export async function updateSecretHash(db: D1Database, id: string, secretHash: string, now: number): Promise<boolean> {
+  const res = await db
+    .prepare('UPDATE sites SET secret_hash = ?, updated_at = ? WHERE id = ?')
+    .bind(secretHash, now, id)
+    .run();
+  return res.meta.changes > 0;
+}
+
+/** Only the settings a caller changed are stored, so later default changes still apply to the rest. */
+export function storedSettings(site: Site | null, patch: Partial<SiteSettings>): Partial<SiteSettings> {
+  const current = site ? diffFromDefaults(site.settings) : {};
+  return { ...current, ...patch };
+}
+
+function diffFromDefaults(s: SiteSettings): Partial<SiteSettings> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (JSON.stringify(v) !== JSON.stringify(DEFAULT_SETTINGS[k as keyof SiteSettings])) out[k] = v;
+  }
+  return out as Partial<SiteSettings>;
+}

@@ -1,0 +1,15 @@
+// The Worker's bindings and the per-request variables that middleware hands to routes.
+import type { Site } from './db/sites';
+
+export interface Env {
+  DB: D1Database;
+  ASSETS: Fetcher;
+  INGEST_LIMITER: RateLimit;
+  /** Bearer token for /admin (a Worker secret; `dev-admin-token` locally via .dev.vars). */
+  ADMIN_TOKEN?: string;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { site: Site };
+};

@@ -1,0 +1,12 @@
+// Generation of site ids and keys: random, never fixed values (the local demo site is the one exception, made by npm start).
+import { customAlphabet } from 'nanoid';
+
+const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const random24 = customAlphabet(alphabet, 24);
+const random40 = customAlphabet(alphabet, 40);
+
+export const newSiteId = () => `site_${random24()}`;
+export const newPublicKey = () => `pk_${random24()}`;
+/** 40 base-62 characters ≈ 238 bits: plain SHA-256 of it is a safe stored form. */
+export const newSecretKey = () => `sk_${random40()}`;
+export const newHashKey = () => random40();

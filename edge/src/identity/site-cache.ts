@@ -1,0 +1,31 @@
+// Site lookups by key with a short per-isolate cache: every ingest request needs its site, and a
+// D1 round trip per request would dominate the cost of /e.
+import { findSiteByPublicKey, findSiteBySecretHash, type Site } from '../db/sites';
+import { sha256Hex } from './hash';
+
+const TTL_MS = 5_000;
+const cache = new Map<string, { site: Site | null; expires: number }>();
+
+async function cached(key: string, load: () => Promise<Site | null>): Promise<Site | null> {
+  const hit = cache.get(key);
+  const now = Date.now();
+  if (hit && hit.expires > now) return hit.site;
+  const site = await load();
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, { site, expires: now + TTL_MS });
+  return site;
+}
+
+export function siteByPublicKey(db: D1Database, publicKey: string): Promise<Site | null> {
+  return cached(`pk:${publicKey}`, () => findSiteByPublicKey(db, publicKey));
+}
+
+export async function siteBySecretKey(db: D1Database, secretKey: string): Promise<Site | null> {
+  const hash = await sha256Hex(secretKey);
+  return cached(`sk:${hash}`, () => findSiteBySecretHash(db, hash));
+}
+
+/** Called after a site changes, so this isolate serves the change at once (others within TTL_MS). */
+export function forgetSites(): void {
+  cache.clear();
+}

@@ -1,0 +1,142 @@
+// POST /e: turns one validated snippet batch into events, touches, identities and conversions.
+import type { BatchResult } from '../../../schemas/api';
+import { wireEvent, type WireBatch, type WireEvent } from '../../../schemas/wire';
+import type { Site } from '../db/sites';
+import { commitWrites, WriteSet } from '../db/write-set';
+import { issueMessage } from '../errors';
+import { identifyContact } from '../identity/contacts';
+import { deriveAttribution, parseUrl } from './campaign';
+import { redactProps, redactUrl } from './redact';
+import { correctSnippetTime } from './time';
+import { webTouchId } from './touch-id';
+import { settleBatch } from './settle';
+
+export interface SnippetContext {
+  receivedAt: number;
+  device: string | null;
+}
+
+type Rejection = BatchResult['rejected'][number];
+
+export async function ingestSnippetBatch(
+  db: D1Database,
+  site: Site,
+  batch: Omit<WireBatch, 'e'> & { e: unknown[] },
+  ctx: SnippetContext,
+): Promise<BatchResult> {
+  const w = new WriteSet();
+  const rejected: Rejection[] = [];
+  const ids: { index: number; id: string }[] = [];
+  const visitorId = batch.v ?? null;
+
+  for (let index = 0; index < batch.e.length; index++) {
+    const parsed = wireEvent.safeParse(batch.e[index]);
+    if (!parsed.success) {
+      rejected.push({ index, code: 'invalid_event', message: issueMessage(parsed.error.issues) });
+      continue;
+    }
+    const problem = await addEvent(site, w, parsed.data, batch, visitorId, ctx);
+    if (problem) rejected.push({ index, ...problem });
+    else ids.push({ index, id: parsed.data.i });
+  }
+
+  if (visitorId && ids.length) w.addVisitor(visitorId, ctx.receivedAt, ctx.device);
+  const committed = await commitWrites(db, site.id, w, ctx.receivedAt);
+  return settleBatch(db, site.id, ids, committed.newEvents, rejected, ctx.receivedAt);
+}
+
+async function addEvent(
+  site: Site,
+  w: WriteSet,
+  e: WireEvent,
+  batch: Omit<WireBatch, 'e'>,
+  visitorId: string | null,
+  ctx: SnippetContext,
+): Promise<Omit<Rejection, 'index'> | null> {
+  const time = correctSnippetTime(e.c, batch.t, ctx.receivedAt);
+  if ('code' in time) return time;
+  const at = time.at;
+  const page = parseUrl(e.u);
+  if (e.u !== undefined && !page) return { code: 'invalid_url', message: 'u must be an absolute URL' };
+  if (e.y === 'page' && !page) return { code: 'invalid_event', message: 'a page event needs u, the page URL' };
+
+  let contactId: string | null = null;
+  let accountDomain: string | null = null;
+  if (e.m !== undefined) {
+    const contact = await identifyContact(site, w, e.m, at, { company: e.o });
+    if (!contact) return { code: 'invalid_email', message: 'm is not an email address' };
+    ({ contactId, accountDomain } = contact);
+    if (visitorId) w.addLink(visitorId, contactId, at);
+  } else if (e.y === 'identify') {
+    return { code: 'invalid_event', message: 'an identify event needs m, the email' };
+  }
+
+  if (e.y === 'page' && page) {
+    const attribution = deriveAttribution(page, parseUrl(e.r));
+    // A touch is a session's landing, a new campaign or click id, or a visit from another site;
+    // internal navigation never makes one.
+    if (e.l || attribution.hasCampaign || attribution.referrer) {
+      w.touches.push({
+        touch_id: await webTouchId(e.s, attribution),
+        origin: 'web',
+        touch_type: 'web_visit',
+        occurred_at: at,
+        channel: attribution.channel,
+        source: attribution.source,
+        medium: attribution.medium,
+        campaign: attribution.campaign,
+        content: attribution.content,
+        term: attribution.term,
+        utm_id: attribution.utmId,
+        click_id_type: attribution.clickIdType,
+        click_id: attribution.clickId,
+        referrer: redactUrl(attribution.referrer),
+        url: redactUrl(e.u),
+        visitor_id: visitorId,
+        session_id: e.s,
+        contact_id: null,
+        account_domain: null,
+      });
+    }
+  }
+
+  if (e.y === 'form') {
+    w.forms.push({ session_id: e.s, occurred_at: at });
+    if (e.g) {
+      w.conversions.push({
+        conversion_id: `web_${e.i}`,
+        stage: e.g,
+        occurred_at: at,
+        origin: 'web',
+        contact_id: contactId,
+        visitor_id: visitorId,
+        account_domain: accountDomain,
+        opportunity_id: null,
+        amount_cents: null,
+        currency: null,
+      });
+    }
+  }
+
+  w.events.push({
+    event_id: e.i,
+    type: e.y,
+    source: 'web',
+    visitor_id: visitorId,
+    contact_id: contactId,
+    session_id: e.s,
+    name: e.y === 'form' ? (e.f?.i || e.f?.n || null) : (e.n ?? e.h ?? null),
+    url: redactUrl(e.y === 'form' ? (e.f?.a ?? e.u) : e.u),
+    referrer: redactUrl(e.r),
+    props: eventProps(e),
+    occurred_at: at,
+  });
+  return null;
+}
+
+function eventProps(e: WireEvent): string | null {
+  if (e.y === 'track' && e.p) return JSON.stringify(redactProps(e.p));
+  if (e.y === 'form') return JSON.stringify(redactProps({ form_id: e.f?.i, form_name: e.f?.n, stage: e.g }));
+  if (e.y === 'page' && e.h) return JSON.stringify(redactProps({ title: e.h }));
+  return null;
+}

@@ -1,0 +1,73 @@
+// Operator endpoints for tenants: create a site, change its origins and settings, rotate its secret key.
+import { Hono } from 'hono';
+import { createSite, patchSite } from '../../../schemas/api';
+import { LIMITS } from '../../../schemas/limits';
+import { findSiteById, insertSite, storedSettings, updateSecretHash, updateSite, type Site } from '../db/sites';
+import type { AppEnv } from '../env';
+import { ApiError, issueDetails } from '../errors';
+import { sha256Hex } from '../identity/hash';
+import { newHashKey, newPublicKey, newSecretKey, newSiteId } from '../identity/keys';
+import { forgetSites } from '../identity/site-cache';
+import { requireAdminToken } from '../middleware/auth';
+import { limitBody, readJson, requireContentType } from '../middleware/body';
+import { methodNotAllowed } from './method-not-allowed';
+
+export const admin = new Hono<AppEnv>();
+
+admin.use('*', requireAdminToken(), limitBody(LIMITS.serverItemBytes));
+
+const view = (s: Site) => ({ id: s.id, name: s.name, public_key: s.publicKey, origins: s.origins, settings: s.settings });
+
+async function siteOr404(db: D1Database, id: string): Promise<Site> {
+  const site = await findSiteById(db, id);
+  if (!site) throw new ApiError(404, 'not_found', `no site ${id}`);
+  return site;
+}
+
+admin.post('/sites', requireContentType(['application/json']), async (c) => {
+  const parsed = createSite.safeParse(await readJson(c));
+  if (!parsed.success) throw new ApiError(400, 'invalid_site', 'invalid site', issueDetails(parsed.error.issues));
+  const secretKey = newSecretKey();
+  const id = newSiteId();
+  await insertSite(c.env.DB, {
+    id,
+    name: parsed.data.name,
+    publicKey: newPublicKey(),
+    secretHash: await sha256Hex(secretKey),
+    hashKey: newHashKey(),
+    origins: parsed.data.origins,
+    settings: parsed.data.settings,
+    now: Date.now(),
+  });
+  const site = await siteOr404(c.env.DB, id);
+  // The secret key is shown this once; only its hash is stored.
+  return c.json({ ...view(site), secret_key: secretKey }, 201);
+});
+admin.all('/sites', methodNotAllowed);
+
+admin.get('/sites/:id', async (c) => c.json(view(await siteOr404(c.env.DB, c.req.param('id')))));
+
+admin.patch('/sites/:id', requireContentType(['application/json']), async (c) => {
+  const parsed = patchSite.safeParse(await readJson(c));
+  if (!parsed.success) throw new ApiError(400, 'invalid_site', 'invalid site change', issueDetails(parsed.error.issues));
+  const site = await siteOr404(c.env.DB, c.req.param('id'));
+  const { name, origins, settings } = parsed.data;
+  await updateSite(
+    c.env.DB,
+    site.id,
+    { name, origins, settings: settings ? storedSettings(site, settings) : undefined },
+    Date.now(),
+  );
+  forgetSites();
+  return c.json(view(await siteOr404(c.env.DB, site.id)));
+});
+admin.all('/sites/:id', methodNotAllowed);
+
+admin.post('/sites/:id/rotate', async (c) => {
+  const site = await siteOr404(c.env.DB, c.req.param('id'));
+  const secretKey = newSecretKey();
+  await updateSecretHash(c.env.DB, site.id, await sha256Hex(secretKey), Date.now());
+  forgetSites();
+  return c.json({ id: site.id, secret_key: secretKey });
+});
+admin.all('/sites/:id/rotate', methodNotAllowed);

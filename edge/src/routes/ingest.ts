@@ -1,0 +1,102 @@
+// Public endpoints for browsers: the snippet itself (GET /s.js) and its batches (POST /e).
+import { Hono, type Context } from 'hono';
+import { LIMITS } from '../../../schemas/limits';
+import { wireBatch } from '../../../schemas/wire';
+import type { AppEnv } from '../env';
+import { ApiError, issueDetails } from '../errors';
+import { siteByPublicKey } from '../identity/site-cache';
+import { detectBot, deviceClass } from '../ingest/bots';
+import { settleBatch } from '../ingest/settle';
+import { ingestSnippetBatch } from '../ingest/snippet';
+import { limitBody, readJson, requireContentType } from '../middleware/body';
+import { methodNotAllowed } from './method-not-allowed';
+import { serveSnippet } from './snippet-file';
+import type { Site } from '../db/sites';
+
+const VISITOR_COOKIE = 'tl_vid';
+const ONE_YEAR_S = 365 * 24 * 3600;
+
+export const ingest = new Hono<AppEnv>();
+
+ingest.get('/s.js', (c) => serveSnippet(c));
+ingest.all('/s.js', methodNotAllowed);
+
+ingest.options('/e', async (c) => {
+  // Browsers send text/plain without a preflight; this answers clients that preflight anyway.
+  const origin = c.req.header('origin');
+  if (origin) {
+    c.header('Access-Control-Allow-Origin', origin);
+    c.header('Access-Control-Allow-Credentials', 'true');
+    c.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
+    c.header('Access-Control-Allow-Headers', 'content-type');
+    c.header('Access-Control-Max-Age', '86400');
+    c.header('Vary', 'Origin');
+  }
+  return c.body(null, 204);
+});
+
+ingest.post(
+  '/e',
+  limitBody(LIMITS.snippetBodyBytes),
+  requireContentType(['text/plain', 'application/json']),
+  async (c) => {
+    const receivedAt = Date.now();
+    const body = await readJson(c);
+    const parsed = wireBatch.safeParse(body);
+    if (!parsed.success) {
+      const tooMany = parsed.error.issues.some((i) => i.path[0] === 'e' && i.code === 'too_big');
+      if (tooMany) throw new ApiError(413, 'too_many_events', `a batch holds at most ${LIMITS.snippetEvents} events`);
+      throw new ApiError(400, 'invalid_batch', 'the batch envelope is invalid', issueDetails(parsed.error.issues));
+    }
+    const batch = parsed.data;
+    if (batch.k.startsWith('sk_')) {
+      throw new ApiError(403, 'key_not_allowed', 'never put a secret key in a page: use the public key (pk_…)');
+    }
+    const site = await siteByPublicKey(c.env.DB, batch.k);
+    if (!site) throw new ApiError(401, 'unknown_key', 'the public key is not valid');
+    allowOrigin(c, site);
+
+    const limit = await c.env.INGEST_LIMITER.limit({ key: site.publicKey });
+    if (!limit.success) {
+      throw new ApiError(429, 'rate_limited', 'too many requests for this site; retry later', [], { 'Retry-After': '60' });
+    }
+
+    const userAgent = c.req.header('user-agent') ?? null;
+    const bot = detectBot(
+      { userAgent, clientHints: c.req.header('sec-ch-ua') ?? null, webdriver: batch.b === 1 },
+      site.settings.block_headless,
+    );
+    const result = bot
+      ? await settleBatch(
+          c.env.DB,
+          site.id,
+          [],
+          new Set(),
+          batch.e.map((_, index) => ({ index, code: 'bot', message: `filtered as a bot (${bot})` })),
+          receivedAt,
+          { bots: batch.e.length },
+        )
+      : await ingestSnippetBatch(c.env.DB, site, batch, { receivedAt, device: deviceClass(userAgent) });
+
+    if (batch.v && !bot) {
+      // Re-set the id from the server so Safari's 7-day cap on script-written cookies does not apply.
+      const secure = new URL(c.req.url).protocol === 'https:' ? '; Secure' : '';
+      c.header('Set-Cookie', `${VISITOR_COOKIE}=${batch.v}; Max-Age=${ONE_YEAR_S}; Path=/; SameSite=Lax${secure}`);
+    }
+    return c.json(result);
+  },
+);
+ingest.all('/e', methodNotAllowed);
+
+/** CORS only for the site's own origins; a browser on any other origin gets 403. */
+function allowOrigin(c: Context<AppEnv>, site: Site): void {
+  const origin = c.req.header('origin');
+  if (!origin) return; // not a browser (or same-origin navigation without Origin): nothing to allow
+  if (!site.origins.includes(origin)) {
+    throw new ApiError(403, 'origin_not_allowed', `origin ${origin} is not allowed for this site`);
+  }
+  c.header('Access-Control-Allow-Origin', origin);
+  c.header('Access-Control-Allow-Credentials', 'true');
+  c.header('Access-Control-Expose-Headers', 'Retry-After');
+  c.header('Vary', 'Origin');
+}
