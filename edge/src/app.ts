@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env';
+import { requireSecretKey } from './middleware/auth';
 import { ApiError, errorBody } from './errors';
 import { admin } from './routes/admin';
 import { crm } from './routes/crm';
@@ -12,6 +13,8 @@ export const app = new Hono<AppEnv>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/', ingest);
+// Every /v1 endpoint takes the secret key; checked once here, before any router.
+app.use('/v1/*', requireSecretKey());
 app.route('/v1', segment);
 app.route('/v1', crm);
 app.route('/admin', admin);

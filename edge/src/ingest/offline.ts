@@ -32,17 +32,19 @@ export async function ingestOfflineTouches(db: D1Database, site: Site, items: un
       rejected.push({ index, ...who });
       continue;
     }
-    // Without an explicit channel, UTM-like fields are classified by the GA4 rules; else the type decides.
+    // Without an explicit channel, UTM-like fields are classified by the GA4 rules; when they say
+    // nothing (no fields, or only a campaign name: GA4's "Unassigned"), the touch type decides, so a
+    // webinar with a campaign name stays in Events.
     const hasFields = Boolean(t.source || t.medium || t.campaign);
-    const attribution = hasFields
-      ? deriveAttribution(parseUrl(t.url), null, { source: t.source, medium: t.medium, campaign: t.campaign })
-      : null;
+    const ga4 = hasFields
+      ? deriveAttribution(parseUrl(t.url), null, { source: t.source, medium: t.medium, campaign: t.campaign }).channel
+      : 'Unassigned';
     w.touches.push({
       touch_id: t.id,
       origin: 'offline',
       touch_type: t.touch_type,
       occurred_at: time.at,
-      channel: t.channel ?? attribution?.channel ?? offlineChannel(t.touch_type),
+      channel: t.channel ?? (ga4 !== 'Unassigned' ? ga4 : offlineChannel(t.touch_type)),
       source: t.source ?? null,
       medium: t.medium ?? null,
       campaign: t.campaign ?? null,

@@ -1,9 +1,12 @@
 // Privacy at the edge: strips emails, secrets and card numbers from anything stored as free data
-// (URLs, event properties), so no raw email, password or card number ever reaches storage.
+// (URLs, event properties), so no raw email, IP address, password or card number ever reaches storage.
 
 const EMAIL_ANYWHERE = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const CARD_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
-const SECRET_KEY = /pass|pwd|secret|token|card|cc_?num|cvv|cvc|ssn|iban|auth/i;
+const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
+// Full form with at least four groups (so clock times like 10:30:00 survive), or a "::" form.
+const IPV6 = /\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:)+:(?:[0-9a-f]{1,4}:)*[0-9a-f]{1,4}\b/gi;
+const SECRET_KEY = /pass|pwd|secret|token|card|cc_?num|cvv|cvc|ssn|iban|auth|^ip$|ip_?addr/i;
 const MAX_DEPTH = 4;
 
 export const REDACTED = '[redacted]';
@@ -25,6 +28,8 @@ function luhnValid(digits: string): boolean {
 export function redactText(value: string): string {
   return value
     .replace(EMAIL_ANYWHERE, REDACTED)
+    .replace(IPV4, REDACTED)
+    .replace(IPV6, REDACTED)
     .replace(CARD_LIKE, (m) => {
       const digits = m.replace(/\D/g, '');
       return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? REDACTED : m;

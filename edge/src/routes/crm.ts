@@ -1,4 +1,5 @@
 // Server-side writes from marketing and CRM systems: offline touches and conversions.
+// Mounted under /v1, behind the secret-key check in app.ts.
 import { Hono } from 'hono';
 import { conversionsBody, touchesBody } from '../../../schemas/api';
 import { LIMITS } from '../../../schemas/limits';
@@ -7,13 +8,12 @@ import { ApiError, issueDetails } from '../errors';
 import { ingestConversions } from '../ingest/crm';
 import { assertItemSizes } from '../ingest/items';
 import { ingestOfflineTouches } from '../ingest/offline';
-import { requireSecretKey } from '../middleware/auth';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
 
 export const crm = new Hono<AppEnv>();
 
-crm.use('*', requireSecretKey(), limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json']));
+const jsonBody = [limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json'])] as const;
 
 /** Validates `{<field>: [items]}`, turning "too many items" into 413 as §8 says. */
 function itemsOf(body: unknown, schema: typeof touchesBody | typeof conversionsBody, field: 'touches' | 'conversions') {
@@ -29,13 +29,13 @@ function itemsOf(body: unknown, schema: typeof touchesBody | typeof conversionsB
   return items;
 }
 
-crm.post('/touches', async (c) => {
+crm.post('/touches', ...jsonBody, async (c) => {
   const items = itemsOf(await readJson(c), touchesBody, 'touches');
   return c.json(await ingestOfflineTouches(c.env.DB, c.get('site'), items, Date.now()));
 });
 crm.all('/touches', methodNotAllowed);
 
-crm.post('/conversions', async (c) => {
+crm.post('/conversions', ...jsonBody, async (c) => {
   const items = itemsOf(await readJson(c), conversionsBody, 'conversions');
   return c.json(await ingestConversions(c.env.DB, c.get('site'), items, Date.now()));
 });

@@ -1,4 +1,5 @@
 // Segment-compatible HTTP tracking API, so existing Segment/RudderStack server libraries post unchanged.
+// Mounted under /v1, behind the secret-key check in app.ts.
 import { Hono } from 'hono';
 import { segmentBatch } from '../../../schemas/api';
 import { LIMITS } from '../../../schemas/limits';
@@ -6,15 +7,14 @@ import type { AppEnv } from '../env';
 import { ApiError, issueDetails } from '../errors';
 import { assertItemSizes } from '../ingest/items';
 import { ingestSegmentMessages, type SegmentType } from '../ingest/segment';
-import { requireSecretKey } from '../middleware/auth';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
 
 export const segment = new Hono<AppEnv>();
 
-segment.use('*', requireSecretKey(), limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json']));
+const jsonBody = [limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json'])] as const;
 
-segment.post('/batch', async (c) => {
+segment.post('/batch', ...jsonBody, async (c) => {
   const body = await readJson(c);
   const parsed = segmentBatch.safeParse(body);
   if (!parsed.success) {
@@ -31,7 +31,7 @@ segment.post('/batch', async (c) => {
 });
 
 for (const type of ['identify', 'track', 'page'] as SegmentType[]) {
-  segment.post(`/${type}`, async (c) => {
+  segment.post(`/${type}`, ...jsonBody, async (c) => {
     const body = await readJson(c);
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw new ApiError(400, 'invalid_message', 'body must be one JSON object');
