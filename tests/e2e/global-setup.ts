@@ -1,0 +1,31 @@
+// Starts the local stack once for all browser tests (fresh D1 in a temp dir, free ports) and a
+// static server for the numbered fixture pages, which embed the snippet from the Worker.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startLocalServer } from '../../scripts/lib/local-server.mjs';
+import { freePort, startFixtureServer } from './fixture-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workerUrl: string;
+    fixtureUrl: string;
+    stateDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'touchline-e2e-'));
+  const port = await freePort();
+  const worker = await startLocalServer({ port, stateDir, build: false });
+  const fixtures = await startFixtureServer(await freePort(), worker.url);
+  project.provide('workerUrl', worker.url);
+  project.provide('fixtureUrl', fixtures.url);
+  project.provide('stateDir', stateDir);
+  return async () => {
+    await fixtures.close();
+    await worker.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}
