@@ -117,7 +117,7 @@ describe('POST /e', () => {
   it('stores nothing from a batch that fails half way, and everything once on retry', async () => {
     const site = await createSite();
     const s = uid('s');
-    const events = Array.from({ length: 20 }, (_, n) =>
+    const events: Record<string, unknown>[] = Array.from({ length: 20 }, (_, n) =>
       n === 0 ? pageEvent(s, `${ORIGIN}/?utm_source=a&utm_medium=b`, { l: 1 }) : { i: uid(), y: 'track', c: Date.now(), s, n: `step_${n}` },
     );
     events.push({ i: uid(), y: 'form', c: Date.now(), s, m: 'half@way-corp.com', g: 'lead' });
