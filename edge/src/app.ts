@@ -5,8 +5,10 @@ import type { AppEnv } from './env';
 import { requireSecretKey } from './middleware/auth';
 import { ApiError, errorBody } from './errors';
 import { admin } from './routes/admin';
+import { attribution } from './routes/attribution';
 import { crm } from './routes/crm';
 import { ingest } from './routes/ingest';
+import { people } from './routes/people';
 import { segment } from './routes/segment';
 
 export const app = new Hono<AppEnv>();
@@ -15,6 +17,8 @@ app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/', ingest);
 // Every /v1 endpoint takes the secret key; checked once here, before any router.
 app.use('/v1/*', requireSecretKey());
+app.route('/v1', attribution);
+app.route('/v1', people);
 app.route('/v1', segment);
 app.route('/v1', crm);
 app.route('/admin', admin);

@@ -1,0 +1,223 @@
+// The incremental attribution job for one site: scan what changed, then recompute credit per
+// attribution key (stitch.ts), in chunks that each commit atomically, within a time/query budget.
+//
+// Incremental: the scan (db/attribution.ts) turns everything received or updated since the last
+// watermark — touches, form upgrades, identity links, contacts, conversions — into dirty keys, and
+// enqueues them in the same D1 batch that advances the watermark. A settings change (window,
+// half-life, custom weights, model version) enqueues every key a conversion belongs to.
+// Failure safety: each chunk deletes and rewrites its conversions' credit and dequeues its keys in
+// one batch, so a run that dies half way leaves the unfinished keys queued and the rerun finishes
+// them; recomputing a key is deterministic, so doing one twice changes nothing.
+import {
+  countDirty,
+  loadCandidateConversions,
+  loadTouches,
+  readDirty,
+  readState,
+  scanStatements,
+  type CandidateConversion,
+  type DirtyKey,
+  type TouchRequest,
+} from '../db/attribution';
+import { dequeueAkeys, enqueueAkeys, type CreditRow } from '../db/credit';
+import type { Site } from '../db/sites';
+import { sha256Hex } from '../identity/hash';
+import { creditKey, touchRange, type AttributionSettings } from './credit-rows';
+import { MODELS, type CreditConversion, type CreditTouch } from './models';
+import { parseAkey, splitAkeys } from './stitch';
+import { writeChunk } from './write-chunk';
+
+/** Bump when model code changes the numbers: every site is then recomputed once. */
+const MODEL_VERSION = 1;
+/**
+ * The scan re-reads this much before the watermark: a request stamps received_at when it starts but
+ * commits later, so a row can land behind a watermark already taken. Ingest commits one batch
+ * within seconds; re-reading costs only a second computation of keys changed in that interval.
+ */
+const SCAN_OVERLAP_MS = 2 * 60_000;
+const CHUNK_START = 50;
+const CHUNK_MAX = 200;
+/** Adaptive chunking aims at this much work per chunk (touches read, credit rows written). */
+const CHUNK_TARGET_ROWS = 20_000;
+
+/** Wall time and D1 round trips one invocation may spend, shared by every site it runs. */
+export class Budget {
+  private readonly deadline: number;
+  constructor(
+    ms: number,
+    private queries: number,
+  ) {
+    this.deadline = Date.now() + ms;
+  }
+  spend(queries: number): void {
+    this.queries -= queries;
+  }
+  /** Room for one more chunk (a few round trips), or not. */
+  get exhausted(): boolean {
+    return this.queries < 8 || Date.now() >= this.deadline;
+  }
+}
+
+export interface RunOptions {
+  /** Recompute every key, as a settings change would. */
+  full?: boolean;
+  budget?: Budget;
+  /** Keys per chunk; fixed when given (tests use 1 to fail between chunks), else adaptive. */
+  chunkSize?: number;
+  now?: number;
+  /** Re-read before the watermark; 0 only where no ingest can be in flight (tests, offline tools). */
+  scanOverlapMs?: number;
+}
+
+export interface RunResult {
+  site_id: string;
+  full: boolean;
+  /** False when the budget ran out first; the rest is queued and the next run continues it. */
+  done: boolean;
+  accounts_recomputed: number;
+  conversions_credited: number;
+  conversions_without_touch: number;
+  credit_rows_written: number;
+  chunks: number;
+  pending: number;
+  duration_ms: number;
+}
+
+export async function settingsHash(s: AttributionSettings): Promise<string> {
+  const weights = Object.entries(s.custom_weights ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return sha256Hex(JSON.stringify([MODEL_VERSION, MODELS, s.window_days, s.half_life_days, weights]));
+}
+
+export async function runAttribution(db: D1Database, site: Site, opts: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const budget = opts.budget ?? new Budget(20_000, 900);
+  const now = opts.now ?? Date.now();
+  const hash = await settingsHash(site.settings);
+  const state = await readState(db, site.id);
+  const full = Boolean(opts.full) || !state || state.settings_hash !== hash;
+  // The watermark never moves back, even if this Worker's clock trails the last run's.
+  const to = Math.max(now, state?.watermark ?? 0);
+  const from = (state?.watermark ?? 0) - (opts.scanOverlapMs ?? SCAN_OVERLAP_MS);
+  await db.batch(scanStatements(db, site.id, { full, from, to, settingsHash: hash }));
+  budget.spend(2);
+
+  const result: RunResult = {
+    site_id: site.id,
+    full,
+    done: false,
+    accounts_recomputed: 0,
+    conversions_credited: 0,
+    conversions_without_touch: 0,
+    credit_rows_written: 0,
+    chunks: 0,
+    pending: 0,
+    duration_ms: 0,
+  };
+  let size = opts.chunkSize ?? CHUNK_START;
+  while (!budget.exhausted) {
+    const dirty = await readDirty(db, site.id, size);
+    budget.spend(1);
+    if (!dirty.length) {
+      result.done = true;
+      break;
+    }
+    const work = await recomputeChunk(db, site, dirty, to, budget, result);
+    result.chunks++;
+    if (opts.chunkSize === undefined) {
+      if (work > CHUNK_TARGET_ROWS) size = Math.max(1, Math.floor(size / 2));
+      else if (work < CHUNK_TARGET_ROWS / 4) size = Math.min(CHUNK_MAX, size * 2);
+    }
+  }
+  if (!result.done) {
+    result.pending = await countDirty(db, site.id);
+    result.done = result.pending === 0;
+  }
+  result.duration_ms = Date.now() - started;
+  return result;
+}
+
+function toConversion(row: CandidateConversion): CreditConversion {
+  return {
+    id: row.conversion_id,
+    stage: row.stage,
+    at: row.occurred_at,
+    opportunityId: row.opportunity_id,
+    amountCents: row.amount_cents,
+  };
+}
+
+/** Recomputes one chunk of keys and commits it; returns the work done (touches read + rows written). */
+async function recomputeChunk(
+  db: D1Database,
+  site: Site,
+  dirty: DirtyKey[],
+  markedAt: number,
+  budget: Budget,
+  result: RunResult,
+): Promise<number> {
+  const akeys = dirty.map((d) => d.akey);
+  const inChunk = new Set(akeys);
+  const candidates = await loadCandidateConversions(db, site.id, splitAkeys(akeys), akeys);
+  budget.spend(1);
+
+  const byKey = new Map<string, CreditConversion[]>();
+  const movedOut: CandidateConversion[] = [];
+  for (const row of candidates) {
+    if (inChunk.has(row.akey)) {
+      const list = byKey.get(row.akey) ?? [];
+      list.push(toConversion(row));
+      byKey.set(row.akey, list);
+    } else if (row.mapped_akey !== null && inChunk.has(row.mapped_akey)) {
+      movedOut.push(row);
+    }
+  }
+
+  const touches = await loadKeyTouches(db, site, byKey);
+  if (touches.size) budget.spend(1);
+
+  const credited: { akey: string; conversions: CreditConversion[]; rows: CreditRow[] }[] = [];
+  let touchCount = 0;
+  for (const [akey, conversions] of byKey) {
+    const keyTouches = touches.get(akey) ?? [];
+    touchCount += keyTouches.length;
+    const credit = creditKey(akey, conversions, keyTouches, site.settings);
+    credited.push({ akey, conversions, rows: credit.rows });
+    result.conversions_credited += credit.credited;
+    result.conversions_without_touch += credit.noTouch;
+    result.credit_rows_written += credit.rows.length;
+  }
+  result.accounts_recomputed += byKey.size;
+
+  // A conversion that left for a key outside this chunk loses its credit here and is queued there,
+  // so its new key is recomputed even if the change that moved it was not seen by a scan.
+  const elsewhere = [...new Set(movedOut.map((r) => r.akey))];
+  const bookkeeping = [...enqueueAkeys(db, site.id, elsewhere, markedAt), ...dequeueAkeys(db, site.id, dirty)];
+  const batches = await writeChunk(db, site.id, credited, movedOut.map((r) => r.conversion_id), bookkeeping, markedAt);
+  budget.spend(batches);
+  return touchCount + credited.reduce((n, c) => n + c.rows.length, 0);
+}
+
+/** Loads each key's touches over the range its conversions' windows cover, deduped and keyed. */
+async function loadKeyTouches(
+  db: D1Database,
+  site: Site,
+  byKey: Map<string, CreditConversion[]>,
+): Promise<Map<string, CreditTouch[]>> {
+  const req: TouchRequest = { accounts: [], personal: [], visitors: [] };
+  for (const [akey, conversions] of byKey) {
+    const range = touchRange(conversions, site.settings.window_days);
+    if (!range) continue;
+    const p = parseAkey(akey);
+    if (p.kind === 'account') req.accounts.push({ akey, id: p.domain, ...range });
+    else if (p.kind === 'personal') req.personal.push({ akey, id: p.contactId, ...range });
+    else if (p.kind === 'visitor') req.visitors.push({ akey, id: p.visitorId, ...range });
+  }
+  const rows = await loadTouches(db, site.id, req);
+  const out = new Map<string, Map<string, CreditTouch>>();
+  for (const r of rows) {
+    const touches = out.get(r.akey) ?? new Map<string, CreditTouch>();
+    touches.set(r.touch_id, { id: r.touch_id, at: r.occurred_at, channel: r.channel, touchType: r.touch_type });
+    out.set(r.akey, touches);
+  }
+  return new Map([...out].map(([akey, touches]) => [akey, [...touches.values()]]));
+}

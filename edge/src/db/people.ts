@@ -1,0 +1,100 @@
+// Erasure of one person (DELETE /v1/people): their contact, identity links, visitor ids, events,
+// and every column that could tie a touch or a conversion back to them — in one D1 transaction.
+//
+// What happens to their touches: a touch that belonged to a business account (set on the touch, or
+// the contact's account) is kept as an anonymous account-level touch — contact, visitor, session,
+// click id, URL and referrer removed — because the account's marketing history is the customer's
+// company data, and dropping it would silently rewrite past channel credit of other people's
+// deals at that account. A touch with no account to fall back to (a free-mail contact's, or a
+// visitor's with no account) could only ever describe the person, so it is deleted. Conversions
+// are CRM records and are kept, stripped of the contact and visitor ids; one that no longer
+// resolves to anybody is credited "(no touch)", so totals still reconcile.
+//
+// Credit rows hold no person identifiers (touch ids, channels, '(personal)'), so they stay until
+// the job recomputes the affected keys: the person's account and the accounts of other contacts
+// sharing their devices are queued here, and the conversions changed here carry a new updated_at
+// that the next scan picks up. Keys that would name the person ('(personal):<contact>',
+// '(visitor):<visitor>') are removed from the job's tables instead of queued.
+
+/** The person's visitor ids; identity_links is deleted last in the batch, so every statement sees them. */
+const V = '(SELECT visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)';
+const ACCOUNT = '(SELECT account_domain FROM contacts WHERE site_id = ?1 AND contact_id = ?2)';
+/** A visitor's touch is the person's unless it names another contact (then it only loses the device). */
+const BY_VISITOR = `visitor_id IN ${V} AND +contact_id IS NULL`;
+const ANONYMISE = `SET account_domain = COALESCE(account_domain, ${ACCOUNT}), contact_id = NULL, visitor_id = NULL,
+  session_id = NULL, click_id_type = NULL, click_id = NULL, url = NULL, referrer = NULL`;
+const HAS_ACCOUNT = `COALESCE(account_domain, ${ACCOUNT}) IS NOT NULL`;
+
+// Each statement reaches its rows through one index: an OR of two indexed terms made SQLite scan
+// the site's whole touches table. Order matters: links and the contact go last.
+const STATEMENTS = {
+  queueAccounts: `INSERT INTO attribution_dirty (site_id, akey, marked_at)
+    SELECT ?1, akey, ?3 FROM (
+      SELECT account_domain AS akey FROM contacts WHERE site_id = ?1 AND contact_id = ?2 AND account_domain IS NOT NULL
+      UNION SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id)
+        FROM identity_links l CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = l.contact_id
+        WHERE l.site_id = ?1 AND l.visitor_id IN ${V} AND l.contact_id <> ?2)
+    WHERE true
+    ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`,
+  // Where the person's conversions were credited, unless that key names the person (removed below).
+  queueCredited: `INSERT INTO attribution_dirty (site_id, akey, marked_at)
+    SELECT ?1, akey, ?3 FROM (
+      SELECT m.akey FROM conversions cv CROSS JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id
+        WHERE cv.site_id = ?1 AND cv.contact_id = ?2
+      UNION SELECT m.akey FROM conversions cv CROSS JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id
+        WHERE cv.site_id = ?1 AND cv.visitor_id IN ${V})
+    WHERE akey NOT LIKE '(personal):%' AND akey NOT LIKE '(visitor):%'
+    ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`,
+  touchesAnonymisedByContact: `UPDATE touches ${ANONYMISE} WHERE site_id = ?1 AND contact_id = ?2 AND ${HAS_ACCOUNT}`,
+  touchesAnonymisedByVisitor: `UPDATE touches ${ANONYMISE} WHERE site_id = ?1 AND ${BY_VISITOR} AND ${HAS_ACCOUNT}`,
+  touchesDeletedByContact: 'DELETE FROM touches WHERE site_id = ?1 AND contact_id = ?2',
+  touchesDeletedByVisitor: `DELETE FROM touches WHERE site_id = ?1 AND ${BY_VISITOR}`,
+  // Another person's touch made on the person's device keeps its owner but loses the device.
+  touchesDetached: `UPDATE touches SET visitor_id = NULL, session_id = NULL WHERE site_id = ?1 AND visitor_id IN ${V}`,
+  // A new updated_at makes the next scan re-resolve each conversion to wherever it now belongs.
+  conversionsByContact: `UPDATE conversions SET contact_id = NULL,
+      visitor_id = CASE WHEN visitor_id IN ${V} THEN NULL ELSE visitor_id END, updated_at = ?3
+    WHERE site_id = ?1 AND contact_id = ?2`,
+  conversionsByVisitor: `UPDATE conversions SET visitor_id = NULL, updated_at = ?3 WHERE site_id = ?1 AND visitor_id IN ${V}`,
+  eventsByContact: 'DELETE FROM events WHERE site_id = ?1 AND contact_id = ?2',
+  eventsByVisitor: `DELETE FROM events WHERE site_id = ?1 AND visitor_id IN ${V}`,
+  visitors: `DELETE FROM visitors WHERE site_id = ?1 AND visitor_id IN ${V}`,
+  creditedPersonal: "DELETE FROM attribution_conversions INDEXED BY attribution_conversions_by_akey WHERE site_id = ?1 AND akey = '(personal):' || ?2",
+  creditedVisitors: `DELETE FROM attribution_conversions INDEXED BY attribution_conversions_by_akey WHERE site_id = ?1
+    AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  dirtyPersonal: "DELETE FROM attribution_dirty WHERE site_id = ?1 AND akey = '(personal):' || ?2",
+  dirtyVisitors: `DELETE FROM attribution_dirty WHERE site_id = ?1
+    AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
+  links: `DELETE FROM identity_links WHERE site_id = ?1 AND visitor_id IN ${V}`,
+  contact: 'DELETE FROM contacts WHERE site_id = ?1 AND contact_id = ?2',
+} as const;
+
+export interface ErasureCounts {
+  contacts: number;
+  visitors: number;
+  identity_links: number;
+  events: number;
+  touches_anonymised: number;
+  touches_deleted: number;
+  conversions_detached: number;
+  keys_queued: number;
+}
+
+export async function erasePerson(db: D1Database, siteId: string, contactId: string, now: number): Promise<ErasureCounts> {
+  const names = Object.keys(STATEMENTS) as (keyof typeof STATEMENTS)[];
+  // D1 wants exactly as many values as the statement's highest parameter.
+  const bound = (sql: string) => (sql.includes('?3') ? [siteId, contactId, now] : [siteId, contactId]);
+  const results = await db.batch(names.map((name) => db.prepare(STATEMENTS[name]).bind(...bound(STATEMENTS[name]))));
+  const n = (name: keyof typeof STATEMENTS) => results[names.indexOf(name)].meta.changes;
+  return {
+    contacts: n('contact'),
+    visitors: n('visitors'),
+    identity_links: n('links'),
+    events: n('eventsByContact') + n('eventsByVisitor'),
+    touches_anonymised: n('touchesAnonymisedByContact') + n('touchesAnonymisedByVisitor'),
+    touches_deleted: n('touchesDeletedByContact') + n('touchesDeletedByVisitor'),
+    conversions_detached: n('conversionsByContact') + n('conversionsByVisitor'),
+    keys_queued: n('queueAccounts') + n('queueCredited'),
+  };
+}

@@ -1,0 +1,284 @@
+// The attribution job's mechanics: the route and the cron, idempotence, incremental = full,
+// settings changes, a failure half way through, budgets, and writes within D1's limits.
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { auditCredit } from '../../edge/src/attribution/audit';
+import { Budget, runAttribution, type RunResult } from '../../edge/src/attribution/job';
+import { findSiteById, type Site } from '../../edge/src/db/sites';
+import type { Env } from '../../edge/src/env';
+import worker from '../../edge/src/index';
+import { batch, call, createSite, pageEvent, postEvents, postServer, rows, type TestSite } from './helpers';
+
+const DAY = 86_400_000;
+const NOW = Date.now() - 60_000;
+const ago = (days: number) => NOW - days * DAY;
+
+async function send(site: TestSite, path: string, body: unknown) {
+  const res = await postServer(path, site.secret_key, body);
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
+}
+
+function runRoute(site: TestSite, query = ''): Promise<Response> {
+  return call(`/v1/attribution/run${query}`, { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });
+}
+
+async function runJob(site: TestSite, query = ''): Promise<RunResult> {
+  const res = await runRoute(site, query);
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+const siteOf = async (site: TestSite): Promise<Site> => (await findSiteById(env.DB, site.id))!;
+
+async function expectClean(site: TestSite) {
+  expect((await auditCredit(env.DB, await siteOf(site))).problems).toEqual([]);
+}
+
+/** Everything a credit row says, without the site: comparable across sites. */
+const snapshot = (site: TestSite) =>
+  rows(
+    `SELECT model, conversion_id, touch_id, weight, revenue_cents, stage, converted_at, touch_type, channel, source,
+            medium, campaign, content, term, account_domain
+     FROM credit WHERE site_id = ? ORDER BY model, conversion_id, touch_id`,
+    site.id,
+  );
+
+const page = (messageId: string, anonymousId: string, days: number, source: string) => ({
+  messageId,
+  anonymousId,
+  timestamp: new Date(ago(days)).toISOString(),
+  context: { campaign: { source, medium: 'cpc', name: 'spring' }, page: { url: 'https://www.acme-site.test/' } },
+});
+
+/** Several accounts, a free-mail contact and an anonymous visitor with history. */
+async function phase1(site: TestSite) {
+  await send(site, '/v1/touches', {
+    touches: [
+      { id: 't-aaa-webinar', occurred_at: ago(30), touch_type: 'webinar', email: 'a1@aaa.com' },
+      { id: 't-aaa-mailer1', occurred_at: ago(10), touch_type: 'direct_mail', account_domain: 'aaa.com' },
+      { id: 't-mmm-meeting', occurred_at: ago(20), touch_type: 'meeting', email: 'm1@mmm.com' },
+      { id: 't-zzz-event01', occurred_at: ago(5), touch_type: 'event', account_domain: 'zzz.com' },
+      { id: 't-pat-webinar', occurred_at: ago(8), touch_type: 'webinar', email: 'pat@gmail.com' },
+    ],
+  });
+  await send(site, '/v1/page', page('msg-anon-hist1', 'anon-hist-001', 25, 'google'));
+  await send(site, '/v1/page', page('msg-anon-hist2', 'anon-hist-001', 15, 'bing'));
+  await send(site, '/v1/conversions', {
+    conversions: [
+      { id: 'conv-aaa-won1', stage: 'closed_won', occurred_at: NOW, account_domain: 'aaa.com', amount: 1000 },
+      { id: 'conv-mmm-lead', stage: 'lead', occurred_at: ago(2), email: 'm1@mmm.com' },
+      { id: 'conv-mmm-won1', stage: 'closed_won', occurred_at: NOW, account_domain: 'mmm.com', amount: 777.77 },
+      { id: 'conv-zzz-opp1', stage: 'opportunity', occurred_at: ago(1), account_domain: 'zzz.com', opportunity_id: 'opp-z' },
+      { id: 'conv-pat-won1', stage: 'closed_won', occurred_at: NOW, email: 'pat@gmail.com', amount: 50 },
+      { id: 'conv-anon-ld1', stage: 'lead', occurred_at: ago(12), anonymous_id: 'anon-hist-001' },
+    ],
+  });
+}
+
+/** New touches, an identification, changed and new conversions, a personal contact given an account. */
+async function phase2(site: TestSite) {
+  await send(site, '/v1/touches', {
+    touches: [
+      { id: 't-aaa-call001', occurred_at: ago(3), touch_type: 'call', email: 'a2@aaa.com' },
+      { id: 't-zzz-event02', occurred_at: ago(2), touch_type: 'event', account_domain: 'zzz.com' },
+      { id: 't-pat-meeting', occurred_at: ago(4), touch_type: 'meeting', email: 'pat@gmail.com', account_domain: 'patco.com' },
+    ],
+  });
+  await send(site, '/v1/identify', { messageId: 'msg-anon-ident', anonymousId: 'anon-hist-001', traits: { email: 'm2@mmm.com' } });
+  await send(site, '/v1/conversions', {
+    conversions: [
+      { id: 'conv-zzz-opp1', stage: 'closed_lost', occurred_at: ago(1), account_domain: 'zzz.com', opportunity_id: 'opp-z' },
+      { id: 'conv-aaa-won1', stage: 'closed_won', occurred_at: NOW, account_domain: 'aaa.com', amount: 2000 },
+      { id: 'conv-zzz-won1', stage: 'closed_won', occurred_at: NOW, account_domain: 'zzz.com', opportunity_id: 'opp-z', amount: 300 },
+    ],
+  });
+}
+
+describe('POST /v1/attribution/run', () => {
+  it('reports what it did, and a second run leaves the same credit', async () => {
+    const site = await createSite();
+    await phase1(site);
+    const first = await runJob(site);
+    expect(first).toMatchObject({ site_id: site.id, full: true, done: true, conversions_credited: 6, pending: 0 });
+    expect(first.accounts_recomputed).toBeGreaterThanOrEqual(5);
+    expect(first.credit_rows_written).toBeGreaterThan(50);
+    expect(typeof first.duration_ms).toBe('number');
+    await expectClean(site);
+    const before = await snapshot(site);
+
+    const second = await runJob(site);
+    expect(second).toMatchObject({ full: false, done: true });
+    expect(await snapshot(site)).toEqual(before);
+  });
+
+  it('answers 405 for other methods, 401 without a key and 400 for a bad full flag', async () => {
+    const site = await createSite();
+    expect((await call('/v1/attribution/run', { headers: { authorization: `Bearer ${site.secret_key}` } })).status).toBe(405);
+    expect((await call('/v1/attribution/run', { method: 'POST' })).status).toBe(401);
+    expect((await runRoute(site, '?full=maybe')).status).toBe(400);
+    expect(await runJob(site, '?full=true')).toMatchObject({ full: true, done: true, conversions_credited: 0 });
+  });
+});
+
+describe('incremental runs', () => {
+  it('after new data, equal a full recompute and a fresh site given everything at once', async () => {
+    const site = await createSite();
+    await phase1(site);
+    // A snippet landing identified in the same batch; its form arrives later and upgrades the touch.
+    const visitor = 'snip-visitor-01';
+    const landing = pageEvent('snip-sess-0001', 'https://www.acme-site.test/?utm_source=g2&utm_medium=referral', {
+      l: 1,
+      c: Date.now() - 3 * 3_600_000,
+    });
+    const identify = { i: 'ev-snip-ident1', y: 'identify', c: Date.now() - 3 * 3_600_000, s: 'snip-sess-0001', m: 'a1@aaa.com' };
+    expect((await postEvents(batch(site.public_key, [landing, identify], { v: visitor }))).status).toBe(200);
+    await runJob(site);
+
+    await phase2(site);
+    const form = { i: 'ev-snip-form01', y: 'form', c: Date.now() - 2 * 3_600_000, s: 'snip-sess-0001', f: { i: 'demo' } };
+    expect((await postEvents(batch(site.public_key, [form], { v: visitor }))).status).toBe(200);
+    expect(await runJob(site)).toMatchObject({ full: false, done: true });
+    await expectClean(site);
+    const incremental = await snapshot(site);
+
+    // What the incremental run had to get right:
+    const of = (conversion: string, model = 'linear') =>
+      incremental.filter((r) => r.conversion_id === conversion && r.model === model);
+    expect(of('conv-zzz-opp1')).toEqual([]);
+    expect(of('conv-anon-ld1').map((r) => r.account_domain)).toEqual(['mmm.com', 'mmm.com', 'mmm.com']);
+    expect(of('conv-pat-won1').map((r) => [r.touch_id, r.account_domain])).toEqual([
+      ['t-pat-meeting', 'patco.com'],
+      ['t-pat-webinar', 'patco.com'],
+    ]);
+    expect(of('conv-aaa-won1').reduce((n, r) => n + (r.revenue_cents as number), 0)).toBe(200_000);
+    expect(of('conv-aaa-won1').map((r) => r.touch_type)).toContain('form_fill');
+
+    expect(await runJob(site, '?full=true')).toMatchObject({ full: true, done: true });
+    expect(await snapshot(site)).toEqual(incremental);
+
+    const fresh = await createSite();
+    await phase1(fresh);
+    await phase2(fresh);
+    await runJob(fresh);
+    const withoutSnippet = incremental.filter((r) => !(r.touch_id as string).startsWith('w_'));
+    const freshRows = await snapshot(fresh);
+    // The snippet visitor exists only on the first site; elsewhere the credit is the same row for row.
+    const sameShape = (list: typeof freshRows) =>
+      list.filter((r) => r.conversion_id !== 'conv-aaa-won1').map((r) => JSON.stringify(r));
+    expect(sameShape(freshRows)).toEqual(sameShape(withoutSnippet));
+  });
+
+  it('recomputes the whole site when the window or half-life changes', async () => {
+    const site = await createSite();
+    await phase1(site);
+    await runJob(site);
+    const patch = (settings: Record<string, unknown>) =>
+      call(`/admin/sites/${site.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ settings }),
+      });
+    expect((await patch({ window_days: 7 })).status).toBe(200);
+    expect(await runJob(site)).toMatchObject({ full: true, done: true });
+    await expectClean(site);
+    const touched = await rows<{ touch_id: string }>('SELECT DISTINCT touch_id FROM credit WHERE site_id = ? ORDER BY touch_id', site.id);
+    expect(touched.map((r) => r.touch_id)).toEqual(['', 's_msg-anon-hist2', 't-zzz-event01']);
+
+    expect((await patch({ half_life_days: 2 })).status).toBe(200);
+    expect(await runJob(site)).toMatchObject({ full: true });
+    expect(await runJob(site)).toMatchObject({ full: false });
+  });
+});
+
+describe('failure and budgets', () => {
+  it('a run that fails half way, then a rerun, gives the same credit as one clean run', async () => {
+    const broken = await createSite();
+    const clean = await createSite();
+    for (const site of [broken, clean]) {
+      await phase1(site);
+      await runJob(site);
+      await phase2(site);
+    }
+    // Sites ids are [A-Za-z0-9_]: safe in DDL, which cannot take bound parameters.
+    expect(broken.id).toMatch(/^site_[A-Za-z0-9]+$/);
+    await env.DB.prepare(
+      `CREATE TRIGGER fail_mmm_credit BEFORE INSERT ON credit
+       WHEN NEW.site_id = '${broken.id}' AND NEW.conversion_id = 'conv-mmm-won1'
+       BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+    ).run();
+    try {
+      await expect(runAttribution(env.DB, await siteOf(broken), { chunkSize: 1 })).rejects.toThrow(/injected failure/);
+    } finally {
+      await env.DB.prepare('DROP TRIGGER fail_mmm_credit').run();
+    }
+    // Earlier chunks committed; the failed one and those after it are still queued.
+    const queued = await rows<{ akey: string }>('SELECT akey FROM attribution_dirty WHERE site_id = ? ORDER BY akey', broken.id);
+    expect(queued.map((q) => q.akey)).toEqual(expect.arrayContaining(['mmm.com', 'zzz.com']));
+    expect(queued.map((q) => q.akey)).not.toContain('aaa.com');
+
+    expect(await runJob(broken)).toMatchObject({ done: true, pending: 0 });
+    await runJob(clean);
+    await expectClean(broken);
+    expect(await snapshot(broken)).toEqual(await snapshot(clean));
+  });
+
+  it('works through a backlog across invocations when the budget runs out', async () => {
+    const slow = await createSite();
+    const clean = await createSite();
+    await phase1(slow);
+    await phase1(clean);
+    const site = await siteOf(slow);
+    // Room for one chunk of one key per invocation. No overlap: every row here was committed before
+    // the first scan, and re-reading it would re-queue all keys each time this test's budget allows one.
+    const opts = () => ({ chunkSize: 1, budget: new Budget(60_000, 12), scanOverlapMs: 0 });
+    const first = await runAttribution(env.DB, site, opts());
+    expect(first).toMatchObject({ done: false, chunks: 1 });
+    expect(first.pending).toBeGreaterThan(0);
+    let last = first;
+    for (let i = 0; i < 20 && !last.done; i++) last = await runAttribution(env.DB, site, opts());
+    expect(last).toMatchObject({ done: true, pending: 0 });
+    await runJob(clean);
+    expect(await snapshot(slow)).toEqual(await snapshot(clean));
+  });
+
+  it('writes an account with hundreds of touches and dozens of conversions within D1 limits', async () => {
+    const site = await createSite();
+    const touches = Array.from({ length: 600 }, (_, i) => ({
+      id: `t-big-${String(i).padStart(4, '0')}`,
+      occurred_at: ago(80 - i * (80 / 600)),
+      touch_type: i % 3 ? 'webinar' : 'call',
+      account_domain: 'bigco.com',
+    }));
+    for (let i = 0; i < touches.length; i += 300) await send(site, '/v1/touches', { touches: touches.slice(i, i + 300) });
+    const conversions = Array.from({ length: 24 }, (_, i) => ({
+      id: `conv-big-${String(i).padStart(3, '0')}`,
+      stage: i % 4 ? 'lead' : 'closed_won',
+      occurred_at: ago(40 - i),
+      account_domain: 'bigco.com',
+      amount: 100 + i,
+    }));
+    await send(site, '/v1/conversions', { conversions });
+    const out = await runJob(site);
+    expect(out).toMatchObject({ done: true, conversions_credited: 24 });
+    // More than one D1 batch and many INSERTs of at most 1,000 rows each.
+    expect(out.credit_rows_written).toBeGreaterThan(20_000);
+    await expectClean(site);
+  }, 30_000);
+});
+
+describe('the cron trigger', () => {
+  it('runs every site through the scheduled handler', async () => {
+    const sites = [await createSite(), await createSite()];
+    for (const site of sites) await phase1(site);
+    const controller = createScheduledController({ scheduledTime: new Date(), cron: '*/15 * * * *' });
+    const ctx = createExecutionContext();
+    await worker.scheduled(controller, env as unknown as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    for (const site of sites) {
+      expect(await rows('SELECT site_id FROM attribution_state WHERE site_id = ?', site.id)).toHaveLength(1);
+      expect((await snapshot(site)).length).toBeGreaterThan(0);
+      await expectClean(site);
+    }
+  }, 30_000);
+});
