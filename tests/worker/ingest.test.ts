@@ -320,3 +320,21 @@ describe('POST /e errors', () => {
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
   });
 });
+
+describe('contacts', () => {
+  it('leaves updated_at alone when a repeat identify changes nothing, and moves it on a real change', async () => {
+    const site = await createSite();
+    const send = (extra: Record<string, unknown>) =>
+      postEvents(batch(site.public_key, [{ i: uid(), y: 'identify', c: Date.now(), s: uid('s'), m: 'lee@repeat-co.com', ...extra }]));
+    await send({});
+    const [before] = await rows<{ updated_at: number }>('SELECT updated_at FROM contacts WHERE site_id = ?', site.id);
+    await new Promise((r) => setTimeout(r, 5));
+    await send({});
+    const [same] = await rows<{ updated_at: number }>('SELECT updated_at FROM contacts WHERE site_id = ?', site.id);
+    expect(same.updated_at).toBe(before.updated_at);
+    await send({ o: 'Repeat Co' });
+    const [changed] = await rows<{ updated_at: number; company: string }>('SELECT updated_at, company FROM contacts WHERE site_id = ?', site.id);
+    expect(changed.company).toBe('Repeat Co');
+    expect(changed.updated_at).toBeGreaterThan(before.updated_at);
+  });
+});

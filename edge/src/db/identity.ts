@@ -25,7 +25,12 @@ export function upsertContacts(db: D1Database, siteId: string, rows: ContactRow[
          company = COALESCE(excluded.company, contacts.company),
          account_domain = COALESCE(contacts.account_domain, excluded.account_domain),
          first_seen = MIN(contacts.first_seen, excluded.first_seen),
-         updated_at = excluded.updated_at`,
+         updated_at = excluded.updated_at
+       -- Only a real change touches updated_at: the attribution job recomputes an account whose
+       -- contacts changed, and a repeat identify must not trigger that.
+       WHERE contacts.company IS NOT COALESCE(excluded.company, contacts.company)
+          OR (contacts.account_domain IS NULL AND excluded.account_domain IS NOT NULL)
+          OR excluded.first_seen < contacts.first_seen`,
     )
     .bind(siteId, JSON.stringify(rows), now);
 }
