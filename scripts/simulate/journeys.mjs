@@ -1,0 +1,145 @@
+// Builds the simulated B2B journeys: accounts with several contacts and devices, web visits from
+// realistic channels, form fills, offline touches and a CRM pipeline with revenue. Pure: no I/O.
+import { createRandom } from './random.mjs';
+
+const DAY = 86_400_000;
+const PREFIXES = ['bright', 'blue', 'north', 'iron', 'clear', 'rapid', 'silver', 'deep', 'true', 'summit', 'pine', 'bold'];
+const SUFFIXES = ['forge', 'labs', 'works', 'stack', 'logic', 'wave', 'point', 'grid', 'scale', 'loop', 'field', 'path'];
+const TLDS = ['com', 'io', 'co', 'ai', 'dev'];
+const FIRST = ['ana', 'ben', 'chloe', 'dev', 'elena', 'farid', 'grace', 'hiro', 'ines', 'jon', 'kara', 'liam', 'maya', 'nora', 'omar', 'priya'];
+const FREE_MAIL = ['gmail.com', 'outlook.com', 'yahoo.com'];
+const PAGES = ['/', '/product', '/pricing', '/blog/account-based-attribution', '/webinar', '/demo'];
+
+/** Where a web visit comes from: page query and referrer, weighted like a B2B SaaS site. */
+const SOURCES = [
+  [{ q: 'utm_source=linkedin&utm_medium=paid_social&utm_campaign=q4-abm&li_fat_id=LI', ref: 'https://www.linkedin.com/' }, 14],
+  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=brand-search&gclid=G', ref: 'https://www.google.com/' }, 12],
+  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=competitor-terms&gclid=G', ref: 'https://www.google.com/' }, 6],
+  [{ q: '', ref: 'https://www.google.com/' }, 16],
+  [{ q: '', ref: 'https://duckduckgo.com/' }, 3],
+  [{ q: 'msclkid=M', ref: 'https://www.bing.com/' }, 3],
+  [{ q: 'utm_source=newsletter&utm_medium=email&utm_campaign=monthly-digest', ref: '' }, 8],
+  [{ q: '', ref: 'https://www.g2.com/products/northwind/reviews' }, 5],
+  [{ q: '', ref: 'https://www.linkedin.com/feed/' }, 6],
+  [{ q: '', ref: 'https://news.ycombinator.com/' }, 2],
+  [{ q: 'utm_source=capterra&utm_medium=referral&utm_campaign=listing', ref: 'https://www.capterra.com/' }, 3],
+  [{ q: '', ref: '' }, 14],
+];
+const OFFLINE = [
+  ['webinar', 'attribution-101-webinar', 5],
+  ['event', 'saastr-booth', 2],
+  ['meeting', 'discovery-call', 4],
+  ['sales_outreach', 'outbound-sequence', 3],
+  ['partner_referral', 'partner-program', 1],
+  ['direct_mail', 'q4-gift-box', 1],
+];
+
+export function buildJourneys({ accounts, days, seed, origin, now }) {
+  const rnd = createRandom(seed);
+  const today = Math.floor(now / DAY) * DAY;
+  const start = today - days * DAY;
+  const id = (() => {
+    let n = 0;
+    return (prefix) => `${prefix}_s${seed}_${(n++).toString(36).padStart(6, '0')}`;
+  })();
+  const plan = { segment: [], snippet: [], bots: [], touches: [], conversions: [], stats: { accounts: 0, contacts: 0, freeMail: 0, visitors: 0, sampleDomain: '' } };
+  const usedDomains = new Set();
+
+  const visit = (visitorId, at, source, pages = rnd.int(1, 4)) => {
+    const path = rnd.pick(PAGES);
+    const url = `${origin}${path}${source.q ? `?${source.q.replace('LI', id('li')).replace('=G', `=${id('g')}`).replace('=M', `=${id('m')}`)}` : ''}`;
+    const recent = now - at < 48 * 3600_000;
+    if (recent) {
+      // The last two days arrive the way a browser sends them: the snippet's wire format.
+      const session = id('sess');
+      const e = [{ i: id('ev'), y: 'page', c: at, s: session, l: 1, u: url, ...(source.ref ? { r: source.ref } : {}) }];
+      for (let p = 1; p < pages; p++) e.push({ i: id('ev'), y: 'page', c: at + p * 40_000, s: session, u: `${origin}${rnd.pick(PAGES)}` });
+      plan.snippet.push({ v: visitorId, e });
+    } else {
+      plan.segment.push({
+        type: 'page', messageId: id('msg'), anonymousId: visitorId, timestamp: new Date(at).toISOString(),
+        context: { page: { url, referrer: source.ref || undefined } },
+      });
+    }
+  };
+
+  for (let a = 0; a < accounts; a++) {
+    let domain;
+    do domain = `${rnd.pick(PREFIXES)}${rnd.pick(SUFFIXES)}.${rnd.pick(TLDS)}`;
+    while (usedDomains.has(domain));
+    usedDomains.add(domain);
+    if (!plan.stats.sampleDomain) plan.stats.sampleDomain = domain;
+    plan.stats.accounts++;
+    const people = rnd.int(1, 4);
+    // Most journeys started weeks ago; a few accounts are discovering the site right now.
+    const journeyStart = rnd.chance(0.15) ? now - rnd.int(6, 40) * 3600_000 : start + rnd.int(0, Math.floor(days * 0.6)) * DAY;
+    let firstLeadAt = null;
+    let champion = null;
+    for (let p = 0; p < people; p++) {
+      const email = `${rnd.pick(FIRST)}.${p}@${domain}`;
+      plan.stats.contacts++;
+      const devices = rnd.int(1, 2);
+      for (let d = 0; d < devices; d++) {
+        const visitorId = id('vis');
+        plan.stats.visitors++;
+        let at = journeyStart + (now - journeyStart < 3 * DAY ? rnd.int(0, 5) * 3600_000 : rnd.int(0, 20) * DAY + rnd.int(8, 18) * 3600_000);
+        const visits = rnd.int(1, 5);
+        for (let v = 0; v < visits && at < now - 3600_000; v++) {
+          visit(visitorId, at, rnd.weighted(SOURCES));
+          at += now - at < 3 * DAY ? rnd.int(1, 6) * 3600_000 : rnd.int(1, 12) * DAY + rnd.int(0, 8) * 3600_000;
+        }
+        // Most people identify themselves once, on one device, with a form.
+        if (d === 0 && rnd.chance(0.8)) {
+          const formAt = Math.min(at, now - 2 * 3600_000);
+          plan.segment.push({
+            type: 'identify', messageId: id('msg'), anonymousId: visitorId, timestamp: new Date(formAt).toISOString(),
+            traits: { email, company: domain.split('.')[0] },
+          });
+          if (!firstLeadAt || formAt < firstLeadAt) {
+            firstLeadAt = formAt;
+            champion = email;
+          }
+        }
+      }
+    }
+    // Free-mail visitors who never use a work address: they stay "(personal)".
+    if (rnd.chance(0.25)) {
+      const visitorId = id('vis');
+      plan.stats.visitors++;
+      plan.stats.contacts++;
+      plan.stats.freeMail++;
+      const at = journeyStart + rnd.int(0, 30) * DAY;
+      if (at < now - 3600_000) {
+        visit(visitorId, at, rnd.weighted(SOURCES));
+        plan.segment.push({ type: 'identify', messageId: id('msg'), anonymousId: visitorId, timestamp: new Date(at + 60_000).toISOString(), traits: { email: `${rnd.pick(FIRST)}${a}@${rnd.pick(FREE_MAIL)}` } });
+      }
+    }
+    // Offline touches for the account: webinars, meetings, events, partners.
+    const offline = rnd.int(0, 3);
+    for (let o = 0; o < offline; o++) {
+      const [type, campaign] = rnd.weighted(OFFLINE.map(([t, c, w]) => [[t, c], w]));
+      const at = journeyStart + rnd.int(5, 60) * DAY;
+      if (at >= now) continue;
+      plan.touches.push({ id: id('off'), occurred_at: new Date(at).toISOString(), touch_type: type, account_domain: domain, campaign });
+    }
+    // The CRM pipeline: lead → opportunity → closed won / lost, with revenue.
+    if (!firstLeadAt || !champion) continue;
+    plan.conversions.push({ id: id('lead'), stage: 'lead', occurred_at: new Date(firstLeadAt).toISOString(), email: champion });
+    if (!rnd.chance(0.6)) continue;
+    const oppId = `OPP-${seed}-${a}`;
+    const oppAt = firstLeadAt + rnd.int(5, 25) * DAY;
+    if (oppAt >= now) continue;
+    const amount = rnd.pick([12_000, 18_000, 24_000, 36_000, 48_000, 60_000, 96_000]);
+    plan.conversions.push({ id: id('opp'), stage: 'opportunity', occurred_at: new Date(oppAt).toISOString(), account_domain: domain, opportunity_id: oppId, amount, currency: 'USD' });
+    const closeAt = oppAt + rnd.int(10, 45) * DAY;
+    if (closeAt >= now) continue;
+    const won = rnd.chance(0.55);
+    plan.conversions.push({
+      id: id('close'), stage: won ? 'closed_won' : 'closed_lost', occurred_at: new Date(closeAt).toISOString(),
+      account_domain: domain, opportunity_id: oppId, amount, currency: 'USD',
+    });
+  }
+  // Crawlers hit the site too: they are counted in /v1/quality, never stored.
+  for (let b = 0; b < 3; b++) plan.bots.push({ e: [{ i: id('bot'), y: 'page', c: now - 60_000, s: id('bsess'), l: 1, u: `${origin}/` }] });
+  return plan;
+}
