@@ -23,6 +23,8 @@ export async function launchBrowser(): Promise<Browser> {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--disable-blink-features=AutomationControlled',
+      // Also for beacons sent while a page unloads, which a per-context user agent does not reach.
+      `--user-agent=${VISITOR_UA}`,
     ],
   });
 }

@@ -27,6 +27,9 @@ describe('redactUrl', () => {
     expect(redactUrl('https://acme.com/unsubscribe/jane@acme.com')).toBe(`https://acme.com/unsubscribe/${REDACTED}`);
   });
   it('passes null through', () => expect(redactUrl(null)).toBeNull());
+  it('keeps a host that is an IP address: it is the site, not the visitor', () => {
+    expect(redactUrl('http://127.0.0.1:8787/pricing?ip=10.0.0.1')).toBe('http://127.0.0.1:8787/pricing?ip=%5Bredacted%5D');
+  });
 });
 
 describe('redactProps', () => {

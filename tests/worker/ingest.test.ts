@@ -68,6 +68,8 @@ describe('POST /e', () => {
     expect(await rows('SELECT * FROM identity_links WHERE site_id = ?', site.id)).toEqual([
       expect.objectContaining({ visitor_id: b.v, contact_id: contact.contact_id }),
     ]);
+    const [form] = await rows<{ url: string }>("SELECT url FROM events WHERE site_id = ? AND type = 'form'", site.id);
+    expect(form.url).toBe(`${ORIGIN}/thanks`); // the relative action, resolved against the page
     const [conv] = await rows('SELECT * FROM conversions WHERE site_id = ?', site.id);
     expect(conv).toMatchObject({ stage: 'lead', origin: 'web', contact_id: contact.contact_id, account_domain: 'acme.com' });
   });

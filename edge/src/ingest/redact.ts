@@ -51,8 +51,11 @@ export function redactUrl(raw: string | null | undefined): string | null {
   }
   url.username = '';
   url.password = '';
-  // The path and fragment can carry an email too (e.g. /unsubscribe/jane@acme.com).
-  return redactText(url.href);
+  // The path and fragment can carry an email too (e.g. /unsubscribe/jane@acme.com). The host is
+  // left alone: it is the site's own (even as an IP address), not the visitor's.
+  url.pathname = redactText(url.pathname);
+  url.hash = redactText(url.hash);
+  return url.href;
 }
 
 /** Event properties with secret-looking keys dropped and identifying values masked. */

@@ -126,12 +126,21 @@ async function addEvent(
     contact_id: contactId,
     session_id: e.s,
     name: e.y === 'form' ? (e.f?.i || e.f?.n || null) : (e.n ?? e.h ?? null),
-    url: redactUrl(e.y === 'form' ? (e.f?.a ?? e.u) : e.u),
+    // A form's action is the attribute as written (often relative): stored resolved against the page.
+    url: redactUrl(e.y === 'form' && e.f?.a ? resolveUrl(e.f.a, e.u) : e.u),
     referrer: redactUrl(e.r),
     props: eventProps(e),
     occurred_at: at,
   });
   return null;
+}
+
+function resolveUrl(href: string, base: string | undefined): string {
+  try {
+    return new URL(href, base).href;
+  } catch {
+    return href;
+  }
 }
 
 function eventProps(e: WireEvent): string | null {
