@@ -7,20 +7,26 @@ import { ApiError, errorBody } from './errors';
 import { admin } from './routes/admin';
 import { attribution } from './routes/attribution';
 import { crm } from './routes/crm';
+import { dashboard } from './routes/dashboard';
 import { ingest } from './routes/ingest';
+import { openapi } from './routes/openapi';
 import { people } from './routes/people';
+import { query } from './routes/query';
 import { segment } from './routes/segment';
 
 export const app = new Hono<AppEnv>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/', ingest);
+app.route('/', dashboard);
+app.route('/', openapi);
 // Every /v1 endpoint takes the secret key; checked once here, before any router.
 app.use('/v1/*', requireSecretKey());
 app.route('/v1', attribution);
 app.route('/v1', people);
 app.route('/v1', segment);
 app.route('/v1', crm);
+app.route('/v1', query);
 app.route('/admin', admin);
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -5,9 +5,10 @@
 // watermark — touches, form upgrades, identity links, contacts, conversions — into dirty keys, and
 // enqueues them in the same D1 batch that advances the watermark. A settings change (window,
 // half-life, custom weights, model version) enqueues every key a conversion belongs to.
-// Failure safety: each chunk deletes and rewrites its conversions' credit and dequeues its keys in
-// one batch, so a run that dies half way leaves the unfinished keys queued and the rerun finishes
-// them; recomputing a key is deterministic, so doing one twice changes nothing.
+// Failure safety: each chunk deletes and rewrites its conversions' credit (and moves the credit_daily
+// rollup with it, write-chunk.ts) and dequeues its keys in one batch, so a run that dies half way
+// leaves the unfinished keys queued and the rerun finishes them; recomputing a key is deterministic,
+// so doing one twice changes nothing.
 import {
   countDirty,
   loadCandidateConversions,
@@ -20,15 +21,19 @@ import {
   type TouchRequest,
 } from '../db/attribution';
 import { dequeueAkeys, enqueueAkeys, type CreditRow } from '../db/credit';
+import { readCreditState, readTouchFields } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { sha256Hex } from '../identity/hash';
 import { creditKey, touchRange, type AttributionSettings } from './credit-rows';
 import { MODELS, type CreditConversion, type CreditTouch } from './models';
 import { parseAkey, splitAkeys } from './stitch';
-import { writeChunk } from './write-chunk';
+import { StaleCreditError, writeChunk } from './write-chunk';
 
-/** Bump when model code changes the numbers: every site is then recomputed once. */
-const MODEL_VERSION = 1;
+/**
+ * Bump when model code changes the numbers: every site is then recomputed once.
+ * 2: credit rows carry exact weight_units and feed the credit_daily rollup (migration 0003).
+ */
+const MODEL_VERSION = 2;
 /**
  * The scan re-reads this much before the watermark: a request stamps received_at when it starts but
  * commits later, so a row can land behind a watermark already taken. Ingest commits one batch
@@ -121,7 +126,14 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
       result.done = true;
       break;
     }
-    const work = await recomputeChunk(db, site, dirty, to, budget, result);
+    let work: number;
+    try {
+      work = await recomputeChunk(db, site, dirty, to, budget, result);
+    } catch (err) {
+      // Another run is rewriting this site's credit: leave the rest queued to it (or to the next run).
+      if (err instanceof StaleCreditError) break;
+      throw err;
+    }
     result.chunks++;
     if (opts.chunkSize === undefined) {
       if (work > CHUNK_TARGET_ROWS) size = Math.max(1, Math.floor(size / 2));
@@ -172,47 +184,67 @@ async function recomputeChunk(
     }
   }
 
-  const touches = await loadKeyTouches(db, site, byKey);
-  if (touches.size) budget.spend(1);
+  // The stored credit these conversions are about to lose is read alongside: the rollup moves by the difference.
+  const replaced = [...[...byKey.values()].flatMap((list) => list.map((c) => c.id)), ...movedOut.map((r) => r.conversion_id)];
+  const [touches, state] = await Promise.all([
+    loadKeyTouches(db, site.id, byKey, site.settings.window_days),
+    readCreditState(db, site.id, replaced),
+  ]);
+  budget.spend(2);
 
   const credited: { akey: string; conversions: CreditConversion[]; rows: CreditRow[] }[] = [];
+  const done = { conversions_credited: 0, conversions_without_touch: 0 };
   let touchCount = 0;
+  let computedRows = 0;
   for (const [akey, conversions] of byKey) {
     const keyTouches = touches.get(akey) ?? [];
     touchCount += keyTouches.length;
     const credit = creditKey(akey, conversions, keyTouches, site.settings);
     credited.push({ akey, conversions, rows: credit.rows });
-    result.conversions_credited += credit.credited;
-    result.conversions_without_touch += credit.noTouch;
-    result.credit_rows_written += credit.rows.length;
+    done.conversions_credited += credit.credited;
+    done.conversions_without_touch += credit.noTouch;
+    computedRows += credit.rows.length;
   }
-  result.accounts_recomputed += byKey.size;
+  const touchIds = new Set<string>();
+  for (const c of credited) for (const row of c.rows) if (row[2] !== '') touchIds.add(row[2]);
+  const fields = await readTouchFields(db, site.id, [...touchIds]);
+  if (touchIds.size) budget.spend(1);
 
   // A conversion that left for a key outside this chunk loses its credit here and is queued there,
   // so its new key is recomputed even if the change that moved it was not seen by a scan.
   const elsewhere = [...new Set(movedOut.map((r) => r.akey))];
   const bookkeeping = [...enqueueAkeys(db, site.id, elsewhere, markedAt), ...dequeueAkeys(db, site.id, dirty)];
-  const batches = await writeChunk(db, site.id, credited, movedOut.map((r) => r.conversion_id), bookkeeping, markedAt);
-  budget.spend(batches);
-  return touchCount + credited.reduce((n, c) => n + c.rows.length, 0);
+  const written = await writeChunk(db, site.id, credited, movedOut.map((r) => r.conversion_id), bookkeeping, { state, fields });
+  budget.spend(written.batches);
+  // Counted once written: a chunk refused as stale (write-chunk.ts) did nothing.
+  result.conversions_credited += done.conversions_credited;
+  result.conversions_without_touch += done.conversions_without_touch;
+  result.credit_rows_written += written.rowsWritten;
+  result.accounts_recomputed += byKey.size;
+  return touchCount + computedRows;
 }
 
-/** Loads each key's touches over the range its conversions' windows cover, deduped and keyed. */
-async function loadKeyTouches(
+/**
+ * Loads each key's touches over the range its conversions' windows cover, deduped and keyed. Also
+ * the query API's on-demand windows (edge/src/query/on-demand.ts), with their own window and the
+ * conversions they credit, so that both read touches exactly alike.
+ */
+export async function loadKeyTouches(
   db: D1Database,
-  site: Site,
-  byKey: Map<string, CreditConversion[]>,
+  siteId: string,
+  byKey: Map<string, readonly CreditConversion[]>,
+  windowDays: number,
 ): Promise<Map<string, CreditTouch[]>> {
   const req: TouchRequest = { accounts: [], personal: [], visitors: [] };
   for (const [akey, conversions] of byKey) {
-    const range = touchRange(conversions, site.settings.window_days);
+    const range = touchRange(conversions, windowDays);
     if (!range) continue;
     const p = parseAkey(akey);
     if (p.kind === 'account') req.accounts.push({ akey, id: p.domain, ...range });
     else if (p.kind === 'personal') req.personal.push({ akey, id: p.contactId, ...range });
     else if (p.kind === 'visitor') req.visitors.push({ akey, id: p.visitorId, ...range });
   }
-  const rows = await loadTouches(db, site.id, req);
+  const rows = await loadTouches(db, siteId, req);
   const out = new Map<string, Map<string, CreditTouch>>();
   for (const r of rows) {
     const touches = out.get(r.akey) ?? new Map<string, CreditTouch>();

@@ -1,17 +1,35 @@
 // The attribution job's writes: credit rows, the key each conversion was credited under, and the
-// dirty-key queue. Multi-row values travel as one JSON parameter (json_each), never as bound lists.
+// dirty-key queue (the credit_daily rollup: db/rollup.ts). Multi-row values travel as one JSON
+// parameter (json_each), never as bound lists.
+import type { GroupBy } from '../../../schemas/query';
 import { MODELS } from '../attribution/models';
+import { fieldsOf, NOT_SET, type TouchFieldSet } from '../attribution/rollup';
+import { jsonParts } from './rollup';
 
-/** [model, conversion_id, touch_id ('' = no touch), weight, revenue_cents, stage, converted_at, account]. */
-export type CreditRow = [string, string, string, number, number, string, number, string];
+/**
+ * [model, conversion_id, touch_id ('' = no touch), weight, revenue_cents, stage, converted_at, account,
+ * weight_units (billionths of a conversion, exact per conversion and model)].
+ */
+export type CreditRow = [string, string, string, number, number, string, number, string, number];
 
-/** Rows per INSERT: ~250 bytes each keeps the JSON parameter far below D1's 1 MB value limit. */
+/** The credit column each grouping dimension reads; NULL reports as NOT_SET. */
+export const DIMENSION_COLUMN: Record<GroupBy, string> = {
+  channel: 'channel',
+  source: 'source',
+  medium: 'medium',
+  campaign: 'campaign',
+  content: 'content',
+  term: 'term',
+  touch_type: 'touch_type',
+  account: 'account_domain',
+};
+export { NOT_SET };
+export const DAY_MS = 86_400_000;
+
+/** Rows per INSERT at most; fewer when long field values would make the JSON parameter large. */
 export const CREDIT_ROWS_PER_STATEMENT = 1000;
 /** Ids per statement: a JSON list of 64-character ids stays around 150 KB. */
 const IDS_PER_STATEMENT = 2000;
-
-const NO_TOUCH = "CASE WHEN j.value->>2 = '' THEN '(no touch)' ELSE t.%s END";
-const touchField = (col: string) => NO_TOUCH.replace('%s', col);
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -32,22 +50,30 @@ export function deleteCredit(db: D1Database, siteId: string, conversionIds: stri
 }
 
 /**
- * Inserts credit rows. A touch's grouping fields are copied from the touches table so that the
- * JSON carries ids and numbers only; a no-touch row reads "(no touch)" in every grouping field.
+ * Inserts credit rows with the grouping fields the job read for their touches (`fields`), so the
+ * rows and the rollup deltas computed from the same fields always agree; a no-touch row reads
+ * "(no touch)" in every grouping field. Split by JSON size: field values may be 1,024 characters.
  */
-export function insertCredit(db: D1Database, siteId: string, rows: CreditRow[]): D1PreparedStatement[] {
-  return chunks(rows, CREDIT_ROWS_PER_STATEMENT).map((part) =>
+export function insertCredit(
+  db: D1Database,
+  siteId: string,
+  rows: CreditRow[],
+  fields: ReadonlyMap<string, TouchFieldSet>,
+): D1PreparedStatement[] {
+  const encoded = rows.map((r) => {
+    const f = fieldsOf(r, fields);
+    return JSON.stringify([...r, f.touch_type, f.channel, f.source, f.medium, f.campaign, f.content, f.term]);
+  });
+  return jsonParts(encoded, 200_000, CREDIT_ROWS_PER_STATEMENT).map((json) =>
     db
       .prepare(
-        `INSERT INTO credit (site_id, model, conversion_id, touch_id, stage, converted_at, weight, revenue_cents,
-                             touch_type, channel, source, medium, campaign, content, term, account_domain)
-         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>5, j.value->>6, j.value->>3, j.value->>4,
-                ${touchField('touch_type')}, ${touchField('channel')}, ${touchField('source')}, ${touchField('medium')},
-                ${touchField('campaign')}, ${touchField('content')}, ${touchField('term')}, j.value->>7
-         FROM json_each(?2) AS j LEFT JOIN touches t ON t.site_id = ?1 AND t.touch_id = j.value->>2
-         WHERE true`,
+        `INSERT INTO credit (site_id, model, conversion_id, touch_id, weight, revenue_cents, stage, converted_at, account_domain,
+                             weight_units, touch_type, channel, source, medium, campaign, content, term)
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7,
+                j.value->>8, j.value->>9, j.value->>10, j.value->>11, j.value->>12, j.value->>13, j.value->>14, j.value->>15
+         FROM json_each(?2) AS j WHERE true`,
       )
-      .bind(siteId, JSON.stringify(part)),
+      .bind(siteId, json),
   );
 }
 

@@ -1,0 +1,216 @@
+// The query API's reads: credit from the daily rollup and credit rows, stages, touch fields, an
+// account's contacts and credit, and the data-quality counts. Every statement is keyed by site_id.
+import type { GroupBy } from '../../../schemas/query';
+import { CONVERSION_AKEY } from './attribution';
+import { DAY_MS, DIMENSION_COLUMN, NOT_SET } from './credit';
+
+/** One group of credit: integer sums, turned into conversions and revenue by the report. */
+export interface CreditGroup {
+  model: string;
+  key: string;
+  units: number;
+  cents: number;
+  touches: number;
+}
+
+export interface CreditSlice {
+  models: readonly string[];
+  stage: string;
+  dim: GroupBy;
+}
+
+/**
+ * Whole days from credit_daily, through its primary key (site, model, stage, dim, day): one range
+ * seek per model, rows = days × keys. `limit` caps what a too-wide grouping can pull.
+ */
+export function rollupGroups(db: D1Database, siteId: string, s: CreditSlice, days: { first: number; last: number }, limit: number) {
+  return db
+    .prepare(
+      `SELECT model, key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents, SUM(touches) AS touches
+       FROM credit_daily
+       WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND stage = ?3 AND dim = ?4 AND day BETWEEN ?5 AND ?6
+       GROUP BY model, key LIMIT ?7`,
+    )
+    .bind(siteId, JSON.stringify(s.models), s.stage, s.dim, days.first, days.last, limit);
+}
+
+/** Part of a day, from credit rows through credit_by_stage_time (site, model, stage, converted_at). */
+export function partialDayGroups(db: D1Database, siteId: string, s: CreditSlice, range: { fromMs: number; toMs: number }, limit: number) {
+  // The column name comes from a fixed map, never from the request.
+  const col = DIMENSION_COLUMN[s.dim];
+  return db
+    .prepare(
+      `SELECT model, COALESCE(${col}, '${NOT_SET}') AS key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents,
+              SUM(touch_id <> '') AS touches
+       FROM credit INDEXED BY credit_by_stage_time
+       WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND stage = ?3 AND converted_at BETWEEN ?4 AND ?5
+       GROUP BY model, key LIMIT ?6`,
+    )
+    .bind(siteId, JSON.stringify(s.models), s.stage, range.fromMs, range.toMs, limit);
+}
+
+/** The stages a site has conversions of: a skip-scan of conversions_by_time, one seek per stage. */
+export function siteStages(db: D1Database, siteId: string) {
+  return db
+    .prepare(
+      `WITH RECURSIVE s(stage) AS (
+         SELECT MIN(stage) FROM conversions WHERE site_id = ?1
+         UNION ALL
+         SELECT (SELECT MIN(stage) FROM conversions WHERE site_id = ?1 AND stage > s.stage) FROM s WHERE s.stage IS NOT NULL
+       )
+       SELECT stage FROM s WHERE stage IS NOT NULL LIMIT 1000`,
+    )
+    .bind(siteId);
+}
+
+export interface RangeConversion {
+  conversion_id: string;
+  akey: string;
+}
+
+/** Conversions of one stage in a time range and the key the job would credit each under (conversions_by_time). */
+export async function conversionsInRange(
+  db: D1Database,
+  siteId: string,
+  stage: string,
+  range: { fromMs: number; toMs: number },
+  limit: number,
+): Promise<RangeConversion[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT cv.conversion_id, ${CONVERSION_AKEY} AS akey FROM conversions cv
+       WHERE cv.site_id = ?1 AND cv.stage = ?2 AND cv.occurred_at BETWEEN ?3 AND ?4 LIMIT ?5`,
+    )
+    .bind(siteId, stage, range.fromMs, range.toMs, limit)
+    .all<RangeConversion>();
+  return results;
+}
+
+export interface TouchFields {
+  touch_id: string;
+  occurred_at: number;
+  touch_type: string;
+  channel: string;
+  source: string | null;
+  medium: string | null;
+  campaign: string | null;
+  content: string | null;
+  term: string | null;
+  origin: string;
+  account_domain: string | null;
+  contact_id: string | null;
+}
+
+const IDS_PER_STATEMENT = 2000;
+
+/** Touches by id (primary key), as many statements as the list needs, for one batch. */
+export function touchFieldStatements(db: D1Database, siteId: string, ids: string[]): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+    statements.push(
+      db
+        .prepare(
+          `SELECT touch_id, occurred_at, touch_type, channel, source, medium, campaign, content, term, origin,
+                  account_domain, contact_id
+           FROM touches WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2))`,
+        )
+        .bind(siteId, JSON.stringify(ids.slice(i, i + IDS_PER_STATEMENT))),
+    );
+  }
+  return statements;
+}
+
+export async function touchFields(db: D1Database, siteId: string, ids: string[]): Promise<TouchFields[]> {
+  if (!ids.length) return [];
+  return (await db.batch<TouchFields>(touchFieldStatements(db, siteId, ids))).flatMap((r) => r.results);
+}
+
+/** An account's contacts (hashed ids only), by contacts_by_account. */
+export function accountContacts(db: D1Database, siteId: string, domain: string) {
+  return db
+    .prepare('SELECT contact_id, first_seen FROM contacts WHERE site_id = ?1 AND account_domain = ?2 ORDER BY first_seen, contact_id')
+    .bind(siteId, domain);
+}
+
+export interface StoredCredit {
+  model: string;
+  conversion_id: string;
+  touch_id: string;
+  weight: number;
+  revenue_cents: number;
+}
+
+/** Stored credit rows of some conversions and models, through the primary key. */
+export function creditOf(db: D1Database, siteId: string, models: readonly string[], conversionIds: string[]) {
+  return db
+    .prepare(
+      `SELECT model, conversion_id, touch_id, weight, revenue_cents FROM credit
+       WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND conversion_id IN (SELECT value FROM json_each(?3))`,
+    )
+    .bind(siteId, JSON.stringify(models), JSON.stringify(conversionIds));
+}
+
+/** Conversion details for the journey: amounts and currency the job's loader does not read. */
+export function conversionDetails(db: D1Database, siteId: string, conversionIds: string[]) {
+  return db
+    .prepare(
+      `SELECT conversion_id, currency FROM conversions
+       WHERE site_id = ?1 AND conversion_id IN (SELECT value FROM json_each(?2))`,
+    )
+    .bind(siteId, JSON.stringify(conversionIds));
+}
+
+// ---- Data quality ----
+
+/** Daily counters over whole days (YYYY-MM-DD, inclusive), by the site_counters primary key. */
+export function counterSums(db: D1Database, siteId: string, fromDay: string, toDay: string) {
+  return db
+    .prepare('SELECT metric, SUM(n) AS n FROM site_counters WHERE site_id = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY metric')
+    .bind(siteId, fromDay, toDay);
+}
+
+/** Visitors and how many carry an identity link (current state, all time). */
+export function visitorIdentity(db: D1Database, siteId: string) {
+  return db
+    .prepare(
+      `SELECT COUNT(*) AS visitors,
+              COALESCE(SUM(EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = v.visitor_id)), 0) AS identified
+       FROM visitors v WHERE v.site_id = ?1`,
+    )
+    .bind(siteId);
+}
+
+/** Contacts and how many are free-mail (no account); contacts_by_account covers it. */
+export function contactAccounts(db: D1Database, siteId: string) {
+  return db
+    .prepare('SELECT COUNT(*) AS contacts, COALESCE(SUM(account_domain IS NULL), 0) AS free_mail FROM contacts WHERE site_id = ?1')
+    .bind(siteId);
+}
+
+/**
+ * Touches that occurred in the range, and how many are Direct or Unassigned. No index has the
+ * site's touches by time, so this reads the site's touch rows once; it is a health report, not a
+ * per-page-view query (credit reports never read touches).
+ */
+export function touchChannelShare(db: D1Database, siteId: string, fromMs: number, toMs: number) {
+  return db
+    .prepare(
+      `SELECT COUNT(*) AS total, COALESCE(SUM(channel = 'Direct'), 0) AS direct, COALESCE(SUM(channel = 'Unassigned'), 0) AS unassigned
+       FROM touches WHERE site_id = ?1 AND occurred_at BETWEEN ?2 AND ?3`,
+    )
+    .bind(siteId, fromMs, toMs);
+}
+
+/**
+ * Credited conversions in whole days and those credited "(no touch)": one model's rollup by
+ * channel holds 1e9 units per conversion, through the primary key, one seek per stage.
+ */
+export function noTouchShare(db: D1Database, siteId: string, model: string, stages: string[], fromMs: number, toMs: number) {
+  return db
+    .prepare(
+      `SELECT COALESCE(SUM(weight_units), 0) AS units, COALESCE(SUM(CASE WHEN key = '(no touch)' THEN weight_units END), 0) AS no_touch_units
+       FROM credit_daily
+       WHERE site_id = ?1 AND model = ?2 AND stage IN (SELECT value FROM json_each(?3)) AND dim = 'channel' AND day BETWEEN ?4 AND ?5`,
+    )
+    .bind(siteId, model, JSON.stringify(stages), Math.floor(fromMs / DAY_MS), Math.floor(toMs / DAY_MS));
+}

@@ -1,0 +1,66 @@
+// CSV renderings of the query API's reports (RFC 4180: quoted where needed, CRLF line ends).
+import type { CompareReport, CreditReport, JourneyReport, QualityReport } from '../../../schemas/query';
+
+type Cell = string | number | null;
+
+/**
+ * Quotes a field that holds a comma, quote or line break. A text field starting with = + - @ or a
+ * tab gets a leading apostrophe: campaign names come from any visitor's URL, and a spreadsheet
+ * would otherwise run "=HYPERLINK(…)" as a formula (OWASP CSV injection).
+ */
+export function csvCell(value: Cell): string {
+  if (value === null) return '';
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(header: string[], rows: Cell[][]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+const conv = (n: number) => n.toFixed(4);
+const money = (n: number | null) => (n === null ? null : n.toFixed(2));
+
+export function creditCsv(r: CreditReport): string {
+  return toCsv(
+    ['key', 'conversions', 'revenue', 'touches'],
+    r.rows.map((x) => [x.key, conv(x.conversions), money(x.revenue), x.touches]),
+  );
+}
+
+export function compareCsv(r: CompareReport): string {
+  const header = ['key', ...r.models.flatMap((m) => [`${m}_conversions`, `${m}_revenue`, `${m}_touches`])];
+  return toCsv(
+    header,
+    r.rows.map((x) => [x.key, ...r.models.flatMap((m) => [conv(x.models[m].conversions), money(x.models[m].revenue), x.models[m].touches])]),
+  );
+}
+
+/** The journey as one time-ordered list of touches and conversions; per-touch credit is in the JSON form. */
+export function journeyCsv(r: JourneyReport): string {
+  const rows: { at: string; cells: Cell[] }[] = [
+    ...r.touches.map((t) => ({
+      at: t.occurred_at,
+      cells: ['touch', t.occurred_at, t.touch_id, t.touch_type, t.channel, t.source, t.medium, t.campaign, t.content, t.term, t.contact_id, null],
+    })),
+    ...r.conversions.map((c) => ({
+      at: c.occurred_at,
+      cells: ['conversion', c.occurred_at, c.conversion_id, c.stage, null, null, null, null, null, null, null, money(c.amount)],
+    })),
+  ];
+  rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return toCsv(
+    ['kind', 'occurred_at', 'id', 'type_or_stage', 'channel', 'source', 'medium', 'campaign', 'content', 'term', 'contact_id', 'amount'],
+    rows.map((x) => x.cells),
+  );
+}
+
+/** One metric per line: section.name,value. */
+export function qualityCsv(r: QualityReport): string {
+  const rows: Cell[][] = [['from', r.from], ['to', r.to]];
+  for (const section of ['ingest', 'identity', 'touches', 'conversions'] as const) {
+    for (const [name, value] of Object.entries(r[section])) rows.push([`${section}.${name}`, value]);
+  }
+  return toCsv(['metric', 'value'], rows);
+}

@@ -1,0 +1,188 @@
+// The query API's contract (CONTRACT §4 Query): query-string validators, defaults and response shapes.
+// Routes validate with these; edge/src/query/openapi.ts publishes them through z.toJSONSchema().
+import { z } from 'zod';
+import { MODELS } from '../edge/src/attribution/models';
+import { LIMITS } from './limits';
+
+export { MODELS };
+export type ModelName = (typeof MODELS)[number];
+
+/** group_by values; `account` is the account domain, '(personal)' or '(anonymous)'. */
+export const GROUP_BY = ['channel', 'source', 'medium', 'campaign', 'content', 'term', 'touch_type', 'account'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** Stages always accepted as `conversion`, with or without data; a site's own stages are accepted too. */
+export const USUAL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
+/** Stored but never credited (CONTRACT §7), so never a valid `conversion`. */
+export const UNCREDITED_STAGE = 'closed_lost';
+
+export const QUERY_DEFAULTS = {
+  model: 'linear',
+  conversion: 'closed_won',
+  group_by: 'channel',
+  /** Without from/to: the last 90 whole UTC days, today included. */
+  rangeDays: 90,
+} as const;
+
+const list = (values: readonly string[]) => values.join(', ');
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** An ISO date (a whole UTC day) or an ISO timestamp (UTC unless it carries an offset). */
+export const rangeBound = z
+  .string()
+  .max(40)
+  .refine((s) => DATE.test(s) || TIMESTAMP.test(s), 'must be an ISO date (2026-01-31) or timestamp (2026-01-31T12:00:00Z)')
+  .meta({ description: 'ISO date (UTC, whole day, inclusive) or ISO timestamp', examples: ['2026-01-31', '2026-01-31T12:00:00Z'] });
+
+export const modelParam = z.enum(MODELS, { error: () => `model must be one of ${list(MODELS)}` });
+export const groupByParam = z.enum(GROUP_BY, { error: () => `group_by must be one of ${list(GROUP_BY)}` });
+/** Well-formed stage names; whether the site knows the stage is checked against its data. */
+export const stageParam = z
+  .string()
+  .regex(/^[a-z_]{1,40}$/, `conversion must be a stage name such as ${list(USUAL_STAGES)}`);
+export const windowParam = z
+  .string()
+  .regex(/^\d{1,4}$/, 'window_days must be a whole number of days')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'window_days must be 1 to 730').max(730, 'window_days must be 1 to 730'));
+export const formatParam = z.enum(['json', 'csv'], { error: () => 'format must be json or csv' });
+export const modelsParam = z
+  .string()
+  .max(400)
+  .transform((s, ctx) => {
+    const names = [...new Set(s.split(',').map((m) => m.trim()).filter(Boolean))];
+    const bad = names.filter((m) => !(MODELS as readonly string[]).includes(m));
+    if (bad.length || !names.length) {
+      ctx.addIssue({ code: 'custom', message: `models must be a comma-separated list of ${list(MODELS)}` });
+      return z.NEVER;
+    }
+    return names as ModelName[];
+  })
+  .meta({ description: `comma-separated, any of ${list(MODELS)}`, examples: ['first_touch,last_touch,linear'] });
+
+const rangeParams = { from: rangeBound.optional(), to: rangeBound.optional(), format: formatParam.optional() };
+const reportParams = {
+  conversion: stageParam.optional(),
+  group_by: groupByParam.optional(),
+  window_days: windowParam.optional(),
+  ...rangeParams,
+};
+
+/** GET /v1/credit. Unknown parameters are refused, so a typo (groupby=) is never silently ignored. */
+export const creditParams = z.object({ model: modelParam.optional(), ...reportParams }).strict();
+/** GET /v1/credit/compare; models defaults to every model. */
+export const compareParams = z.object({ models: modelsParam.optional(), ...reportParams }).strict();
+/** GET /v1/accounts/:domain/journey; from/to (optional) filter touches and conversions by time. */
+export const journeyParams = z.object({ models: modelsParam.optional(), ...rangeParams }).strict();
+/** GET /v1/quality; from/to are taken as whole UTC days (site counters are daily). */
+export const qualityParams = z.object(rangeParams).strict();
+
+export const accountDomain = z
+  .string()
+  .max(253)
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be an account domain such as example.com');
+
+// ---- Responses ----
+
+const money = z.number().meta({ description: 'currency units with cents, e.g. 1234.56' });
+const conversions = z.number().meta({ description: 'Σ credit weights: fractional conversions, 4 decimals' });
+const pct = z.number().nullable().meta({ description: 'percent, 0–100, 2 decimals; null when there is nothing to divide by' });
+const reportHeader = {
+  conversion: z.string(),
+  group_by: z.enum(GROUP_BY),
+  from: z.string().meta({ description: 'effective start: the date given (or defaulted), else the ISO timestamp' }),
+  to: z.string(),
+  window_days: z.number().int().meta({ description: 'the window used; the site setting unless window_days was given' }),
+};
+export const creditCell = z.object({ conversions, revenue: money, touches: z.number().int() });
+export const creditTotals = z.object({ conversions, revenue: money });
+
+export const creditReport = z.object({
+  model: z.enum(MODELS),
+  ...reportHeader,
+  totals: creditTotals,
+  rows: z.array(z.object({ key: z.string(), ...creditCell.shape })).max(LIMITS.queryRows),
+});
+
+export const compareReport = z.object({
+  models: z.array(z.enum(MODELS)),
+  ...reportHeader,
+  totals: z.record(z.string(), creditTotals),
+  rows: z.array(z.object({ key: z.string(), models: z.record(z.string(), creditCell) })).max(LIMITS.queryRows),
+});
+
+const iso = z.string().meta({ description: 'ISO timestamp (UTC)' });
+export const journeyReport = z.object({
+  domain: z.string(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  models: z.array(z.enum(MODELS)),
+  contacts: z.array(z.object({ contact_id: z.string().meta({ description: 'HMAC-SHA-256 of the email; never the email' }), first_seen: iso })),
+  touches: z.array(
+    z.object({
+      touch_id: z.string(),
+      occurred_at: iso,
+      touch_type: z.string(),
+      channel: z.string(),
+      source: z.string().nullable(),
+      medium: z.string().nullable(),
+      campaign: z.string().nullable(),
+      content: z.string().nullable(),
+      term: z.string().nullable(),
+      origin: z.string(),
+      contact_id: z.string().nullable(),
+      via: z.enum(['account', 'contact', 'visitor']).meta({ description: 'how the touch reaches the account (stitching rule)' }),
+    }),
+  ),
+  conversions: z.array(
+    z.object({
+      conversion_id: z.string(),
+      stage: z.string(),
+      occurred_at: iso,
+      amount: money.nullable(),
+      currency: z.string().nullable(),
+      opportunity_id: z.string().nullable(),
+      credited: z.boolean().meta({ description: 'false for closed_lost and for conversions the job has not reached yet' }),
+      credit: z.record(
+        z.string(),
+        z.array(z.object({ touch_id: z.string().nullable().meta({ description: 'null: no touch in the window' }), weight: z.number(), revenue: money })),
+      ),
+    }),
+  ),
+});
+
+export const qualityReport = z.object({
+  from: z.string(),
+  to: z.string(),
+  ingest: z.object({
+    events: z.number().int(),
+    offline_touches: z.number().int(),
+    conversions: z.number().int(),
+    duplicates: z.number().int(),
+    bots_dropped: z.number().int(),
+    rejected: z.number().int(),
+  }),
+  identity: z.object({
+    visitors: z.number().int(),
+    identified_visitors: z.number().int(),
+    identified_visitors_pct: pct,
+    contacts: z.number().int(),
+    free_mail_contacts: z.number().int(),
+    free_mail_contacts_pct: pct,
+  }),
+  touches: z.object({
+    total: z.number().int(),
+    direct: z.number().int(),
+    unassigned: z.number().int(),
+    direct_pct: pct,
+    unassigned_pct: pct,
+    unassigned_or_direct_pct: pct,
+  }),
+  conversions: z.object({ credited: z.number().int(), without_touch: z.number().int(), without_touch_pct: pct }),
+});
+
+export type CreditReport = z.infer<typeof creditReport>;
+export type CompareReport = z.infer<typeof compareReport>;
+export type JourneyReport = z.infer<typeof journeyReport>;
+export type QualityReport = z.infer<typeof qualityReport>;

@@ -1,0 +1,173 @@
+// GET /openapi.json: documents every route the Worker serves, and real responses of every documented
+// operation (successes and errors, JSON and CSV) validate against it; so do the request bodies sent.
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { app } from '../../edge/src/app';
+import { batch, BROWSER_UA, call, createSite, ORIGIN, pageEvent, type TestSite } from './helpers';
+import { validate } from './json-schema';
+import { ago, iso, runJob, seedScenario } from './query-fixtures';
+
+type Doc = { openapi: string; paths: Record<string, Record<string, any>>; components: any };
+let doc: Doc;
+let site: TestSite;
+const hits = new Set<string>();
+
+beforeAll(async () => {
+  const res = await call('/openapi.json');
+  expect(res.status).toBe(200);
+  doc = (await res.json()) as Doc;
+  site = await createSite('OpenAPI');
+  await seedScenario(site);
+  await runJob(site);
+});
+
+/** Sends a request, then checks its status is documented for the operation and its body fits the schema. */
+async function exercise(method: string, template: string, url: string, init: RequestInit = {}) {
+  const op = doc.paths[template]?.[method];
+  expect(op, `${method.toUpperCase()} ${template} is documented`).toBeDefined();
+  let bodyErrors: string[] = [];
+  if (typeof init.body === 'string' && op.requestBody && init.body.startsWith('{')) {
+    const [type] = Object.keys(op.requestBody.content);
+    bodyErrors = validate(op.requestBody.content[type].schema, JSON.parse(init.body), doc);
+  }
+  const res = await call(url, { ...init, method: method.toUpperCase() });
+  const label = `${method.toUpperCase()} ${url} → ${res.status}`;
+  // What the API accepted, the document must accept too.
+  if (res.ok) expect(bodyErrors, `${label}: request body fits the documented schema`).toEqual([]);
+  const documented = op.responses[String(res.status)] ?? op.responses[`${String(res.status)[0]}XX`];
+  expect(documented, `${label} is a documented status`).toBeDefined();
+  hits.add(`${method} ${template} ${res.status}`);
+  const text = await res.text();
+  if (!documented.content) {
+    expect(text, label).toBe('');
+    return res;
+  }
+  const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
+  expect(Object.keys(documented.content), `${label} content type`).toContain(type);
+  const value = type === 'application/json' ? JSON.parse(text) : text;
+  expect(validate(documented.content[type].schema, value, doc), label).toEqual([]);
+  return res;
+}
+
+const secret = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${site.secret_key}`, ...extra });
+const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const jsonBody = (body: unknown, headers: Record<string, string> = secret({ 'content-type': 'application/json' })) => ({
+  headers,
+  body: JSON.stringify(body),
+});
+
+describe('GET /openapi.json', () => {
+  it('is OpenAPI 3.1, public, and documents every route the app serves', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    // The dashboard is an HTML page for people (CONTRACT §1), not part of the HTTP API of §4.
+    const served = app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/dashboard'))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect([...new Set(served)].sort()).toEqual([...documented].sort());
+    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+
+  it('catches a response that does not fit (the validator is not a no-op)', () => {
+    const schema = { $ref: '#/components/schemas/CreditReport' };
+    expect(validate(schema, { model: 'linear' }, doc).length).toBeGreaterThan(0);
+    expect(validate({ $ref: '#/components/schemas/BatchResult' }, { accepted: 1, duplicates: 0, rejected: [], extra: 1 }, doc)).toEqual(['$.extra: no value is allowed here']);
+  });
+
+  it('every documented operation answers as documented, successes and errors', async () => {
+    const pk = site.public_key;
+    // Public
+    await exercise('get', '/healthz', '/healthz');
+    await exercise('get', '/openapi.json', '/openapi.json');
+    await exercise('get', '/s.js', '/s.js');
+    await exercise('options', '/e', '/e', { headers: { origin: ORIGIN } });
+    const browser = { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': BROWSER_UA };
+    await exercise('post', '/e', '/e', { headers: browser, body: JSON.stringify(batch(pk, [pageEvent('sess_openapi_1', `${ORIGIN}/`, { l: 1 })])) });
+    await exercise('post', '/e', '/e', { headers: browser, body: JSON.stringify({ k: pk }) });
+    await exercise('post', '/e', '/e', { headers: browser, body: JSON.stringify(batch('pk_unknown_key_000', [pageEvent('sess_openapi_1', `${ORIGIN}/`)])) });
+    await exercise('post', '/e', '/e', { headers: browser, body: JSON.stringify(batch(site.secret_key, [pageEvent('sess_openapi_1', `${ORIGIN}/`)])) });
+    await exercise('post', '/e', '/e', { headers: browser, body: JSON.stringify(batch(pk, Array.from({ length: 51 }, () => pageEvent('sess_openapi_1', `${ORIGIN}/`)))) });
+    await exercise('post', '/e', '/e', { headers: { ...browser, 'content-type': 'application/xml' }, body: '<e/>' });
+
+    // Server-side writes
+    const message = { messageId: 'msg-openapi-001', anonymousId: 'anon-openapi-1', timestamp: iso(ago(1)) };
+    await exercise('post', '/v1/batch', '/v1/batch', jsonBody({ batch: [{ ...message, type: 'page' }] }));
+    await exercise('post', '/v1/batch', '/v1/batch', jsonBody({ batch: [] }));
+    await exercise('post', '/v1/identify', '/v1/identify', jsonBody({ ...message, messageId: 'msg-openapi-002', traits: { email: 'o1@openapi.com' } }));
+    await exercise('post', '/v1/track', '/v1/track', jsonBody({ ...message, messageId: 'msg-openapi-003', event: 'Signed Up' }));
+    await exercise('post', '/v1/page', '/v1/page', jsonBody({ ...message, messageId: 'msg-openapi-004' }));
+    await exercise('post', '/v1/page', '/v1/page', jsonBody(message, { 'content-type': 'application/json' }));
+    await exercise('post', '/v1/page', '/v1/page', jsonBody(message, { authorization: `Bearer ${pk}`, 'content-type': 'application/json' }));
+    await exercise('post', '/v1/page', '/v1/page', { headers: secret({ 'content-type': 'text/plain' }), body: '{}' });
+    await exercise('post', '/v1/touches', '/v1/touches', jsonBody({ touches: [{ id: 't-openapi-0001', occurred_at: iso(ago(2)), touch_type: 'webinar', account_domain: 'openapi.com' }] }));
+    await exercise('post', '/v1/touches', '/v1/touches', jsonBody({ touches: 'nope' }));
+    await exercise('post', '/v1/touches', '/v1/touches', jsonBody({ touches: Array.from({ length: 501 }, () => ({})) }));
+    await exercise('post', '/v1/conversions', '/v1/conversions', jsonBody({ conversions: [{ id: 'conv-openapi-01', stage: 'closed_won', occurred_at: iso(ago(1)), account_domain: 'openapi.com', amount: 12.5, currency: 'EUR' }] }));
+    await exercise('post', '/v1/attribution/run', '/v1/attribution/run', { headers: secret() });
+    await exercise('post', '/v1/attribution/run', '/v1/attribution/run?full=maybe', { headers: secret() });
+    await exercise('delete', '/v1/people', '/v1/people?email=o1@openapi.com', { headers: secret() });
+    await exercise('delete', '/v1/people', '/v1/people', { headers: secret() });
+
+    // Query: JSON, CSV and errors
+    for (const [template, url] of [
+      ['/v1/credit', '/v1/credit?group_by=campaign'],
+      ['/v1/credit/compare', '/v1/credit/compare?models=linear,w_shaped'],
+      ['/v1/accounts/{domain}/journey', '/v1/accounts/aaa.com/journey'],
+      ['/v1/quality', '/v1/quality'],
+    ]) {
+      await exercise('get', template, url, { headers: secret() });
+      await exercise('get', template, `${url}${url.includes('?') ? '&' : '?'}format=csv`, { headers: secret() });
+      await exercise('get', template, url, { headers: secret({ accept: 'text/csv' }) });
+      await exercise('get', template, `${url}${url.includes('?') ? '&' : '?'}bogus=1`, { headers: secret() });
+      await exercise('get', template, url);
+      await exercise('get', template, url, { headers: { authorization: `Bearer ${pk}` } });
+    }
+    await exercise('get', '/v1/credit', '/v1/credit?window_days=150&group_by=account', { headers: secret() });
+    await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/ccc.com/journey', { headers: secret() });
+    await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/nope.com/journey', { headers: secret() });
+
+    // Admin
+    const created = await exercise('post', '/admin/sites', '/admin/sites', jsonBody({ name: 'Doc site', origins: ['https://doc.test'] }, admin));
+    expect(created.status).toBe(201);
+    await exercise('post', '/admin/sites', '/admin/sites', jsonBody({ name: '' }, admin));
+    await exercise('post', '/admin/sites', '/admin/sites', jsonBody({ name: 'x' }, { 'content-type': 'application/json' }));
+    await exercise('get', '/admin/sites/{id}', `/admin/sites/${site.id}`, { headers: admin });
+    await exercise('get', '/admin/sites/{id}', '/admin/sites/site_nope', { headers: admin });
+    await exercise('patch', '/admin/sites/{id}', `/admin/sites/${site.id}`, jsonBody({ settings: { half_life_days: 10 } }, admin));
+    await exercise('patch', '/admin/sites/{id}', `/admin/sites/${site.id}`, jsonBody({ settings: { window_days: 0 } }, admin));
+    const other = await createSite('Rotated');
+    await exercise('post', '/admin/sites/{id}/rotate', `/admin/sites/${other.id}/rotate`, { headers: admin });
+    await exercise('post', '/admin/sites/{id}/rotate', '/admin/sites/site_nope/rotate', { headers: admin });
+
+    // Every documented operation was exercised with its success status.
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const ok = Object.keys(op.responses).find((s) => s.startsWith('2'))!;
+        expect(hits, `${method} ${path} ${ok}`).toContain(`${method} ${path} ${ok}`);
+      }
+    }
+    expect(hits.size).toBeGreaterThan(50);
+  }, 30_000);
+
+  it('documents query parameters from the validators, with defaults and allowed values', () => {
+    const params = doc.paths['/v1/credit'].get.parameters.map((p: any) => p.name);
+    expect(params).toEqual(['model', 'conversion', 'group_by', 'window_days', 'from', 'to', 'format']);
+    const model = doc.paths['/v1/credit'].get.parameters.find((p: any) => p.name === 'model');
+    expect(model.schema.enum).toHaveLength(9);
+    expect(model.description).toContain('default linear');
+    expect(doc.paths['/v1/credit'].get.responses['200'].content['text/csv']).toBeDefined();
+  });
+});
+
+describe('request bodies', () => {
+  it('the documented request schemas accept what the API accepts', () => {
+    const schemas = doc.components.schemas;
+    const touch = { id: 't-openapi-0001', occurred_at: iso(ago(2)), touch_type: 'webinar', account_domain: 'openapi.com' };
+    expect(validate(schemas.TouchesBody, { touches: [touch] }, doc)).toEqual([]);
+    expect(validate(schemas.TouchesBody, { touches: [{ ...touch, id: 'x' }] }, doc)).not.toEqual([]);
+    expect(validate(schemas.WireBatch, batch('pk_x', [pageEvent('sess_openapi_1', `${ORIGIN}/`, { l: 1 })]), doc)).toEqual([]);
+    expect(validate(schemas.CreateSite, { name: 'S', origins: ['https://s.test'], settings: { window_days: 30 } }, doc)).toEqual([]);
+  });
+});

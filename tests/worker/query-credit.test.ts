@@ -1,0 +1,189 @@
+// GET /v1/credit: defaults, hand-computed rows, every grouping, timestamp ranges, CSV, and the rollup
+// kept in step with credit rows through incremental runs, erasure and the 0003 backfill.
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, createSite, rows, type TestSite } from './helpers';
+import {
+  ago,
+  creditTruth,
+  DAY,
+  expectReconciled,
+  expectRollupInStep,
+  get,
+  getJson,
+  iso,
+  NOW,
+  QUOTED_CAMPAIGN,
+  runJob,
+  seedScenario,
+  send,
+  type Row,
+} from './query-fixtures';
+
+const GROUP_BY = ['channel', 'source', 'medium', 'campaign', 'content', 'term', 'touch_type', 'account'];
+const today = new Date(Date.now()).toISOString().slice(0, 10);
+const daysBefore = (date: string, n: number) => new Date(Date.parse(date) - n * DAY).toISOString().slice(0, 10);
+
+let site: TestSite;
+beforeAll(async () => {
+  site = await createSite('Query credit');
+  await seedScenario(site);
+  await runJob(site);
+});
+
+describe('GET /v1/credit', () => {
+  it('answers with the documented defaults and the hand-computed rows', async () => {
+    const report = await getJson(site, '/v1/credit');
+    expect(report).toMatchObject({
+      model: 'linear',
+      conversion: 'closed_won',
+      group_by: 'channel',
+      from: daysBefore(today, 89),
+      to: today,
+      window_days: 90,
+      totals: { conversions: 5, revenue: 2050 },
+    });
+    expect(report.rows).toEqual([
+      { key: 'Events', conversions: 2.3334, revenue: 883.34, touches: 3 },
+      { key: '(no touch)', conversions: 2, revenue: 500, touches: 0 },
+      { key: 'Direct Mail', conversions: 0.3333, revenue: 333.33, touches: 1 },
+      { key: 'Paid Search', conversions: 0.3333, revenue: 333.33, touches: 1 },
+    ]);
+    expectReconciled(report);
+  });
+
+  it('groups by every dimension, NULL as "(not set)", always reconciling to the same totals', async () => {
+    for (const dim of GROUP_BY) {
+      const report = await getJson(site, `/v1/credit?group_by=${dim}&model=time_decay`);
+      expect(report.group_by).toBe(dim);
+      expect(report.totals).toEqual({ conversions: 5, revenue: 2050 });
+      expectReconciled(report);
+      expect(report.rows.map((r: Row) => r.key)).toContain('(no touch)');
+    }
+    const accounts = await getJson(site, '/v1/credit?group_by=account');
+    expect(accounts.rows.map((r: Row) => [r.key, r.revenue])).toEqual([
+      ['aaa.com', 1000],
+      ['(no touch)', 500], // two conversions: before bbb.com's one at the same revenue
+      ['bbb.com', 500],
+      ['(personal)', 50],
+    ]);
+    const campaigns = await getJson(site, '/v1/credit?group_by=campaign&model=first_touch');
+    expect(campaigns.rows.map((r: Row) => [r.key, r.conversions])).toEqual([
+      ['(not set)', 3],
+      ['(no touch)', 2],
+    ]);
+    const lastTouch = await getJson(site, '/v1/credit?group_by=campaign&model=last_touch');
+    expect(lastTouch.rows.map((r: Row) => r.key)).not.toContain(QUOTED_CAMPAIGN);
+    const linearCampaigns = await getJson(site, '/v1/credit?group_by=campaign');
+    expect(linearCampaigns.rows.find((r: Row) => r.key === QUOTED_CAMPAIGN)).toEqual({ key: QUOTED_CAMPAIGN, conversions: 0.3333, revenue: 333.33, touches: 1 });
+    const leads = await getJson(site, '/v1/credit?conversion=lead&group_by=account');
+    expect(leads.rows).toEqual([
+      { key: '(anonymous)', conversions: 1, revenue: 0, touches: 1 },
+      { key: 'aaa.com', conversions: 1, revenue: 0, touches: 2 },
+    ]);
+  });
+
+  it('takes ISO timestamps, reading partial edge days from credit rows', async () => {
+    const ranges: [number, number][] = [
+      [ago(1.5), ago(1)], // both inclusive: bbb and ddd and aaa
+      [ago(1.5) + 1, ago(1) - 1], // ddd only
+      [ago(4), ago(2.2)], // ccc, pat, in one partial edge each side
+      [ago(30) + 3_600_000, NOW + 3_600_000], // whole days in between
+    ];
+    for (const [from, to] of ranges) {
+      for (const dim of ['channel', 'account']) {
+        const report = await getJson(site, `/v1/credit?group_by=${dim}&from=${iso(from)}&to=${iso(to)}`);
+        expect([report.from, report.to]).toEqual([iso(from), iso(to)]);
+        const truth = await creditTruth(site, 'linear', 'closed_won', dim, from, to);
+        const got = [...report.rows].sort((a: Row, b: Row) => (a.key < b.key ? -1 : 1));
+        expect(got.map((r: Row) => [r.key, Math.round(r.revenue * 100), r.touches])).toEqual(truth.map((t) => [t.key, t.cents, t.touches]));
+        got.forEach((r: Row, i: number) => expect(Math.abs(r.conversions - truth[i].units / 1e9)).toBeLessThanOrEqual(0.0001));
+        expectReconciled(report);
+      }
+    }
+    // A date pair covers its whole days; a timestamp without an offset is UTC.
+    const day = iso(ago(1)).slice(0, 10);
+    const byDate = await getJson(site, `/v1/credit?from=${day}&to=${day}`);
+    const byStamp = await getJson(site, `/v1/credit?from=${day}T00:00:00&to=${day}T23:59:59.999`);
+    expect(byStamp.rows).toEqual(byDate.rows);
+    expect(byDate.totals.revenue).toBe(1000 + 500 + 300);
+  });
+
+  it('a usual stage without data answers empty rows; a custom stage the site has is accepted', async () => {
+    expect(await getJson(site, '/v1/credit?conversion=mql')).toMatchObject({ totals: { conversions: 0, revenue: 0 }, rows: [] });
+    const demo = await getJson(site, '/v1/credit?conversion=demo_booked&group_by=touch_type');
+    expect(demo.rows).toEqual([{ key: 'event', conversions: 1, revenue: 0, touches: 1 }]);
+  });
+
+  it('returns CSV with format=csv or Accept: text/csv, quoted, formula-safe', async () => {
+    const res = await get(site, '/v1/credit?group_by=campaign&format=csv');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="credit_linear_closed_won_campaign_.*\.csv"$/);
+    const csv = await res.text();
+    expect(csv.split('\r\n')[0]).toBe('key,conversions,revenue,touches');
+    expect(csv).toContain(`"${QUOTED_CAMPAIGN.replace(/"/g, '""')}",0.3333,333.33,1\r\n`);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const viaAccept = await get(site, '/v1/credit?group_by=campaign', { accept: 'text/csv' });
+    expect(await viaAccept.text()).toBe(csv);
+    const jsonWins = await get(site, '/v1/credit?group_by=campaign&format=json', { accept: 'text/csv' });
+    expect(jsonWins.headers.get('content-type')).toMatch(/^application\/json/);
+    // A campaign from a visitor's URL that a spreadsheet would run as a formula.
+    const leads = await (await get(site, '/v1/credit?conversion=lead&group_by=campaign&format=csv')).text();
+    expect(leads).toContain("'=cmd|calc,1.0000,0.00,1");
+  });
+});
+
+describe('the credit_daily rollup', () => {
+  it('stays equal to the credit rows through updates, moves, erasure and recomputes', async () => {
+    const s = await createSite('Rollup');
+    await seedScenario(s);
+    await runJob(s);
+    expect(await expectRollupInStep(s)).toBeGreaterThan(50);
+    // An amount change, a stage change, a conversion moving from (no touch) to an account, new touches.
+    await send(s, '/v1/conversions', {
+      conversions: [
+        { id: 'conv-aaa-won01', stage: 'closed_won', occurred_at: ago(1), account_domain: 'aaa.com', amount: 1234.56 },
+        { id: 'conv-bbb-won01', stage: 'closed_lost', occurred_at: ago(1.5), account_domain: 'bbb.com', amount: 500 },
+        { id: 'conv-ccc-won01', stage: 'closed_won', occurred_at: ago(3.7), account_domain: 'aaa.com', amount: 200 },
+      ],
+    });
+    await send(s, '/v1/touches', { touches: [{ id: 't-aaa-call0001', occurred_at: ago(2), touch_type: 'call', email: 'a2@aaa.com' }] });
+    await runJob(s);
+    await expectRollupInStep(s);
+    const report = await getJson(s, '/v1/credit?group_by=account');
+    expect(report.totals).toEqual({ conversions: 4, revenue: 1234.56 + 50 + 200 + 300 });
+    expect(report.rows.find((r: Row) => r.key === 'bbb.com')).toBeUndefined();
+
+    const erase = await call('/v1/people?email=pat@gmail.com', { method: 'DELETE', headers: { authorization: `Bearer ${s.secret_key}` } });
+    expect(erase.status).toBe(200);
+    await runJob(s);
+    await expectRollupInStep(s);
+    await runJob(s, '?full=true');
+    await expectRollupInStep(s);
+    // Nothing left behind as an all-zero row.
+    expect(await rows('SELECT * FROM credit_daily WHERE site_id = ? AND weight_units = 0 AND revenue_cents = 0 AND touches = 0', s.id)).toEqual([]);
+  });
+
+  it('the 0003 migration backfill rolls up existing credit exactly as the job maintains it', async () => {
+    const s = await createSite('Backfill');
+    await seedScenario(s);
+    await runJob(s);
+    const before = await rows('SELECT * FROM credit_daily WHERE site_id = ? ORDER BY model, stage, dim, day, key', s.id);
+    const migration = (env.TEST_MIGRATIONS as { name: string; queries: string[] }[]).find((m) => m.name.startsWith('0003'))!;
+    const backfill = migration.queries.find((q) => q.includes('INSERT INTO credit_daily'))!;
+    // The backfill runs for every site; this test file's storage is its own, so clear it all first.
+    await env.DB.prepare('DELETE FROM credit_daily').run();
+    await env.DB.prepare(backfill).run();
+    expect(await rows('SELECT * FROM credit_daily WHERE site_id = ? ORDER BY model, stage, dim, day, key', s.id)).toEqual(before);
+  });
+
+  it('stores exact integer weight units: 1e9 per conversion and model', async () => {
+    const sums = await rows<{ units: number }>(
+      `SELECT SUM(weight_units) AS units FROM credit WHERE site_id = ? GROUP BY model, conversion_id`,
+      site.id,
+    );
+    expect(sums.length).toBeGreaterThan(0);
+    expect(new Set(sums.map((r) => r.units))).toEqual(new Set([1_000_000_000]));
+  });
+});

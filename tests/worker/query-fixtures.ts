@@ -1,0 +1,141 @@
+// Shared data and calls for the query API tests: a small B2B history with hand-computable credit.
+import { env } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { call, postServer, rows, type TestSite } from './helpers';
+
+export const DAY = 86_400_000;
+/** Noon UTC yesterday: every conversion below lands well inside the default range (last 90 days). */
+export const NOW = Math.floor(Date.now() / DAY) * DAY - DAY / 2;
+export const ago = (days: number) => NOW - Math.round(days * DAY);
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function send(site: TestSite, path: string, body: unknown) {
+  const res = await postServer(path, site.secret_key, body);
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
+}
+
+export async function runJob(site: TestSite, query = '') {
+  const res = await call(`/v1/attribution/run${query}`, { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });
+  expect(res.status).toBe(200);
+  const out = (await res.json()) as { done: boolean };
+  expect(out.done).toBe(true);
+  return out;
+}
+
+export function get(site: TestSite, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, { headers: { authorization: `Bearer ${site.secret_key}`, ...headers } });
+}
+
+export async function getJson<T = any>(site: TestSite, path: string): Promise<T> {
+  const res = await get(site, path);
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
+
+export function patchSettings(site: TestSite, settings: Record<string, unknown>) {
+  return call(`/admin/sites/${site.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ settings }),
+  });
+}
+
+/** A campaign name that needs CSV quoting. */
+export const QUOTED_CAMPAIGN = 'spring, "big" sale';
+
+/**
+ * Closed-won (site window 90 days), linear, by channel:
+ *   aaa.com  $1,000 at −1 d: webinar −30 d (Events), Google CPC page −25 d (Paid Search, an anonymous
+ *            visitor identified as a1@aaa.com), direct mail −10 d → 333.34 / 333.33 / 333.33
+ *   bbb.com  $500 at −1.5 d: event −5 d (Events)
+ *   pat@gmail.com $50 at −2.2 d: webinar −8 d (Events), account "(personal)"
+ *   ccc.com  $200 at −3.7 d: no touch at all → "(no touch)"
+ *   ddd.com  $300 at −1.2 d: one meeting at −120 d, outside 90 days → "(no touch)" (credited with a 150-day window)
+ * Also: aaa lead −20 d, an anonymous visitor's lead −3 d, bbb closed_lost (never credited), bbb demo_booked (a custom stage).
+ */
+export async function seedScenario(site: TestSite) {
+  await send(site, '/v1/touches', {
+    touches: [
+      { id: 't-aaa-webinar', occurred_at: ago(30), touch_type: 'webinar', email: 'a1@aaa.com' },
+      { id: 't-aaa-mailer1', occurred_at: ago(10), touch_type: 'direct_mail', account_domain: 'aaa.com' },
+      { id: 't-bbb-event01', occurred_at: ago(5), touch_type: 'event', account_domain: 'bbb.com' },
+      { id: 't-pat-webinar', occurred_at: ago(8), touch_type: 'webinar', email: 'pat@gmail.com' },
+      { id: 't-ddd-meeting', occurred_at: ago(120), touch_type: 'meeting', account_domain: 'ddd.com' },
+    ],
+  });
+  // Segment names the campaign `name`; the ingest reads `campaign` (reported as a Segment mapping gap), so both are sent.
+  const page = (messageId: string, anonymousId: string, days: number, campaign: Record<string, string>) => ({
+    messageId,
+    anonymousId,
+    timestamp: iso(ago(days)),
+    context: { campaign: { ...campaign, campaign: campaign.name }, page: { url: 'https://www.acme-site.test/pricing' } },
+  });
+  await send(site, '/v1/page', page('msg-aaa-page01', 'anon-aaa-0001', 25, { source: 'google', medium: 'cpc', name: QUOTED_CAMPAIGN }));
+  await send(site, '/v1/identify', { messageId: 'msg-aaa-ident1', anonymousId: 'anon-aaa-0001', traits: { email: 'a1@aaa.com' } });
+  await send(site, '/v1/page', page('msg-anon-page1', 'anon-lone-0001', 6, { source: 'bing', medium: 'cpc', name: '=cmd|calc' }));
+  await send(site, '/v1/conversions', {
+    conversions: [
+      { id: 'conv-aaa-won01', stage: 'closed_won', occurred_at: ago(1), account_domain: 'aaa.com', amount: 1000 },
+      { id: 'conv-aaa-lead1', stage: 'lead', occurred_at: ago(20), email: 'a1@aaa.com' },
+      { id: 'conv-bbb-won01', stage: 'closed_won', occurred_at: ago(1.5), account_domain: 'bbb.com', amount: 500 },
+      { id: 'conv-bbb-lost1', stage: 'closed_lost', occurred_at: ago(2), account_domain: 'bbb.com', amount: 999 },
+      { id: 'conv-bbb-demo1', stage: 'demo_booked', occurred_at: ago(2), account_domain: 'bbb.com' },
+      { id: 'conv-pat-won01', stage: 'closed_won', occurred_at: ago(2.2), email: 'pat@gmail.com', amount: 50 },
+      { id: 'conv-ccc-won01', stage: 'closed_won', occurred_at: ago(3.7), email: 'nobody@ccc.com', amount: 200 },
+      { id: 'conv-ddd-won01', stage: 'closed_won', occurred_at: ago(1.2), account_domain: 'ddd.com', amount: 300 },
+      { id: 'conv-anon-lead', stage: 'lead', occurred_at: ago(3), anonymous_id: 'anon-lone-0001' },
+    ],
+  });
+}
+
+export interface Row {
+  key: string;
+  conversions: number;
+  revenue: number;
+  touches: number;
+}
+
+/** Σ rows equals the totals: conversions to the 4th decimal, revenue to the cent. */
+export function expectReconciled(report: { totals: { conversions: number; revenue: number }; rows: Row[] }) {
+  const sum = (f: (r: Row) => number, scale: number) => report.rows.reduce((n, r) => n + Math.round(f(r) * scale), 0);
+  expect(sum((r) => r.conversions, 10_000)).toBe(Math.round(report.totals.conversions * 10_000));
+  expect(sum((r) => r.revenue, 100)).toBe(Math.round(report.totals.revenue * 100));
+}
+
+const DIM_COLUMN: Record<string, string> = { account: 'account_domain' };
+
+/** Ground truth straight from credit rows: the report's groups for a stage and time range. */
+export async function creditTruth(site: TestSite, model: string, stage: string, dim: string, fromMs: number, toMs: number) {
+  const col = DIM_COLUMN[dim] ?? dim;
+  return rows<{ key: string; units: number; cents: number; touches: number }>(
+    `SELECT COALESCE(${col}, '(not set)') AS key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents, SUM(touch_id <> '') AS touches
+     FROM credit WHERE site_id = ? AND model = ? AND stage = ? AND converted_at BETWEEN ? AND ? GROUP BY 1 ORDER BY 1`,
+    site.id,
+    model,
+    stage,
+    fromMs,
+    toMs,
+  );
+}
+
+/** The rollup as the job left it, against the same sums computed from credit rows now. */
+export async function expectRollupInStep(site: TestSite) {
+  const stored = await rows(
+    `SELECT model, stage, dim, day, key, weight_units, revenue_cents, touches FROM credit_daily WHERE site_id = ?
+     ORDER BY model, stage, dim, day, key`,
+    site.id,
+  );
+  const dims = ['channel', 'source', 'medium', 'campaign', 'content', 'term', 'touch_type', 'account'];
+  const fresh = await rows(
+    `SELECT model, stage, d.value AS dim, converted_at / 86400000 AS day,
+            COALESCE(CASE d.value ${dims.map((x) => `WHEN '${x}' THEN ${DIM_COLUMN[x] ?? x}`).join(' ')} END, '(not set)') AS key,
+            SUM(weight_units) AS weight_units, SUM(revenue_cents) AS revenue_cents, SUM(touch_id <> '') AS touches
+     FROM credit CROSS JOIN json_each(?) d WHERE site_id = ?
+     GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+    JSON.stringify(dims),
+    site.id,
+  );
+  expect(stored).toEqual(fresh);
+  return stored.length;
+}
