@@ -1,10 +1,18 @@
-// A static server for tests/e2e/fixtures/NN_name/*.html; `{{WORKER}}` in a page becomes the Worker's URL.
+// A static server for tests/e2e/fixtures/NN_name/*.html. `{{WORKER}}` in a page becomes the Worker's URL,
+// and `{{SNIPPET}}` the documented embed (stub + script tag) for the public key the test passes as ?pk=.
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 
 const DIR = path.join(import.meta.dirname, 'fixtures');
+const STUB = '<script>window.tl=window.tl||function(){(tl.q=tl.q||[]).push(arguments)}</script>';
+
+/** CONTRACT §3's two tags, exactly as a customer pastes them, with this run's Worker and key. */
+function snippetTag(workerUrl: string, publicKey: string | null): string {
+  const key = publicKey && /^pk_[A-Za-z0-9_]+$/.test(publicKey) ? publicKey : '';
+  return `${STUB}\n  <script async src="${workerUrl}/s.js" data-site="${key}"></script>`;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,14 +27,17 @@ export function freePort(): Promise<number> {
 
 export async function startFixtureServer(port: number, workerUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const requested = new URL(req.url ?? '/', 'http://x');
+    const pathname = requested.pathname;
     const file = path.normalize(path.join(DIR, pathname.endsWith('/') ? `${pathname}index.html` : pathname));
     if (!file.startsWith(DIR)) {
       res.writeHead(403).end();
       return;
     }
     try {
-      const html = (await readFile(file, 'utf8')).replaceAll('{{WORKER}}', workerUrl);
+      const html = (await readFile(file, 'utf8'))
+        .replaceAll('{{SNIPPET}}', snippetTag(workerUrl, requested.searchParams.get('pk')))
+        .replaceAll('{{WORKER}}', workerUrl);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
