@@ -1,22 +1,16 @@
 // Small statistics for the benchmarks: a seeded PRNG, percentiles, medians and the log-log slope.
+import { createRandom } from '../../scripts/simulate/random.mjs';
 
-/** mulberry32: a tiny seeded PRNG, so every run generates the same synthetic data. */
+/** The simulation's seeded PRNG (mulberry32), with the draws the benchmarks use. */
 export function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next, pick, chance } = createRandom(seed);
   return {
     next,
     int: (n) => Math.floor(next() * n),
-    pick: (list) => list[Math.floor(next() * list.length)],
+    pick,
     /** An index in [0, n) skewed towards 0: a few accounts are much busier than most, as in B2B. */
     skewed: (n, power = 2) => Math.floor(n * next() ** power),
-    chance: (p) => next() < p,
+    chance,
   };
 }
 

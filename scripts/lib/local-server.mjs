@@ -78,7 +78,8 @@ async function waitUntilUp(url, child, timeoutMs = 60_000) {
   while (Date.now() - start < timeoutMs) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
     try {
-      const res = await fetch(`${url}/healthz`);
+      // A Worker that failed to build can hold the request open: never wait on one probe for long.
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;
     } catch {
       // not listening yet

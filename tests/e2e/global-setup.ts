@@ -17,8 +17,10 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'touchline-e2e-'));
-  const port = await freePort();
-  const worker = await startLocalServer({ port, stateDir, build: false });
+  // A free port can be taken between the probe and wrangler's bind: one retry on another port.
+  const worker = await startLocalServer({ port: await freePort(), stateDir, build: false }).catch(async () =>
+    startLocalServer({ port: await freePort(), stateDir, build: false }),
+  );
   const fixtures = await startFixtureServer(await freePort(), worker.url);
   project.provide('workerUrl', worker.url);
   project.provide('fixtureUrl', fixtures.url);
