@@ -1,6 +1,7 @@
 // Shared data and calls for the query API tests: a small B2B history with hand-computable credit.
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
+import type { RunResult } from '../../edge/src/attribution/job';
 import { call, postServer, rows, type TestSite } from './helpers';
 
 export const DAY = 86_400_000;
@@ -15,10 +16,10 @@ export async function send(site: TestSite, path: string, body: unknown) {
   expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
 }
 
-export async function runJob(site: TestSite, query = '') {
+export async function runJob(site: TestSite, query = ''): Promise<RunResult> {
   const res = await call(`/v1/attribution/run${query}`, { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });
   expect(res.status).toBe(200);
-  const out = (await res.json()) as { done: boolean };
+  const out = (await res.json()) as RunResult;
   expect(out.done).toBe(true);
   return out;
 }

@@ -131,8 +131,5 @@ it(`serves credit queries fast at ${TOUCHES.toLocaleString('en-US')} touches`, a
         .join('\n'),
   );
   expect(results[`/v1/credit?model=linear&group_by=channel&${year}`].rows).toBe(13);
-  // In-process requests (no HTTP hop): well under the 50 ms loopback target, with room for a busy machine.
-  for (const [path, r] of Object.entries(results)) {
-    if (path.startsWith('/v1/credit') && !path.includes('window_days')) expect(r.p95, path).toBeLessThan(50);
-  }
+  // Latencies are printed, not asserted: timing belongs to bench/ (bench/RESULTS.md), not to tests.
 }, 600_000);

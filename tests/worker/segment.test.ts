@@ -47,6 +47,16 @@ describe('Segment HTTP tracking API', () => {
     expect(events).toEqual([{ type, event_id: expect.stringMatching(/^m_[0-9a-f]{40}$/) }]);
   });
 
+  it("reads the campaign from Segment's context.campaign.name", async () => {
+    const site = await createSite();
+    await postServer('/v1/page', site.secret_key, {
+      messageId: uid('m'), anonymousId: 'a-camp',
+      context: { page: { url: 'https://acme.io/' }, campaign: { name: 'spring-launch', source: 'newsletter', medium: 'email' } },
+    });
+    const [touch] = await rows('SELECT campaign, channel FROM touches WHERE site_id = ?', site.id);
+    expect(touch).toEqual({ campaign: 'spring-launch', channel: 'Email' });
+  });
+
   it('dedupes messages without a messageId by their content', async () => {
     const site = await createSite();
     const msg = { type: 'track', anonymousId: 'anon-no-id', event: 'Clicked', timestamp: '2026-01-02T03:04:05Z' };

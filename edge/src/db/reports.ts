@@ -21,7 +21,8 @@ export interface CreditSlice {
 
 /**
  * Whole days from credit_daily, through its primary key (site, model, stage, dim, day): one range
- * seek per model, rows = days × keys. `limit` caps what a too-wide grouping can pull.
+ * seek per model, rows = days × keys. `limit` caps what a too-wide grouping can pull. The job prunes
+ * rows that sum to nothing; HAVING keeps one it has not pruned yet out of the report.
  */
 export function rollupGroups(db: D1Database, siteId: string, s: CreditSlice, days: { first: number; last: number }, limit: number) {
   return db
@@ -29,7 +30,7 @@ export function rollupGroups(db: D1Database, siteId: string, s: CreditSlice, day
       `SELECT model, key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents, SUM(touches) AS touches
        FROM credit_daily
        WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND stage = ?3 AND dim = ?4 AND day BETWEEN ?5 AND ?6
-       GROUP BY model, key LIMIT ?7`,
+       GROUP BY model, key HAVING SUM(weight_units) <> 0 OR SUM(touches) <> 0 OR SUM(revenue_cents) <> 0 LIMIT ?7`,
     )
     .bind(siteId, JSON.stringify(s.models), s.stage, s.dim, days.first, days.last, limit);
 }

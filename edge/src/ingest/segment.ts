@@ -90,7 +90,10 @@ async function addMessage(
   const referrer = msg.context?.page?.referrer ?? stringProp(msg.properties, 'referrer');
   if (type === 'page') {
     const page = parseUrl(pageUrl);
-    const attribution = deriveAttribution(page, parseUrl(referrer), msg.context?.campaign ?? {});
+    // Segment names the campaign `name` (analytics.js's context.campaign); `campaign` is accepted too.
+    const c = msg.context?.campaign ?? {};
+    const explicit = { ...c, campaign: c.name ?? (typeof c.campaign === 'string' ? c.campaign : undefined) };
+    const attribution = deriveAttribution(page, parseUrl(referrer), explicit);
     if (attribution.hasCampaign || attribution.referrer) {
       w.touches.push({
         touch_id: serverTouchId(eventId),

@@ -55,7 +55,7 @@ const runResult = z.object({
   accounts_recomputed: z.number().int(),
   conversions_credited: z.number().int(),
   conversions_without_touch: z.number().int(),
-  credit_rows_written: z.number().int(),
+  credit_rows_written: z.number().int().meta({ description: 'rows written; a conversion whose credit did not change is not rewritten' }),
   chunks: z.number().int(),
   pending: z.number().int(),
   duration_ms: z.number(),
