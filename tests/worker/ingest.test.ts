@@ -1,5 +1,5 @@
 // POST /e end to end against real local D1: happy path, touches, identity, dedupe, atomicity and errors.
-import { env } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { batch, BROWSER_UA, call, createSite, errorOf, ORIGIN, pageEvent, postEvents, rows, uid } from './helpers';
 
@@ -36,6 +36,18 @@ describe('POST /e', () => {
       session_id: session,
     });
     expect(await rows('SELECT event_id FROM events WHERE site_id = ?', site.id)).toHaveLength(2);
+  });
+
+  it('marks the re-set visitor cookie Secure when the Worker is reached over https', async () => {
+    const site = await createSite();
+    const b = batch(site.public_key, [pageEvent(uid('s'), `${ORIGIN}/`, { l: 1 })]);
+    const res = await SELF.fetch('https://touchline.test/e', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA, origin: ORIGIN },
+      body: JSON.stringify(b),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toBe(`tl_vid=${b.v}; Max-Age=31536000; Path=/; SameSite=Lax; Secure`);
   });
 
   it('makes a new touch for a new campaign mid-session, never for a repeat or internal page', async () => {

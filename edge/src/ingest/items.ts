@@ -3,11 +3,13 @@ import { EVENT_ID_PATTERN, LIMITS } from '../../../schemas/limits';
 import { ApiError } from '../errors';
 import { sha256Hex } from '../identity/hash';
 
+const encoder = new TextEncoder();
+
 /** CONTRACT §8: an item over 32 KB makes the whole request 413, naming the item. */
 export function assertItemSizes(items: unknown[]): void {
   const details = [];
   for (let i = 0; i < items.length; i++) {
-    const bytes = new TextEncoder().encode(JSON.stringify(items[i]) ?? '').length;
+    const bytes = encoder.encode(JSON.stringify(items[i]) ?? '').length;
     if (bytes > LIMITS.serverItemBytes) details.push({ index: i, message: `item is ${bytes} bytes; the limit is 32768` });
   }
   if (details.length) throw new ApiError(413, 'item_too_large', 'an item is larger than 32 KB', details);

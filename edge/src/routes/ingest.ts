@@ -23,14 +23,13 @@ ingest.all('/s.js', methodNotAllowed);
 
 ingest.options('/e', async (c) => {
   // Browsers send text/plain without a preflight; this answers clients that preflight anyway.
+  // The key travels in the body, so the site (and its origins) is unknown here: the POST checks it.
   const origin = c.req.header('origin');
   if (origin) {
-    c.header('Access-Control-Allow-Origin', origin);
-    c.header('Access-Control-Allow-Credentials', 'true');
+    setCorsHeaders(c, origin);
     c.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
     c.header('Access-Control-Allow-Headers', 'content-type');
     c.header('Access-Control-Max-Age', '86400');
-    c.header('Vary', 'Origin');
   }
   return c.body(null, 204);
 });
@@ -95,8 +94,13 @@ function allowOrigin(c: Context<AppEnv>, site: Site): void {
   if (!site.origins.includes(origin)) {
     throw new ApiError(403, 'origin_not_allowed', `origin ${origin} is not allowed for this site`);
   }
+  setCorsHeaders(c, origin);
+  c.header('Access-Control-Expose-Headers', 'Retry-After');
+}
+
+/** Credentialed CORS for one origin: the snippet sends cookies so that the Worker can re-set tl_vid. */
+function setCorsHeaders(c: Context<AppEnv>, origin: string): void {
   c.header('Access-Control-Allow-Origin', origin);
   c.header('Access-Control-Allow-Credentials', 'true');
-  c.header('Access-Control-Expose-Headers', 'Retry-After');
   c.header('Vary', 'Origin');
 }
