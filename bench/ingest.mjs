@@ -156,7 +156,7 @@ function report(levels, siteCount, plan) {
     ...rows,
     '',
     ...notes,
-    `- D1 per \`POST /e\`: **2 round trips** — one \`DB.batch()\` (one transaction) from \`commitWrites\` (edge/src/db/write-set.ts) holding one multi-row statement per kind of row present: events and visitors always; touches, form-fill upgrades, contacts, accounts, identity links and conversions when the batch has them — then \`settleBatch\`'s counter upsert (edge/src/ingest/settle.ts), outside the data's transaction. The site lookup is cached per isolate for 5 s, so it adds a SELECT only every 5 s per key. For this traffic that is **${fmt(stmts / reqs, 2)} statements per request** on average (counted from the code path for each batch sent, not measured), independent of how many events the batch holds.`,
+    `- D1 per \`POST /e\`: **1 round trip** — one \`DB.batch()\` (one transaction) from \`commitWrites\` (edge/src/db/write-set.ts) holding one multi-row statement per kind of row present: events, the daily counters (right after the events, edge/src/db/counters.ts) and visitors always; touches, form-fill upgrades, contacts, accounts, identity links and conversions when the batch has them. The site lookup is cached per isolate for 5 s, so it adds a SELECT only every 5 s per key. For this traffic that is **${fmt(stmts / reqs, 2)} statements per request** on average (counted from the code path for each batch sent, not measured), independent of how many events the batch holds.`,
     `- ${cpuNote}`,
   ].join('\n');
   const headline = [...latencyLine, ...throughputLine];

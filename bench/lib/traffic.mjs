@@ -87,10 +87,9 @@ export function makeTraffic({ seed, origin, runId }) {
       }
       events.push(e);
     }
-    // commitWrites: one D1 batch holding a statement per non-empty row kind — events and visitors
-    // always, touches / form upgrades / contacts / accounts / links / conversions when present —
-    // then settleBatch's counter upsert as a second round trip.
-    const batchStatements = 2 + plan.touches + plan.forms + plan.contacts + plan.accounts + plan.links + plan.conversions;
+    // commitWrites: one D1 batch holding a statement per non-empty row kind — events, the counters
+    // and visitors always, touches / form upgrades / contacts / accounts / links / conversions when present.
+    const batchStatements = 3 + plan.touches + plan.forms + plan.contacts + plan.accounts + plan.links + plan.conversions;
     const b = { pk, body: { k: pk, v: visitor, t: now, e: events }, events: count, batchStatements, resend: false };
     if (sent.length < 500) sent.push(b);
     return b;

@@ -1,31 +1,37 @@
-// Daily per-site counters (events, duplicates, bots, rejected) behind /v1/quality.
+// Daily per-site counters (events, touches, conversions, duplicates, bots, rejected) behind /v1/quality.
 
 export type CounterName = 'events' | 'touches' | 'conversions' | 'duplicates' | 'bots' | 'rejected';
 
-export function bumpCounters(
-  db: D1Database,
-  siteId: string,
-  at: number,
-  counts: Partial<Record<CounterName, number>>,
-): D1PreparedStatement | null {
-  const rows = Object.entries(counts).filter(([, n]) => n && n > 0).map(([metric, n]) => ({ metric, n }));
-  if (rows.length === 0) return null;
+/** What one request counts: how many valid items it sent of `kind`, and how many it rejected. */
+export interface Tally {
+  kind: Extract<CounterName, 'events' | 'touches' | 'conversions'>;
+  /** Valid items sent; those the write did not store (or change) count as duplicates. */
+  items: number;
+  /** Rejected items, bots included. */
+  rejected: number;
+  bots: number;
+}
+
+/**
+ * The counter upsert, run in the request's write batch right after the statement that stores
+ * `kind` (`afterWrite`), so that a request costs one D1 round trip. SQLite's changes() is then
+ * that statement's count of rows inserted or changed — exactly the new items, as its ON CONFLICT
+ * skips duplicates — and it is read before this statement's own inserts count (SQLite sets it
+ * when a statement ends). Without a preceding write (nothing valid was sent), nothing was new.
+ */
+export function countRequest(db: D1Database, siteId: string, at: number, t: Tally, afterWrite: boolean): D1PreparedStatement {
   const day = new Date(at).toISOString().slice(0, 10);
   return db
     .prepare(
-      `INSERT INTO site_counters (site_id, day, metric, n)
-       SELECT ?1, ?2, j.value->>'metric', j.value->>'n' FROM json_each(?3) AS j WHERE true
+      `WITH fresh(n) AS (SELECT CASE WHEN ?7 THEN changes() ELSE 0 END)
+       INSERT INTO site_counters (site_id, day, metric, n)
+       SELECT ?1, ?2, m.metric, m.n FROM (
+         SELECT ?3 AS metric, fresh.n AS n FROM fresh
+         UNION ALL SELECT 'duplicates', ?4 - fresh.n FROM fresh
+         UNION ALL SELECT 'rejected', ?5 - ?6
+         UNION ALL SELECT 'bots', ?6
+       ) AS m WHERE m.n > 0
        ON CONFLICT (site_id, day, metric) DO UPDATE SET n = site_counters.n + excluded.n`,
     )
-    .bind(siteId, day, JSON.stringify(rows));
-}
-
-export async function readCounters(db: D1Database, siteId: string): Promise<Record<CounterName, number>> {
-  const { results } = await db
-    .prepare('SELECT metric, SUM(n) AS n FROM site_counters WHERE site_id = ? GROUP BY metric')
-    .bind(siteId)
-    .all<{ metric: CounterName; n: number }>();
-  const out: Record<CounterName, number> = { events: 0, touches: 0, conversions: 0, duplicates: 0, bots: 0, rejected: 0 };
-  for (const r of results) out[r.metric] = r.n;
-  return out;
+    .bind(siteId, day, t.kind, t.items, t.rejected, t.bots, afterWrite ? 1 : 0);
 }

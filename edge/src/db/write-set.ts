@@ -1,5 +1,7 @@
 // Collects the rows one request writes and commits them as a single D1 batch: one transaction,
-// so a request that fails half way stores nothing and its retry stores everything once.
+// so a request that fails half way stores nothing and its retry stores everything once. The
+// request's counters ride in the same batch: one D1 round trip per request.
+import { countRequest, type Tally } from './counters';
 import { upsertConversions, type ConversionRow } from './conversions';
 import { insertEvents, type EventRow } from './events';
 import { insertAccounts, insertIdentityLinks, upsertContacts, upsertVisitors, type ContactRow, type LinkRow } from './identity';
@@ -45,23 +47,32 @@ export interface CommitResult {
   changedConversions: Set<string>;
 }
 
-export async function commitWrites(db: D1Database, siteId: string, w: WriteSet, now: number): Promise<CommitResult> {
+/** Commits the set and `tally`'s counters; a request with nothing valid writes its counters alone. */
+export async function commitWrites(db: D1Database, siteId: string, w: WriteSet, now: number, tally: Tally): Promise<CommitResult> {
   const statements: D1PreparedStatement[] = [];
   const slot: Partial<Record<'touches' | 'events' | 'conversions', number>> = {};
+  // The counters must directly follow the statement that stores what they count (counters.ts).
+  const counted = (kind: Tally['kind'], index: number) => {
+    if (kind === tally.kind) statements.push(countRequest(db, siteId, now, tally, true));
+    return index;
+  };
   // Touches before events: the form_fill check inside insertTouches must see only earlier batches'
   // forms; forms of this batch upgrade their touch through upgradeFormTouches below.
-  if (w.touches.length) slot.touches = statements.push(insertTouches(db, siteId, w.touches, now)) - 1;
-  if (w.events.length) slot.events = statements.push(insertEvents(db, siteId, w.events, now)) - 1;
+  if (w.touches.length) slot.touches = counted('touches', statements.push(insertTouches(db, siteId, w.touches, now)) - 1);
+  if (w.events.length) slot.events = counted('events', statements.push(insertEvents(db, siteId, w.events, now)) - 1);
   if (w.forms.length) statements.push(upgradeFormTouches(db, siteId, w.forms));
   if (w.contacts.size) statements.push(upsertContacts(db, siteId, [...w.contacts.values()], now));
   if (w.accounts.size) {
     statements.push(insertAccounts(db, siteId, [...w.accounts].map(([domain, at]) => ({ domain, at }))));
   }
   if (w.links.size) statements.push(insertIdentityLinks(db, siteId, [...w.links.values()], now));
-  if (w.conversions.length) slot.conversions = statements.push(upsertConversions(db, siteId, w.conversions, now)) - 1;
+  if (w.conversions.length) {
+    slot.conversions = counted('conversions', statements.push(upsertConversions(db, siteId, w.conversions, now)) - 1);
+  }
   if (w.visitors.size) statements.push(upsertVisitors(db, siteId, [...w.visitors.values()]));
+  if (slot[tally.kind] === undefined) statements.push(countRequest(db, siteId, now, tally, false));
 
-  const results = statements.length ? await db.batch<Record<string, string>>(statements) : [];
+  const results = await db.batch<Record<string, string>>(statements);
   const ids = (i: number | undefined, col: string) =>
     new Set(i === undefined ? [] : results[i].results.map((r) => r[col]));
   return {

@@ -3,7 +3,7 @@ import { conversion, type BatchResult } from '../../../schemas/api';
 import type { Site } from '../db/sites';
 import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
-import { settleBatch } from './settle';
+import { settleBatch, tallyOf } from './settle';
 import { serverTime } from './time';
 import { resolveWho } from './who';
 
@@ -45,6 +45,6 @@ export async function ingestConversions(db: D1Database, site: Site, items: unkno
     ids.push({ index, id: c.id });
   }
 
-  const committed = await commitWrites(db, site.id, w, receivedAt);
-  return settleBatch(db, site.id, ids, committed.changedConversions, rejected, receivedAt, { kind: 'conversions' });
+  const committed = await commitWrites(db, site.id, w, receivedAt, tallyOf('conversions', ids, rejected));
+  return settleBatch(ids, committed.changedConversions, rejected);
 }

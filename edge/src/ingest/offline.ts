@@ -6,7 +6,7 @@ import { issueMessage } from '../errors';
 import { deriveAttribution, parseUrl } from './campaign';
 import { offlineChannel } from './channel';
 import { redactUrl } from './redact';
-import { settleBatch } from './settle';
+import { settleBatch, tallyOf } from './settle';
 import { serverTime } from './time';
 import { resolveWho } from './who';
 
@@ -63,6 +63,6 @@ export async function ingestOfflineTouches(db: D1Database, site: Site, items: un
     ids.push({ index, id: t.id });
   }
 
-  const committed = await commitWrites(db, site.id, w, receivedAt);
-  return settleBatch(db, site.id, ids, committed.newTouches, rejected, receivedAt, { kind: 'touches' });
+  const committed = await commitWrites(db, site.id, w, receivedAt, tallyOf('touches', ids, rejected));
+  return settleBatch(ids, committed.newTouches, rejected);
 }

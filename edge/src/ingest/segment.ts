@@ -9,7 +9,7 @@ import { hmacHex } from '../identity/hash';
 import { deriveAttribution, parseUrl } from './campaign';
 import { messageEventId } from './items';
 import { redactProps, redactUrl } from './redact';
-import { settleBatch } from './settle';
+import { settleBatch, tallyOf } from './settle';
 import { parseTimestamp, serverTime } from './time';
 import { serverTouchId } from './touch-id';
 
@@ -47,8 +47,8 @@ export async function ingestSegmentMessages(
     else ids.push({ index, id });
   }
 
-  const committed = await commitWrites(db, site.id, w, opts.receivedAt);
-  return settleBatch(db, site.id, ids, committed.newEvents, rejected, opts.receivedAt);
+  const committed = await commitWrites(db, site.id, w, opts.receivedAt, tallyOf('events', ids, rejected));
+  return settleBatch(ids, committed.newEvents, rejected);
 }
 
 async function addMessage(

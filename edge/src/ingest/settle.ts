@@ -1,20 +1,17 @@
-// Turns a committed write into the per-item answer {accepted, duplicates, rejected} and counts it.
+// Turns a committed write into the per-item answer {accepted, duplicates, rejected}.
 import type { BatchResult } from '../../../schemas/api';
-import { bumpCounters, type CounterName } from '../db/counters';
+import type { Tally } from '../db/counters';
 
 /**
  * `items` are the valid items in request order with the id that dedupes them; `fresh` are the ids
  * the database stored for the first time. An id repeated inside one request is accepted once.
+ * The counters were written with the data (db/counters.ts) and agree with this answer.
  */
-export async function settleBatch(
-  db: D1Database,
-  siteId: string,
+export function settleBatch(
   items: { index: number; id: string }[],
   fresh: Set<string>,
   rejected: BatchResult['rejected'],
-  at: number,
-  extra: { kind?: Extract<CounterName, 'events' | 'touches' | 'conversions'>; bots?: number } = {},
-): Promise<BatchResult> {
+): BatchResult {
   let accepted = 0;
   const claimed = new Set<string>();
   for (const { id } of items) {
@@ -23,15 +20,11 @@ export async function settleBatch(
       accepted++;
     }
   }
-  const duplicates = items.length - accepted;
   rejected.sort((a, b) => a.index - b.index);
-  const stmt = bumpCounters(db, siteId, at, {
-    [extra.kind ?? 'events']: accepted,
-    duplicates,
-    rejected: rejected.length - (extra.bots ?? 0),
-    bots: extra.bots,
-  });
-  // Counters are statistics: they are written after the data, outside its transaction.
-  if (stmt) await stmt.run();
-  return { accepted, duplicates, rejected };
+  return { accepted, duplicates: items.length - accepted, rejected };
+}
+
+/** The counters of a request that sent `items` valid items of `kind` and had `rejected` refused. */
+export function tallyOf(kind: Tally['kind'], items: unknown[], rejected: unknown[], bots = 0): Tally {
+  return { kind, items: items.length, rejected: rejected.length, bots };
 }

@@ -9,7 +9,7 @@ import { deriveAttribution, parseUrl } from './campaign';
 import { redactProps, redactUrl } from './redact';
 import { correctSnippetTime } from './time';
 import { webTouchId } from './touch-id';
-import { settleBatch } from './settle';
+import { settleBatch, tallyOf } from './settle';
 
 export interface SnippetContext {
   receivedAt: number;
@@ -41,8 +41,8 @@ export async function ingestSnippetBatch(
   }
 
   if (visitorId && ids.length) w.addVisitor(visitorId, ctx.receivedAt, ctx.device);
-  const committed = await commitWrites(db, site.id, w, ctx.receivedAt);
-  return settleBatch(db, site.id, ids, committed.newEvents, rejected, ctx.receivedAt);
+  const committed = await commitWrites(db, site.id, w, ctx.receivedAt, tallyOf('events', ids, rejected));
+  return settleBatch(ids, committed.newEvents, rejected);
 }
 
 async function addEvent(
