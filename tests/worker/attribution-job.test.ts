@@ -267,6 +267,34 @@ describe('failure and budgets', () => {
   }, 30_000);
 });
 
+describe('a very large account', () => {
+  // At 1M touches (bench/RESULTS.md) an incremental run read back 150k+ stored credit rows in one
+  // statement, and spreading them into an array overflowed the call stack: a 500 on every retry.
+  it('recomputes incrementally when its stored credit runs to 150,000+ rows', async () => {
+    const site = await createSite();
+    const touches = Array.from({ length: 9_000 }, (_, i) => ({
+      id: `t-huge-${String(i).padStart(5, '0')}`,
+      occurred_at: ago(85 - i * (80 / 9_000)),
+      touch_type: i % 2 ? 'webinar' : 'meeting',
+      account_domain: 'hugeco.com',
+    }));
+    for (let i = 0; i < touches.length; i += 500) await send(site, '/v1/touches', { touches: touches.slice(i, i + 500) });
+    const conversions = [0, 1, 2].map((i) => ({ id: `conv-huge-${i}0000`, stage: 'closed_won', occurred_at: ago(2 - i / 2), account_domain: 'hugeco.com', amount: 1000 + i }));
+    await send(site, '/v1/conversions', { conversions });
+    const opts = () => ({ budget: new Budget(600_000, 900), scanOverlapMs: 0 });
+    const full = await runAttribution(env.DB, await siteOf(site), opts());
+    expect(full).toMatchObject({ done: true, conversions_credited: 3 });
+    expect(full.credit_rows_written).toBeGreaterThan(150_000);
+
+    await send(site, '/v1/touches', { touches: [{ id: 't-huge-latest', occurred_at: ago(1), touch_type: 'call', account_domain: 'hugeco.com' }] });
+    const incremental = await runAttribution(env.DB, await siteOf(site), opts());
+    expect(incremental).toMatchObject({ full: false, done: true, accounts_recomputed: 1 });
+    const [{ n }] = await rows<{ n: number }>("SELECT COUNT(*) AS n FROM credit WHERE site_id = ? AND touch_id = 't-huge-latest'", site.id);
+    expect(n).toBeGreaterThan(0);
+    await expectClean(site);
+  }, 300_000);
+});
+
 describe('the cron trigger', () => {
   it('runs every site through the scheduled handler', async () => {
     const sites = [await createSite(), await createSite()];

@@ -68,7 +68,7 @@ export async function writeChunk(
         batches.push(current);
       }
       current.ids.push(c.id);
-      current.rows.push(...rows);
+      for (const row of rows) current.rows.push(row); // no spread: a huge account's rows overflow the stack
       current.mappings.push({ conversion_id: c.id, akey: key.akey });
     }
   }

@@ -62,7 +62,8 @@ export async function readCreditState(db: D1Database, siteId: string, conversion
   const results = await db.batch<Record<string, unknown>>(statements);
   const state: CreditState = { rows: [], stamps: new Map() };
   results.forEach((r, i) => {
-    if (i % 2 === 0) state.rows.push(...(r.results as unknown as StoredCredit[]));
+    // A loop, not push(...rows): spreading 150k+ rows overflows the call stack (seen at 1M touches).
+    if (i % 2 === 0) for (const row of r.results as unknown as StoredCredit[]) state.rows.push(row);
     else for (const s of r.results as { conversion_id: string; computed_at: number }[]) state.stamps.set(s.conversion_id, s.computed_at);
   });
   return state;
