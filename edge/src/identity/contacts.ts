@@ -1,6 +1,7 @@
 // Turns an email into a contact (per-site HMAC, never the email itself) and its account.
 import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
+import { redactText } from '../ingest/redact';
 import { hmacHex } from './hash';
 import { accountForEmail, emailDomain, normaliseDomain, normaliseEmail } from './email';
 
@@ -33,7 +34,8 @@ export async function identifyContact(
     contact_id: contactId,
     email_domain: emailDomain(email),
     account_domain: accountDomain,
-    company: opts.company?.trim() || null,
+    // A company field is free text typed by the visitor: redacted like any stored text.
+    company: opts.company?.trim() ? redactText(opts.company.trim()) : null,
     at,
   });
   return { contactId, accountDomain };

@@ -1,5 +1,6 @@
 // Attribution fields of a visit: UTMs, else a click id, else the external referrer, else direct (§5).
 import { classifyChannel, sourceFromClickId, sourceFromReferrer } from './channel';
+import { redactText } from './redact';
 
 /** Click ids in the order they are looked for; the first present wins. */
 // fbclid and twclid come last: they also tag organic links, so a paid click id beside them must win.
@@ -49,13 +50,19 @@ export function deriveAttribution(
   explicit: { source?: string; medium?: string; campaign?: string; content?: string; term?: string; id?: string } = {},
 ): Attribution {
   const q = page?.searchParams;
-  const utm = (name: (typeof UTMS)[number]) => nonEmpty(q?.get(name));
-  const source = nonEmpty(explicit.source) ?? utm('utm_source');
-  const medium = nonEmpty(explicit.medium) ?? utm('utm_medium');
-  const campaign = nonEmpty(explicit.campaign) ?? utm('utm_campaign');
-  const content = nonEmpty(explicit.content) ?? utm('utm_content');
-  const term = nonEmpty(explicit.term) ?? utm('utm_term');
-  const utmId = nonEmpty(explicit.id) ?? utm('utm_id');
+  // Campaign values are free text (a utm_term can be a search for someone's email): redacted like
+  // URLs, since they are stored, credited and shown as report keys.
+  const field = (v: string | null | undefined) => {
+    const t = nonEmpty(v);
+    return t === null ? null : redactText(t);
+  };
+  const utm = (name: (typeof UTMS)[number]) => field(q?.get(name));
+  const source = field(explicit.source) ?? utm('utm_source');
+  const medium = field(explicit.medium) ?? utm('utm_medium');
+  const campaign = field(explicit.campaign) ?? utm('utm_campaign');
+  const content = field(explicit.content) ?? utm('utm_content');
+  const term = field(explicit.term) ?? utm('utm_term');
+  const utmId = field(explicit.id) ?? utm('utm_id');
 
   let clickIdType: string | null = null;
   let clickId: string | null = null;

@@ -5,7 +5,7 @@ import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { deriveAttribution, parseUrl } from './campaign';
 import { offlineChannel } from './channel';
-import { redactUrl } from './redact';
+import { redactField, redactUrl } from './redact';
 import { settleBatch, tallyOf } from './settle';
 import { serverTime } from './time';
 import { resolveWho } from './who';
@@ -44,12 +44,12 @@ export async function ingestOfflineTouches(db: D1Database, site: Site, items: un
       origin: 'offline',
       touch_type: t.touch_type,
       occurred_at: time.at,
-      channel: t.channel ?? (ga4 !== 'Unassigned' ? ga4 : offlineChannel(t.touch_type)),
-      source: t.source ?? null,
-      medium: t.medium ?? null,
-      campaign: t.campaign ?? null,
-      content: t.content ?? null,
-      term: t.term ?? null,
+      channel: redactField(t.channel) ?? (ga4 !== 'Unassigned' ? ga4 : offlineChannel(t.touch_type)),
+      source: redactField(t.source),
+      medium: redactField(t.medium),
+      campaign: redactField(t.campaign),
+      content: redactField(t.content),
+      term: redactField(t.term),
       utm_id: null,
       click_id_type: null,
       click_id: null,

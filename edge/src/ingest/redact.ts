@@ -36,6 +36,11 @@ export function redactText(value: string): string {
     });
 }
 
+/** A free-text field stored as such (an event name, page title, campaign field): redacted, or null. */
+export function redactField(value: string | null | undefined): string | null {
+  return value ? redactText(value) : null;
+}
+
 /** A URL with identifying query values masked; query parameters with secret-looking names are masked whole. */
 export function redactUrl(raw: string | null | undefined): string | null {
   if (!raw) return null;

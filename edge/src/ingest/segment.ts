@@ -6,9 +6,10 @@ import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
 import { hmacHex } from '../identity/hash';
+import { storedVisitorId } from '../identity/visitor-id';
 import { deriveAttribution, parseUrl } from './campaign';
 import { messageEventId } from './items';
-import { redactProps, redactUrl } from './redact';
+import { redactField, redactProps, redactUrl } from './redact';
 import { settleBatch, tallyOf } from './settle';
 import { parseTimestamp, serverTime } from './time';
 import { serverTouchId } from './touch-id';
@@ -65,7 +66,7 @@ async function addMessage(
   if ('code' in time) return time;
   const at = time.at;
 
-  const anonymousId = msg.anonymousId !== undefined ? String(msg.anonymousId) : null;
+  const anonymousId = msg.anonymousId !== undefined ? await storedVisitorId(site, String(msg.anonymousId)) : null;
   const userId = msg.userId !== undefined ? String(msg.userId) : null;
   if (!anonymousId && !userId) return { code: 'missing_identity', message: 'anonymousId or userId is required' };
   // userIds are often emails: they are stored only as a per-site HMAC, as a visitor id of their own.
@@ -126,7 +127,7 @@ async function addMessage(
     visitor_id: visitorId,
     contact_id: contactId,
     session_id: null,
-    name: type === 'track' ? (msg.event ?? null) : type === 'page' ? (msg.name ?? msg.context?.page?.title ?? null) : null,
+    name: redactField(type === 'track' ? msg.event : type === 'page' ? (msg.name ?? msg.context?.page?.title) : null),
     url: redactUrl(pageUrl),
     referrer: redactUrl(referrer),
     props: msg.properties ? JSON.stringify(redactProps(msg.properties)) : null,

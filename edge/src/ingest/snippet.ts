@@ -6,7 +6,7 @@ import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
 import { deriveAttribution, parseUrl } from './campaign';
-import { redactProps, redactUrl } from './redact';
+import { redactField, redactProps, redactUrl } from './redact';
 import { correctSnippetTime } from './time';
 import { webTouchId } from './touch-id';
 import { settleBatch, tallyOf } from './settle';
@@ -125,7 +125,7 @@ async function addEvent(
     visitor_id: visitorId,
     contact_id: contactId,
     session_id: e.s,
-    name: e.y === 'form' ? (e.f?.i || e.f?.n || null) : (e.n ?? e.h ?? null),
+    name: redactField(e.y === 'form' ? e.f?.i || e.f?.n : (e.n ?? e.h)),
     // A form's action is the attribute as written (often relative): stored resolved against the page.
     url: redactUrl(e.y === 'form' && e.f?.a ? resolveUrl(e.f.a, e.u) : e.u),
     referrer: redactUrl(e.r),

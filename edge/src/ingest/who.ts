@@ -3,6 +3,7 @@ import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
 import { identifyContact } from '../identity/contacts';
 import { normaliseDomain } from '../identity/email';
+import { storedVisitorId } from '../identity/visitor-id';
 
 export interface Who {
   contactId: string | null;
@@ -16,6 +17,7 @@ export async function resolveWho(
   item: { email?: string; anonymous_id?: string; account_domain?: string },
   at: number,
 ): Promise<Who | { code: string; message: string }> {
+  const visitorId = item.anonymous_id ? await storedVisitorId(site, item.anonymous_id) : null;
   let contactId: string | null = null;
   let accountDomain = item.account_domain ? normaliseDomain(item.account_domain) : null;
   if (item.email !== undefined) {
@@ -23,9 +25,9 @@ export async function resolveWho(
     if (!contact) return { code: 'invalid_email', message: 'email is not an email address' };
     contactId = contact.contactId;
     accountDomain = contact.accountDomain;
-    if (item.anonymous_id) w.addLink(item.anonymous_id, contactId, at);
+    if (visitorId) w.addLink(visitorId, contactId, at);
   } else if (accountDomain) {
     w.addAccount(accountDomain, at);
   }
-  return { contactId, visitorId: item.anonymous_id ?? null, accountDomain };
+  return { contactId, visitorId, accountDomain };
 }

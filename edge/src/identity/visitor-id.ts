@@ -1,0 +1,15 @@
+// Anonymous ids sent by servers (Segment anonymousId, offline/CRM anonymous_id) are stored as given,
+// unless they could identify someone: some integrations put the email (or an IP) in that field.
+import type { Site } from '../db/sites';
+import { redactText } from '../ingest/redact';
+import { hmacHex } from './hash';
+
+/**
+ * The visitor id to store for `raw`: itself when it holds nothing identifying, else a per-site
+ * HMAC of it ("h_…"), so that the same raw id always maps to the same visitor (stitching still
+ * works) and the raw value is never written.
+ */
+export async function storedVisitorId(site: Site, raw: string): Promise<string> {
+  if (redactText(raw) === raw) return raw;
+  return `h_${(await hmacHex(site.hashKey, `anon:${raw}`)).slice(0, 32)}`;
+}
