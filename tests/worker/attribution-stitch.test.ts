@@ -143,6 +143,55 @@ describe('identity stitching', () => {
     expect(joe.map((c) => c.account_domain)).toEqual(['(personal)', '(personal)']);
   });
 
+  it('moves a contact to the account_domain sent with their email, history included, out of the old account', async () => {
+    const site = await createSite();
+    await send(site, '/v1/page', segmentPage('msg-jane-lap1', 'jane-laptop-0001', 20, { source: 'linkedin', medium: 'paid_social' }));
+    await send(site, '/v1/identify', { anonymousId: 'jane-laptop-0001', traits: { email: 'jane@acme.com' } });
+    await send(site, '/v1/touches', {
+      touches: [touch('t-jane-webinar', 10, { email: 'jane@acme.com' }), touch('t-acme-mailer', 8, { account_domain: 'acme.com' }, { touch_type: 'direct_mail' })],
+    });
+    await send(site, '/v1/conversions', { conversions: [{ id: 'conv-acme-lead', stage: 'lead', occurred_at: ago(5), account_domain: 'acme.com' }] });
+    await runJob(site);
+    expect((await credit(site, 'conv-acme-lead')).map((c) => c.touch_id)).toEqual(['s_msg-jane-lap1', 't-acme-mailer', 't-jane-webinar']);
+
+    // The CRM files Jane's deal under the company's website domain, not her email's.
+    await send(site, '/v1/conversions', {
+      conversions: [{ id: 'conv-corp-won', stage: 'closed_won', occurred_at: ago(1), email: 'jane@acme.com', account_domain: 'acme-corp.com', amount: 900 }],
+    });
+    expect(await runJob(site)).toMatchObject({ full: false });
+    const won = await credit(site, 'conv-corp-won');
+    expect(won.map((c) => [c.touch_id, c.account_domain])).toEqual([
+      ['s_msg-jane-lap1', 'acme-corp.com'],
+      ['t-jane-webinar', 'acme-corp.com'],
+    ]);
+    expect((await credit(site, 'conv-acme-lead')).map((c) => c.touch_id)).toEqual(['t-acme-mailer']);
+
+    // Identified again by email alone (another device): she stays at acme-corp.com, new touch included.
+    await send(site, '/v1/page', segmentPage('msg-jane-phn1', 'jane-phone-00001', 2, { source: 'google', medium: 'cpc' }));
+    await send(site, '/v1/identify', { anonymousId: 'jane-phone-00001', traits: { email: 'jane@acme.com' } });
+    await runJob(site);
+    expect((await credit(site, 'conv-corp-won')).map((c) => c.touch_id)).toEqual(['s_msg-jane-lap1', 's_msg-jane-phn1', 't-jane-webinar']);
+    expect(await rows('SELECT account_domain, account_explicit FROM contacts WHERE site_id = ?', site.id)).toEqual([{ account_domain: 'acme-corp.com', account_explicit: 1 }]);
+
+    // Incremental credit equals a full recompute.
+    const all = () => rows('SELECT model, conversion_id, touch_id, weight_units, revenue_cents, account_domain FROM credit WHERE site_id = ? ORDER BY 1, 2, 3', site.id);
+    const before = await all();
+    const full = await call('/v1/attribution/run?full=true', { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });
+    expect(full.status).toBe(200);
+    expect(await all()).toEqual(before);
+  });
+
+  it('refuses a free-mail account_domain: free mail never forms an account', async () => {
+    const site = await createSite();
+    const res = await postServer('/v1/conversions', site.secret_key, {
+      conversions: [{ id: 'conv-free-acct', stage: 'lead', occurred_at: ago(1), email: 'pat@gmail.com', account_domain: 'Gmail.com' }],
+    });
+    expect(await res.json()).toEqual({ accepted: 0, duplicates: 0, rejected: [{ index: 0, code: 'free_mail_account', message: expect.stringContaining('gmail.com is a free-mail domain') }] });
+    const touches = await postServer('/v1/touches', site.secret_key, { touches: [touch('t-free-acct1', 1, { account_domain: 'yahoo.com' })] });
+    expect(((await touches.json()) as { rejected: { code: string }[] }).rejected.map((r) => r.code)).toEqual(['free_mail_account']);
+    expect(await rows('SELECT domain FROM accounts WHERE site_id = ?', site.id)).toEqual([]);
+  });
+
   it("credits an unidentified visitor's conversion from its own touches, and moves it once identified", async () => {
     const site = await createSite();
     await send(site, '/v1/touches', {
@@ -221,13 +270,13 @@ describe('the models of §7 through the job', () => {
     const site = await createSite();
     await send(site, '/v1/touches', {
       touches: [
-        touch('touch-a-10d', 10, { account_domain: 'example.com' }),
-        touch('touch-b-05d', 5, { account_domain: 'example.com' }),
-        touch('touch-c-01d', 1, { account_domain: 'example.com' }),
+        touch('touch-a-10d', 10, { account_domain: 'examplecorp.com' }),
+        touch('touch-b-05d', 5, { account_domain: 'examplecorp.com' }),
+        touch('touch-c-01d', 1, { account_domain: 'examplecorp.com' }),
       ],
     });
     await send(site, '/v1/conversions', {
-      conversions: [{ id: 'conv-example', stage: 'closed_won', occurred_at: NOW, account_domain: 'example.com', amount: 1000 }],
+      conversions: [{ id: 'conv-example', stage: 'closed_won', occurred_at: NOW, account_domain: 'examplecorp.com', amount: 1000 }],
     });
     await runJob(site);
     expect(await cents(site, 'conv-example', 'first_touch')).toEqual({ 'touch-a-10d': 100_000 });

@@ -20,15 +20,18 @@ describe('POST /v1/touches', () => {
       'SELECT touch_type, channel, account_domain, contact_id FROM touches WHERE site_id = ? ORDER BY occurred_at',
       site.id,
     );
+    // A touch sent by email belongs to the person (whose account the job reads from the contact, so it
+    // follows them if a CRM later files them elsewhere); one sent by account_domain to the account.
     expect(stored.map((t) => [t.touch_type, t.channel, t.account_domain])).toEqual([
-      ['webinar', 'Events', 'hooli.com'],
+      ['webinar', 'Events', null],
       ['meeting', 'Sales', 'hooli.com'],
       ['partner_referral', 'Partners', null],
-      ['direct_mail', 'Field Marketing', 'hooli.com'],
+      ['direct_mail', 'Field Marketing', null],
       ['event', 'Paid Social', 'hooli.com'],
-      ['podcast', 'Offline', 'hooli.com'],
+      ['podcast', 'Offline', null],
     ]);
     expect(stored[0].contact_id).toBe(stored[3].contact_id); // the same person, whatever the case of the email
+    expect(await rows('SELECT account_domain FROM contacts WHERE site_id = ? AND contact_id = ?', site.id, stored[0].contact_id)).toEqual([{ account_domain: 'hooli.com' }]);
     expect(await rows('SELECT * FROM accounts WHERE site_id = ?', site.id)).toHaveLength(1);
   });
 
@@ -100,13 +103,18 @@ describe('POST /v1/conversions', () => {
       conversions: [{ id, stage: 'opportunity', occurred_at: '2026-10-10T00:00:00Z', account_domain: 'umbrella.com', opportunity_id: 'OPP-1', amount: 5000 }],
     });
     expect(await same.json()).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    // A stage change sent alone keeps the deal's amount and opportunity; a resend of it is a duplicate.
+    const stageOnly = { id, stage: 'negotiation', occurred_at: '2026-10-20T00:00:00Z', account_domain: 'umbrella.com' };
+    expect(await (await postServer('/v1/conversions', site.secret_key, { conversions: [stageOnly] })).json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(await rows('SELECT stage, opportunity_id, amount_cents FROM conversions WHERE conversion_id = ?', id)).toEqual([{ stage: 'negotiation', opportunity_id: 'OPP-1', amount_cents: 500000 }]);
+    expect(await (await postServer('/v1/conversions', site.secret_key, { conversions: [stageOnly] })).json()).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
     const won = await postServer('/v1/conversions', site.secret_key, {
       conversions: [{ id, stage: 'closed_won', occurred_at: '2026-11-01T00:00:00Z', account_domain: 'umbrella.com', opportunity_id: 'OPP-1', amount: 12345.675, currency: 'eur' }],
     });
     expect(await won.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const stored = await rows('SELECT conversion_id, stage, amount_cents, currency, account_domain FROM conversions WHERE site_id = ? ORDER BY occurred_at', site.id);
     expect(stored).toEqual([
-      expect.objectContaining({ stage: 'lead', account_domain: 'umbrella.com', amount_cents: null }),
+      expect.objectContaining({ stage: 'lead', account_domain: null, amount_cents: null }), // by email: the contact's account (umbrella.com)
       { conversion_id: id, stage: 'closed_won', amount_cents: 1234568, currency: 'EUR', account_domain: 'umbrella.com' },
     ]);
   });

@@ -25,8 +25,8 @@ describe('GET /v1/accounts/:domain/journey', () => {
     const contact = j.contacts[0].contact_id;
 
     expect(j.touches.map((t: any) => [t.touch_id, t.occurred_at, t.via, t.channel])).toEqual([
-      // Sent with a1@aaa.com: the touch carries the contact and its account.
-      ['t-aaa-webinar', iso(ago(30)), 'account', 'Events'],
+      // Sent with a1@aaa.com: the touch is the contact's, at aaa.com through the contact.
+      ['t-aaa-webinar', iso(ago(30)), 'contact', 'Events'],
       ['s_msg-aaa-page01', iso(ago(25)), 'visitor', 'Paid Search'],
       ['t-aaa-mailer1', iso(ago(10)), 'account', 'Direct Mail'],
     ]);

@@ -5,6 +5,8 @@ export interface ContactRow {
   email_domain: string;
   account_domain: string | null;
   company: string | null;
+  /** 1 when account_domain was sent explicitly (it then overrides the email's domain), else 0. */
+  explicit: 0 | 1;
   at: number;
 }
 
@@ -17,22 +19,46 @@ export interface LinkRow {
 export function upsertContacts(db: D1Database, siteId: string, rows: ContactRow[], now: number): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO contacts (site_id, contact_id, email_domain, account_domain, company, first_seen, updated_at)
-       SELECT ?1, j.value->>'contact_id', j.value->>'email_domain', j.value->>'account_domain', j.value->>'company',
-              j.value->>'at', ?3
+      `INSERT INTO contacts (site_id, contact_id, email_domain, account_domain, account_explicit, company, first_seen, updated_at)
+       SELECT ?1, j.value->>'contact_id', j.value->>'email_domain', j.value->>'account_domain', j.value->>'explicit',
+              j.value->>'company', j.value->>'at', ?3
        FROM json_each(?2) AS j WHERE true
        ON CONFLICT (site_id, contact_id) DO UPDATE SET
          company = COALESCE(excluded.company, contacts.company),
-         account_domain = COALESCE(contacts.account_domain, excluded.account_domain),
+         -- An explicit account wins (the latest one); an email's own domain only fills a gap.
+         account_domain = CASE WHEN excluded.account_explicit = 1 THEN excluded.account_domain
+                               ELSE COALESCE(contacts.account_domain, excluded.account_domain) END,
+         account_explicit = MAX(contacts.account_explicit, excluded.account_explicit),
          first_seen = MIN(contacts.first_seen, excluded.first_seen),
          updated_at = excluded.updated_at
        -- Only a real change touches updated_at: the attribution job recomputes an account whose
        -- contacts changed, and a repeat identify must not trigger that.
        WHERE contacts.company IS NOT COALESCE(excluded.company, contacts.company)
           OR (contacts.account_domain IS NULL AND excluded.account_domain IS NOT NULL)
+          OR (excluded.account_explicit = 1 AND contacts.account_domain IS NOT excluded.account_domain)
+          OR (excluded.account_explicit = 1 AND contacts.account_explicit = 0)
           OR excluded.first_seen < contacts.first_seen`,
     )
     .bind(siteId, JSON.stringify(rows), now);
+}
+
+/**
+ * Queues the account a contact is about to leave (an explicit account_domain moving it elsewhere)
+ * for the attribution job: its credit still counts the contact's touches. Runs before the upsert,
+ * in the same batch. The job's change scan sees the contact's new account by itself.
+ */
+export function requeueLeftAccounts(db: D1Database, siteId: string, rows: ContactRow[], now: number): D1PreparedStatement | null {
+  const moving = rows.filter((r) => r.explicit).map((r) => ({ contact_id: r.contact_id, account_domain: r.account_domain }));
+  if (!moving.length) return null;
+  return db
+    .prepare(
+      `INSERT INTO attribution_dirty (site_id, akey, marked_at)
+       SELECT ?1, ct.account_domain, ?3 FROM json_each(?2) AS j
+       CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = j.value->>'contact_id'
+       WHERE ct.account_domain IS NOT NULL AND ct.account_domain IS NOT j.value->>'account_domain'
+       ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`,
+    )
+    .bind(siteId, JSON.stringify(moving), now);
 }
 
 export function insertAccounts(db: D1Database, siteId: string, domains: { domain: string; at: number }[]): D1PreparedStatement {

@@ -8,7 +8,8 @@
 // deals at that account. A touch with no account to fall back to (a free-mail contact's, or a
 // visitor's with no account) could only ever describe the person, so it is deleted. Conversions
 // are CRM records and are kept, stripped of the contact and visitor ids; one that no longer
-// resolves to anybody is credited "(no touch)", so totals still reconcile.
+// resolves to anybody is credited "(no touch)", so totals still reconcile; one the contact's business
+// account resolved (sent by email) keeps that account.
 //
 // Credit rows hold no person identifiers (touch ids, channels, '(personal)'), so they stay until
 // the job recomputes the affected keys: the person's account and the accounts of other contacts
@@ -51,8 +52,9 @@ const STATEMENTS = {
   touchesDeletedByVisitor: `DELETE FROM touches WHERE site_id = ?1 AND ${BY_VISITOR}`,
   // Another person's touch made on the person's device keeps its owner but loses the device.
   touchesDetached: `UPDATE touches SET visitor_id = NULL, session_id = NULL WHERE site_id = ?1 AND visitor_id IN ${V}`,
-  // A new updated_at makes the next scan re-resolve each conversion to wherever it now belongs.
-  conversionsByContact: `UPDATE conversions SET contact_id = NULL,
+  // A new updated_at makes the next scan re-resolve each conversion to wherever it now belongs. A
+  // conversion sent by email belonged to the contact's account: it stays there, like their touches.
+  conversionsByContact: `UPDATE conversions SET account_domain = COALESCE(account_domain, ${ACCOUNT}), contact_id = NULL,
       visitor_id = CASE WHEN visitor_id IN ${V} THEN NULL ELSE visitor_id END, updated_at = ?3
     WHERE site_id = ?1 AND contact_id = ?2`,
   conversionsByVisitor: `UPDATE conversions SET visitor_id = NULL, updated_at = ?3 WHERE site_id = ?1 AND visitor_id IN ${V}`,

@@ -4,7 +4,7 @@
 import { countRequest, type Tally } from './counters';
 import { upsertConversions, type ConversionRow } from './conversions';
 import { insertEvents, type EventRow } from './events';
-import { insertAccounts, insertIdentityLinks, upsertContacts, upsertVisitors, type ContactRow, type LinkRow } from './identity';
+import { insertAccounts, insertIdentityLinks, requeueLeftAccounts, upsertContacts, upsertVisitors, type ContactRow, type LinkRow } from './identity';
 import { insertTouches, upgradeFormTouches, type FormSubmission, type TouchRow } from './touches';
 
 export class WriteSet {
@@ -19,7 +19,9 @@ export class WriteSet {
 
   addContact(row: ContactRow): void {
     const prev = this.contacts.get(row.contact_id);
-    this.contacts.set(row.contact_id, prev ? { ...row, at: Math.min(prev.at, row.at), company: row.company ?? prev.company } : row);
+    // Within one request too, an explicit account is not undone by a later identification by email alone.
+    const account = prev?.explicit && !row.explicit ? { account_domain: prev.account_domain, explicit: prev.explicit } : {};
+    this.contacts.set(row.contact_id, prev ? { ...row, ...account, at: Math.min(prev.at, row.at), company: row.company ?? prev.company } : row);
     if (row.account_domain) this.addAccount(row.account_domain, row.at);
   }
 
@@ -61,7 +63,12 @@ export async function commitWrites(db: D1Database, siteId: string, w: WriteSet, 
   if (w.touches.length) slot.touches = counted('touches', statements.push(insertTouches(db, siteId, w.touches, now)) - 1);
   if (w.events.length) slot.events = counted('events', statements.push(insertEvents(db, siteId, w.events, now)) - 1);
   if (w.forms.length) statements.push(upgradeFormTouches(db, siteId, w.forms));
-  if (w.contacts.size) statements.push(upsertContacts(db, siteId, [...w.contacts.values()], now));
+  if (w.contacts.size) {
+    const contacts = [...w.contacts.values()];
+    const requeue = requeueLeftAccounts(db, siteId, contacts, now);
+    if (requeue) statements.push(requeue);
+    statements.push(upsertContacts(db, siteId, contacts, now));
+  }
   if (w.accounts.size) {
     statements.push(insertAccounts(db, siteId, [...w.accounts].map(([domain, at]) => ({ domain, at }))));
   }

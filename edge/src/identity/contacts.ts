@@ -34,6 +34,7 @@ export async function identifyContact(
     contact_id: contactId,
     email_domain: emailDomain(email),
     account_domain: accountDomain,
+    explicit: opts.explicitAccount ? 1 : 0,
     // A company field is free text typed by the visitor: redacted like any stored text.
     company: opts.company?.trim() ? redactText(opts.company.trim()) : null,
     at,

@@ -61,11 +61,10 @@ async function addEvent(
   if (e.y === 'page' && !page) return { code: 'invalid_event', message: 'a page event needs u, the page URL' };
 
   let contactId: string | null = null;
-  let accountDomain: string | null = null;
   if (e.m !== undefined) {
     const contact = await identifyContact(site, w, e.m, at, { company: e.o });
     if (!contact) return { code: 'invalid_email', message: 'm is not an email address' };
-    ({ contactId, accountDomain } = contact);
+    contactId = contact.contactId;
     if (visitorId) w.addLink(visitorId, contactId, at);
   } else if (e.y === 'identify') {
     return { code: 'invalid_event', message: 'an identify event needs m, the email' };
@@ -110,7 +109,8 @@ async function addEvent(
         origin: 'web',
         contact_id: contactId,
         visitor_id: visitorId,
-        account_domain: accountDomain,
+        // The contact's account is read by the job, so the lead follows the contact if it moves (§6).
+        account_domain: null,
         opportunity_id: null,
         amount_cents: null,
         currency: null,
