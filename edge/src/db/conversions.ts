@@ -13,7 +13,11 @@ export interface ConversionRow {
   currency: string | null;
 }
 
-/** RETURNING lists conversions that were inserted or changed; the others were identical resends. */
+/**
+ * RETURNING lists conversions that were inserted or changed; the others were identical resends.
+ * A resend says who and what stage afresh; the deal's opportunity_id, amount and currency are kept
+ * when it leaves them out (a CRM often sends a stage change alone), and replaced when it sends them.
+ */
 export function upsertConversions(db: D1Database, siteId: string, rows: ConversionRow[], now: number): D1PreparedStatement {
   return db
     .prepare(
@@ -26,13 +30,15 @@ export function upsertConversions(db: D1Database, siteId: string, rows: Conversi
        ON CONFLICT (site_id, conversion_id) DO UPDATE SET
          stage = excluded.stage, occurred_at = excluded.occurred_at, contact_id = excluded.contact_id,
          visitor_id = excluded.visitor_id, account_domain = excluded.account_domain,
-         opportunity_id = excluded.opportunity_id, amount_cents = excluded.amount_cents,
-         currency = excluded.currency, updated_at = excluded.updated_at
+         opportunity_id = COALESCE(excluded.opportunity_id, conversions.opportunity_id),
+         amount_cents = COALESCE(excluded.amount_cents, conversions.amount_cents),
+         currency = COALESCE(excluded.currency, conversions.currency), updated_at = excluded.updated_at
        WHERE conversions.stage IS NOT excluded.stage OR conversions.occurred_at IS NOT excluded.occurred_at
           OR conversions.contact_id IS NOT excluded.contact_id OR conversions.visitor_id IS NOT excluded.visitor_id
           OR conversions.account_domain IS NOT excluded.account_domain
-          OR conversions.opportunity_id IS NOT excluded.opportunity_id
-          OR conversions.amount_cents IS NOT excluded.amount_cents OR conversions.currency IS NOT excluded.currency
+          OR conversions.opportunity_id IS NOT COALESCE(excluded.opportunity_id, conversions.opportunity_id)
+          OR conversions.amount_cents IS NOT COALESCE(excluded.amount_cents, conversions.amount_cents)
+          OR conversions.currency IS NOT COALESCE(excluded.currency, conversions.currency)
        RETURNING conversion_id`,
     )
     .bind(siteId, JSON.stringify(rows), now);
