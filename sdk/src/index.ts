@@ -2,8 +2,8 @@
 import type { WireEvent } from '../../schemas/wire';
 import { captureForm } from './forms';
 import { newId } from './id';
-import { enqueue, memoryStore, type Store } from './queue';
-import { session, visitorId } from './session';
+import { enqueue, memoryStore, QUEUE_KEY, readQueue, writeJson, type Store } from './queue';
+import { session, SESSION_MINUTES_KEY, visitorId } from './session';
 import { kick, send, startTransport } from './transport';
 
 type Tl = ((...args: any[]) => void) & { q?: ArrayLike<any>[]; l?: 1 };
@@ -30,7 +30,6 @@ const text = (v: unknown) => (v == null ? undefined : ('' + v).slice(0, 1024));
 
 // Without a key there is nowhere to send; a second copy of the snippet leaves the first in charge.
 if (key && !win.tl?.l) safe(() => {
-  const idleMs = (+data.sessionMinutes! || 30) * 6e4;
   const memory = memoryStore();
   let store: Store = memory;
   try {
@@ -49,6 +48,8 @@ if (key && !win.tl?.l) safe(() => {
     const now = Date.now();
     const anon = anonymous();
     // Without consent the session lives in this page's memory only.
+    // Idle timeout: the site's session_minutes as the Worker last sent it, else the default 30.
+    const idleMs = (+store.getItem(SESSION_MINUTES_KEY)! || 30) * 6e4;
     const [s, l] = session(anon ? memory : store, now, idleMs, page);
     const e = { i: newId(), y, c: now, s, l, u: loc.href.slice(0, 2048), ...fields, V: visitor() };
     if (anon) e.m = e.o = undefined;
@@ -75,8 +76,13 @@ if (key && !win.tl?.l) safe(() => {
     if (command == 'identify' && a?.email && !anonymous()) record('identify', { m: text(a.email), o: text(a.company) });
     // Properties go as given: the Worker refuses (and reports) an event whose properties are not flat.
     if (command == 'track' && a != null) record('track', { n: text(a), p: b });
-    // The choice is kept for later pages; the ids go (or come back) at once.
-    if (command == 'consent') store.setItem('tl_c', a ? '1' : '0'), visitor();
+    // The choice is kept for later pages; the ids go (or come back) at once, and events already
+    // queued lose their visitor id and email: after a refusal nothing identifying is sent.
+    if (command == 'consent') {
+      store.setItem('tl_c', a ? '1' : '0');
+      visitor();
+      if (!a) writeJson(store, QUEUE_KEY, readQueue(store, Date.now()).map(({ V, m, o, ...e }) => e));
+    }
     if (command == 'flush') send();
   });
   tl.l = 1;

@@ -3,6 +3,8 @@ import { newId } from './id';
 import { readJson, writeJson, type Store } from './queue';
 
 export const SESSION_KEY = 'tl_s';
+/** The site's session_minutes as the Worker last answered it (TL-Session-Minutes on POST /e). */
+export const SESSION_MINUTES_KEY = 'tl_m';
 export const VISITOR_KEY = 'tl_vid';
 /** A session never lasts longer than this, however active. */
 export const MAX_SESSION_MS = 864e5;

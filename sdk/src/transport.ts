@@ -1,6 +1,7 @@
 // Sends the queue to POST {api}/e: fetch(keepalive) while the page lives, sendBeacon as it is hidden.
 import { newId } from './id';
 import { lockedOut, nextBatch, readQueue, removeEvents, type Item, type Store } from './queue';
+import { SESSION_MINUTES_KEY } from './session';
 
 /** How long a tab's claim to send lasts; renewed before every batch. */
 export const LEASE_MS = 1e4;
@@ -68,6 +69,8 @@ export const send = async (hidden?: unknown): Promise<unknown> => {
         res = await fetch(url, { method: 'POST', body, keepalive: true, credentials: 'include' });
         // Reading the answer ends the request, which frees the browser's 64 KB keepalive quota for the next batch.
         await res.text();
+        // The site's session length setting, kept for the next events (session.ts: SESSION_MINUTES_KEY).
+        if (res.ok) store.setItem(SESSION_MINUTES_KEY, res.headers.get('tl-session-minutes')!);
       } catch {}
       busy = 0;
       if (retryable(res?.status!)) {

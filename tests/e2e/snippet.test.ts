@@ -1,153 +1,10 @@
 // The browser snippet in real Chromium: numbered fixture pages, asserting on what the Worker stored in local D1.
-import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSite, eventually, fixtureUrl, launchBrowser, query, visitorContext, workerUrl, type E2ESite } from './harness';
+// Visitors, fixture pages and the reads of D1 live in snippet-visit.ts.
+import { describe, expect, it } from 'vitest';
+import { eventually, fixtureUrl } from './harness';
+import { count, drained, eventsUrl, fulfil, openPage, pathOf, stored, storedOnce, useBrowser, visitor, type Row } from './snippet-visit';
 
-type Row = Record<string, any>;
-
-/** One POST /e the page made, as the browser saw it (fetch or beacon, answered or failed). */
-interface Attempt {
-  kind: string;
-  ids: string[];
-  body: Row;
-  status?: number;
-  failed?: string;
-}
-
-interface Visit {
-  site: E2ESite;
-  context: BrowserContext;
-  page: Page;
-  /** Uncaught errors of the page (pageerror), in order. */
-  errors: string[];
-  attempts: Attempt[];
-}
-
-let browser: Browser;
-const open: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [browser, schema] = await Promise.all([
-    launchBrowser(),
-    query<{ tbl: string; cols: string }>(
-      `SELECT m.name AS tbl, group_concat(p.name, ',') AS cols FROM sqlite_master m JOIN pragma_table_info(m.name) p
-       WHERE m.type = 'table' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' GROUP BY m.name`,
-    ),
-  ]);
-  expect(schema.map((t) => t.tbl)).toEqual(expect.arrayContaining(['events', 'touches', 'contacts', 'identity_links', 'conversions', 'visitors']));
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const sqlText = (v: string) => `'${v.replace(/'/g, "''")}'`;
-const eventsUrl = () => `${workerUrl()}/e`;
-
-/** A new site and a new visitor's browser context whose requests to POST /e are recorded. */
-async function visitor({ init, settings }: { init?: () => void; settings?: Row } = {}): Promise<Omit<Visit, 'page' | 'errors'>> {
-  const site = await createSite(settings);
-  const context = await visitorContext(browser);
-  open.push(context);
-  if (init) await context.addInitScript(init);
-  const attempts: Attempt[] = [];
-  const byRequest = new Map<Request, Attempt>();
-  context.on('request', (req) => {
-    if (req.url() !== eventsUrl() || req.method() !== 'POST') return;
-    const body = JSON.parse(req.postData() ?? '{}');
-    const attempt: Attempt = { kind: req.resourceType(), ids: (body.e ?? []).map((e: Row) => e.i), body };
-    attempts.push(attempt);
-    byRequest.set(req, attempt);
-  });
-  context.on('requestfailed', (req) => {
-    const attempt = byRequest.get(req);
-    if (attempt) attempt.failed = req.failure()?.errorText ?? 'failed';
-  });
-  context.on('response', (res) => {
-    const attempt = byRequest.get(res.request());
-    if (attempt) attempt.status = res.status();
-  });
-  return { site, context, attempts };
-}
-
-/** Opens fixture page `path` (e.g. "01_landing/") for the site, with extra query parameters. */
-async function openPage(v: Omit<Visit, 'page' | 'errors'>, path: string, params = ''): Promise<Visit> {
-  const page = await v.context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${fixtureUrl()}/${path}?pk=${v.site.public_key}${params}`);
-  return { ...v, page, errors };
-}
-
-/** Resolves once the snippet has loaded and its queue is empty: every event it made was answered. */
-async function drained(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as any).tl?.l && localStorage.getItem('tl_q') === '[]', null, { polling: 50 });
-}
-
-/** Every table's name and columns (read once): the privacy scans search all of them. */
-let schema: { tbl: string; cols: string }[];
-
-/**
- * Rows of several tables for one site, in one D1 read (each read costs seconds); events and touches in
- * time order. With `scan`, also every row of every table, whatever the site, that contains one of those
- * values (case-insensitive), as `leaks`: [{ table, row }].
- */
-async function stored(siteId: string, tables: Record<string, string[]>, scan: string[] = []): Promise<Record<string, Row[]>> {
-  const order: Record<string, string> = { events: 'occurred_at, event_id', touches: 'occurred_at, touch_id' };
-  const selects = Object.entries(tables).map(([table, columns]) => {
-    const fields = columns.map((c) => `'${c}', ${c}`).join(', ');
-    const orderBy = order[table] ? ` ORDER BY ${order[table]}` : '';
-    return `(SELECT json_group_array(json_object(${fields})) FROM (SELECT * FROM ${table} WHERE site_id = ${sqlText(siteId)}${orderBy})) AS "${table}"`;
-  });
-  if (scan.length) {
-    const match = scan.map((n) => `instr(lower(r), ${sqlText(n.toLowerCase())}) > 0`).join(' OR ');
-    // quote() renders any column (text, number, null, blob) as text, so a whole row is searched at once;
-    // one scalar subquery per table, as D1 refuses a UNION of this many SELECTs.
-    for (const { tbl, cols } of schema) {
-      const row = cols.split(',').map((c) => `quote("${c}")`).join(` || '|' || `);
-      selects.push(`(SELECT json_group_array(r) FROM (SELECT ${row} AS r FROM "${tbl}") WHERE ${match}) AS "scan:${tbl}"`);
-    }
-  }
-  const [row] = await query<Record<string, string>>(`SELECT ${selects.join(', ')}`);
-  const out: Record<string, Row[]> = { leaks: [] };
-  for (const [name, json] of Object.entries(row)) {
-    const rows = JSON.parse(json);
-    if (!name.startsWith('scan:')) out[name] = rows;
-    else out.leaks.push(...rows.map((r: string) => ({ table: name.slice(5), row: r })));
-  }
-  return out;
-}
-
-/** Reads `stored` again until `ready` holds for what it returns (the snippet sends asynchronously). */
-async function storedOnce(read: () => Promise<Record<string, Row[]>>, ready: (rows: Record<string, Row[]>) => unknown): Promise<Record<string, Row[]>> {
-  return (await eventually(async () => {
-    const rows = await read();
-    return ready(rows) ? rows : undefined;
-  }))!;
-}
-
-/** Answers the page's fetches to POST /e with `status` (plus the CORS headers the Worker would send). */
-function fulfil(route: Route, status: number, headers: Record<string, string> = {}) {
-  return route.fulfill({
-    status,
-    contentType: 'application/json',
-    body: JSON.stringify({ error: { code: 'e2e', message: `answered ${status} by the test`, details: [] } }),
-    headers: {
-      'access-control-allow-origin': fixtureUrl(),
-      'access-control-allow-credentials': 'true',
-      'access-control-expose-headers': 'Retry-After',
-      ...headers,
-    },
-  });
-}
-
-/** Path and query of a URL, read as text: the Worker stores the fixture host 127.0.0.1 as "[redacted]". */
-const pathOf = (url: string) => url.replace(/^[a-z]+:\/\/[^/]*/i, '');
-
-const count = (rows: Row[], pick: (r: Row) => unknown) =>
-  rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [String(pick(r))]: (acc[String(pick(r))] ?? 0) + 1 }), {});
+useBrowser();
 
 describe('the snippet in Chromium, against the Worker and D1', () => {
   it('01: a landing with UTMs and a gclid stores a Paid Search touch, and the Worker sets the tl_vid cookie', async () => {
@@ -222,6 +79,30 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     expect(touches.map((t) => pathOf(t.url))).toEqual([landing]);
   });
 
+  it("02b: sessions follow the site's session_minutes, which the Worker sends with every answer", async () => {
+    const v = await openPage(await visitor({ settings: { session_minutes: 120 } }), '02_spa/index.html');
+    await drained(v.page);
+    expect(await v.page.evaluate(() => localStorage.getItem('tl_m'))).toBe('120');
+    // 45 minutes idle: past the default 30, within the site's 120. Simulated by ageing the stored session.
+    const idle = (minutes: number) =>
+      v.page.evaluate((ms) => {
+        const s = JSON.parse(localStorage.getItem('tl_s')!);
+        localStorage.setItem('tl_s', JSON.stringify({ ...s, s: s.s - ms, a: s.a - ms }));
+      }, minutes * 60_000);
+    await idle(45);
+    await v.page.evaluate(() => (window as any).route('/02_spa/pricing'));
+    await drained(v.page);
+    await idle(121);
+    await v.page.evaluate(() => (window as any).route('/02_spa/docs'));
+    await drained(v.page);
+
+    const { events } = await stored(v.site.id, { events: ['url', 'session_id'] });
+    expect(events.map((e) => pathOf(e.url).split('?')[0])).toEqual(['/02_spa/index.html', '/02_spa/pricing', '/02_spa/docs']);
+    const [first, afterIdle45, afterIdle121] = events.map((e) => e.session_id);
+    expect(afterIdle45).toBe(first);
+    expect(afterIdle121).not.toBe(first);
+  });
+
   it('03: a lead form identifies the contact and records a lead; no password, card number, hidden value, free text or raw email is stored', async () => {
     const secrets = {
       email: 'Dana.E2E-Lead@Acme-Corp.example',
@@ -266,7 +147,8 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     expect(JSON.parse(form.props)).toEqual({ form_id: 'demo-request', form_name: 'demo', stage: 'lead' });
     expect(rows.contacts).toEqual([{ contact_id: form.contact_id, email_domain: 'acme-corp.example', account_domain: 'acme-corp.example', company: 'Acme Corp' }]);
     expect(rows.identity_links).toEqual([{ visitor_id: vid, contact_id: form.contact_id }]);
-    expect(rows.conversions).toEqual([{ stage: 'lead', origin: 'web', visitor_id: vid, contact_id: form.contact_id, account_domain: 'acme-corp.example' }]);
+    // The lead is the contact's; its account is the contact's (above), read by the attribution job.
+    expect(rows.conversions).toEqual([{ stage: 'lead', origin: 'web', visitor_id: vid, contact_id: form.contact_id, account_domain: null }]);
     // The form submitted in the landing's session upgrades its touch (CONTRACT §5).
     expect(rows.touches).toEqual([{ touch_type: 'form_fill', visitor_id: vid }]);
     expect(rows.leaks).toEqual([]);
@@ -438,6 +320,41 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     }
     expect((await v.context.cookies()).map((c) => c.name)).not.toContain('tl_vid');
     expect(await v.page.evaluate(() => [localStorage.getItem('tl_vid') || null, document.cookie.includes('tl_vid')])).toEqual([null, false]);
+  });
+
+  it("07b: tl('consent', false) strips the visitor id and email from events still queued before they are sent", async () => {
+    const v = await openPage(await visitor(), '07_gpc/');
+    await drained(v.page);
+    const failures = () => v.attempts.filter((a) => a.failed).length;
+    await v.context.setOffline(true);
+    await v.page.evaluate(() => {
+      const tl = (window as any).tl;
+      tl('identify', { email: 'withdrawn-e2e@consent-corp.example', company: 'Consent Corp E2E' });
+      tl('track', 'before-refusal');
+    });
+    await eventually(async () => failures() >= 1);
+    const sentBefore = v.attempts.length;
+    await v.page.evaluate(() => (window as any).tl('consent', false));
+    await v.context.setOffline(false);
+    await v.page.evaluate(() => (window as any).tl('flush'));
+    await drained(v.page);
+
+    const rows = await stored(
+      v.site.id,
+      { events: ['type', 'name', 'visitor_id', 'contact_id'], contacts: ['contact_id'], identity_links: ['visitor_id'] },
+      ['withdrawn-e2e', 'consent-corp.example', 'Consent Corp E2E'],
+    );
+    // The page view sent with consent keeps its visitor; what was queued goes out anonymous, and
+    // the identify, with its email gone, is refused by the Worker instead of identifying anyone.
+    expect(rows.events.map((e) => [e.type, e.name, e.visitor_id === null, e.contact_id])).toEqual([
+      ['page', '07 gpc', false, null],
+      ['track', 'before-refusal', true, null],
+    ]);
+    expect({ contacts: rows.contacts, links: rows.identity_links, leaks: rows.leaks }).toEqual({ contacts: [], links: [], leaks: [] });
+    for (const { body } of v.attempts.slice(sentBefore)) {
+      expect(body.v).toBeUndefined();
+      expect(body.e.filter((e: Row) => e.m !== undefined || e.o !== undefined)).toEqual([]);
+    }
   });
 
   it('08: a host page whose own scripts throw still reports, and the snippet surfaces no error of its own', async () => {

@@ -86,7 +86,7 @@ describe('session', () => {
     expect(landing).toBe(1);
   });
 
-  it('honours a shorter site setting (data-session-minutes)', () => {
+  it('honours a shorter idle time (the site\'s session_minutes)', () => {
     const store = fakeStorage();
     const [id] = session(store, T0, 5 * MIN);
     expect(session(store, T0 + 6 * MIN, 5 * MIN)[0]).not.toBe(id);

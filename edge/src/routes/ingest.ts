@@ -16,6 +16,8 @@ import type { Site } from '../db/sites';
 import type { BatchResult } from '../../../schemas/api';
 
 const VISITOR_COOKIE = 'tl_vid';
+/** The site's session_minutes setting, for the snippet to keep its sessions by (CONTRACT §2, §3). */
+const SESSION_HEADER = 'TL-Session-Minutes';
 const ONE_YEAR_S = 365 * 24 * 3600;
 
 export const ingest = new Hono<AppEnv>();
@@ -76,6 +78,7 @@ ingest.post(
       const secure = new URL(c.req.url).protocol === 'https:' ? '; Secure' : '';
       c.header('Set-Cookie', `${VISITOR_COOKIE}=${batch.v}; Max-Age=${ONE_YEAR_S}; Path=/; SameSite=Lax${secure}`);
     }
+    c.header(SESSION_HEADER, String(site.settings.session_minutes));
     return c.json(result);
   },
 );
@@ -96,7 +99,7 @@ function allowOrigin(c: Context<AppEnv>, site: Site): void {
     throw new ApiError(403, 'origin_not_allowed', `origin ${origin} is not allowed for this site`);
   }
   setCorsHeaders(c, origin);
-  c.header('Access-Control-Expose-Headers', 'Retry-After');
+  c.header('Access-Control-Expose-Headers', `Retry-After, ${SESSION_HEADER}`);
 }
 
 /** Credentialed CORS for one origin: the snippet sends cookies so that the Worker can re-set tl_vid. */
