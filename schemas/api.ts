@@ -19,10 +19,25 @@ export const siteSettings = z
   .partial()
   .strict();
 
+function parsesAsUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stored as the browser sends its Origin header (lower-case, no default port, no trailing slash),
+ * so that "https://WWW.Acme.com:443/" matches the browser's "https://www.acme.com".
+ */
 const origin = z
   .string()
   .max(LIMITS.urlChars)
-  .regex(/^https?:\/\/[^/\s?#]+$/, 'origin must be scheme://host[:port] with no path');
+  .regex(/^https?:\/\/[^/\s?#]+\/?$/, 'origin must be scheme://host[:port] with no path')
+  .refine(parsesAsUrl, 'origin must be a valid URL')
+  .transform((o) => new URL(o).origin);
 
 export const createSite = z
   .object({
@@ -53,6 +68,11 @@ const domain = z
   .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain such as example.com');
 const anonymousId = z.string().min(1).max(LIMITS.stringChars);
 
+/** Traits the Worker reads (the rest pass through); their limits are §8's like any other field. */
+const segmentTraits = z
+  .object({ email: text.optional(), company: z.union([text, z.object({ name: text.optional() }).passthrough()]).optional() })
+  .passthrough();
+
 /** A Segment HTTP tracking API message (identify, track, page; also inside /v1/batch). */
 export const segmentMessage = z
   .object({
@@ -62,8 +82,9 @@ export const segmentMessage = z
     userId: z.union([text, z.number()]).optional(),
     event: text.optional(),
     name: text.optional(),
-    traits: z.record(z.string(), z.unknown()).optional(),
-    properties: z.record(z.string(), z.unknown()).optional(),
+    traits: segmentTraits.optional(),
+    // A page's URL and referrer may come as properties (analytics.js does both): same limits as context.page.
+    properties: z.object({ url: url.optional(), referrer: url.optional() }).passthrough().optional(),
     context: z
       .object({
         page: z
@@ -78,10 +99,11 @@ export const segmentMessage = z
             term: text.optional(),
             content: text.optional(),
             id: text.optional(),
+            campaign: text.optional(),
           })
           .passthrough()
           .optional(),
-        traits: z.record(z.string(), z.unknown()).optional(),
+        traits: segmentTraits.optional(),
         userAgent: z.string().max(LIMITS.urlChars).optional(),
       })
       .passthrough()

@@ -30,6 +30,11 @@ describe('/admin/sites', () => {
     expect([bad.status, (await errorOf(bad)).code]).toEqual([400, 'invalid_site']);
   });
 
+  it('stores origins as browsers send them: lower-case, no default port, no trailing slash', async () => {
+    const res = await admin('/admin/sites', 'POST', { name: 'S', origins: ['https://WWW.Acme-Site.test:443/', 'http://localhost:8080', 'http://Shop.test:80'] });
+    expect(((await res.json()) as { origins: string[] }).origins).toEqual(['https://www.acme-site.test', 'http://localhost:8080', 'http://shop.test']);
+  });
+
   it('patches origins and settings, keeping the rest', async () => {
     const site = await createSite();
     const res = await admin(`/admin/sites/${site.id}`, 'PATCH', { origins: ['https://new.test'], settings: { custom_weights: { webinar: 2 } } });

@@ -76,6 +76,12 @@ describe('Segment HTTP tracking API', () => {
         { type: 'track', messageId: uid('m'), anonymousId: 'a1', timestamp: new Date(Date.now() + 3600_000).toISOString() },
         { type: 'track', messageId: uid('m'), anonymousId: 'a1', timestamp: 'yesterday' },
         42,
+        // §8's limits hold wherever a field comes from: URL and referrer as properties, company, campaign.
+        { type: 'page', messageId: uid('m'), anonymousId: 'a1', properties: { url: `https://x.test/?q=${'a'.repeat(2048)}` } },
+        { type: 'page', messageId: uid('m'), anonymousId: 'a1', properties: { referrer: `https://x.test/${'r'.repeat(2048)}` } },
+        { type: 'identify', messageId: uid('m'), anonymousId: 'a1', traits: { email: 'ok@long-co.com', company: 'c'.repeat(1025) } },
+        { type: 'identify', messageId: uid('m'), anonymousId: 'a1', context: { traits: { company: { name: 'c'.repeat(1025) } } } },
+        { type: 'page', messageId: uid('m'), anonymousId: 'a1', context: { campaign: { campaign: 'x'.repeat(1025) } } },
       ],
     });
     const body = (await res.json()) as { accepted: number; rejected: { index: number; code: string }[] };
@@ -88,6 +94,11 @@ describe('Segment HTTP tracking API', () => {
       [5, 'timestamp_out_of_range'],
       [6, 'invalid_message'],
       [7, 'invalid_message'],
+      [8, 'invalid_message'],
+      [9, 'invalid_message'],
+      [10, 'invalid_message'],
+      [11, 'invalid_message'],
+      [12, 'invalid_message'],
     ]);
   });
 
