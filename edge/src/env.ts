@@ -3,7 +3,6 @@ import type { Site } from './db/sites';
 
 export interface Env {
   DB: D1Database;
-  ASSETS: Fetcher;
   INGEST_LIMITER: RateLimit;
   /** Bearer token for /admin (a Worker secret; `dev-admin-token` locally via .dev.vars). */
   ADMIN_TOKEN?: string;

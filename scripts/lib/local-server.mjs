@@ -101,7 +101,7 @@ export async function startLocalServer({ port = 8787, stateDir = path.join(ROOT,
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const child = spawn(
     process.execPath,
-    ['--no-warnings', '--experimental-vm-modules', WRANGLER_CLI, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--test-scheduled', '--persist-to', stateDir, '--show-interactive-dev-session=false', ...varArgs],
+    ['--no-warnings', '--experimental-vm-modules', WRANGLER_CLI, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--test-scheduled', '--persist-to', stateDir, '--show-interactive-dev-session=false', '--assets', 'demo-site', ...varArgs],
     { cwd: ROOT, env: { ...process.env, ...WRANGLER_ENV }, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'] },
   );
   let log = '';

@@ -6,7 +6,6 @@ declare global {
   namespace Cloudflare {
     interface Env {
       DB: D1Database;
-      ASSETS: Fetcher;
       INGEST_LIMITER: RateLimit;
       ADMIN_TOKEN?: string;
       TEST_MIGRATIONS: D1Migration[];
