@@ -27,7 +27,7 @@ export function renderReport({ machine, startedAt, finishedAt, mode, args, serve
     '',
     '```sh',
     'npm run bench              # default: size, ingest, job at 10k and 100k touches (1M extrapolated), query at 100k',
-    'npm run bench -- --full    # adds the 1M-touch tier: seeding it over HTTP took ~8 min here, the whole run 40+ min',
+    'npm run bench -- --full    # adds the 1M-touch tier: seeding it over HTTP takes ~9 min here, the whole run ~22 min',
     'npm run bench -- --smoke --out /tmp/bench.md   # under a minute, tiny sizes, no peer download; never writes RESULTS.md',
     'npm run bench -- --only size,ingest            # a subset (size, ingest, job, query)',
     'BASE_URL=http://127.0.0.1:8787 BENCH_STATE_DIR=.wrangler/state npm run bench   # against a running Worker',
