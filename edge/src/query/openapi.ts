@@ -97,7 +97,13 @@ function paths(): Json {
         tag: 'Public',
         security: 'none',
         body: { schema: ref('WireBatch'), type: 'text/plain' },
-        ok: batchOk,
+        ok: {
+          ...batchOk,
+          headers: {
+            'TL-Session-Minutes': { schema: { type: 'integer' }, description: "the site's session_minutes: the snippet keeps sessions by it" },
+            'Set-Cookie': { schema: { type: 'string' }, description: 'tl_vid re-set for a year when the batch carries a visitor id (v)' },
+          },
+        },
         errors: [400, 401, 403, 413, 415, 429],
       }),
       options: operation({ summary: 'CORS preflight', tag: 'Public', security: 'none', ok: { status: 204, description: 'allowed methods and headers' }, errors: [] }),
