@@ -269,7 +269,9 @@ describe('POST /e errors', () => {
   it.each([
     ['not JSON', '{oops', 400, 'invalid_json'],
     ['no events', { k: 'pk_x', t: 1, e: [] }, 400, 'invalid_batch'],
-    ['no key', { t: 1, e: [{}] }, 400, 'invalid_batch'],
+    ['no key', { t: 1, e: [{}] }, 401, 'missing_key'],
+    ['an empty key', { k: '', t: 1, e: [{}] }, 401, 'missing_key'],
+    ['a body that is not an object', [1, 2], 400, 'invalid_batch'],
   ])('%s', async (_, body, status, code) => {
     const res = await postEvents(body as object);
     expect(res.status).toBe(status);

@@ -45,6 +45,10 @@ ingest.post(
   async (c) => {
     const receivedAt = Date.now();
     const body = await readJson(c);
+    // A batch object without its key is 401 (CONTRACT §4), whatever else is wrong with it.
+    if (body && typeof body === 'object' && !Array.isArray(body) && !(body as { k?: unknown }).k) {
+      throw new ApiError(401, 'missing_key', "the batch needs k, the site's public key (pk_…)");
+    }
     const parsed = wireBatch.safeParse(body);
     if (!parsed.success) {
       const tooMany = parsed.error.issues.some((i) => i.path[0] === 'e' && i.code === 'too_big');
