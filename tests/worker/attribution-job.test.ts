@@ -267,6 +267,77 @@ describe('failure and budgets', () => {
   }, 30_000);
 });
 
+describe('a heavy account, credited a slice of conversions at a time', () => {
+  const STAGES = ['lead', 'mql', 'opportunity', 'closed_won', 'closed_lost', 'sql'];
+  /** 40 conversions (5 slices of 8) over 150 touches at one account, plus a light account. */
+  async function heavyHistory(site: TestSite) {
+    const touches = Array.from({ length: 150 }, (_, i) => ({
+      id: `t-heavy-${String(i).padStart(4, '0')}`,
+      occurred_at: ago(120 - i * 0.8),
+      touch_type: ['webinar', 'call', 'meeting', 'event'][i % 4],
+      account_domain: 'heavyco.com',
+    }));
+    await send(site, '/v1/touches', { touches });
+    const conversions = Array.from({ length: 40 }, (_, i) => ({
+      id: `conv-heavy-${String(i).padStart(3, '0')}`,
+      stage: STAGES[i % STAGES.length],
+      occurred_at: ago(60 - i),
+      account_domain: 'heavyco.com',
+      opportunity_id: `OPP-H${i % 3}`,
+      amount: 1000 + i,
+    }));
+    await send(site, '/v1/conversions', { conversions });
+    await phase1(site);
+  }
+  const drain = async (site: TestSite, opts: () => Parameters<typeof runAttribution>[2]) => {
+    const calls: RunResult[] = [];
+    for (let i = 0; i < 60; i++) {
+      calls.push(await runAttribution(env.DB, await siteOf(site), opts()));
+      if (calls.at(-1)!.done) break;
+    }
+    return calls;
+  };
+  // One chunk per call; no overlap (every row was committed before the first scan).
+  const sliced = () => ({ chunkSize: 1, budget: new Budget(60_000, 13), scanOverlapMs: 0 });
+  const whole = () => ({ budget: new Budget(60_000, 900), scanOverlapMs: 0, slicing: { over: Infinity, size: 1 } });
+
+  it('gives exactly the credit of the whole key at once, across invocations', async () => {
+    const a = await createSite();
+    const b = await createSite();
+    await heavyHistory(a);
+    await heavyHistory(b);
+    const calls = await drain(a, sliced);
+    expect(calls.at(-1)).toMatchObject({ done: true, pending: 0 });
+    expect(calls.length).toBeGreaterThanOrEqual(5); // at least one call per slice of 8
+    expect(await rows('SELECT * FROM attribution_progress WHERE site_id = ?', a.id)).toEqual([]);
+    expect((await drain(b, whole)).at(-1)).toMatchObject({ done: true });
+    const heavyRows = await rows("SELECT COUNT(*) AS n FROM credit WHERE site_id = ? AND account_domain = 'heavyco.com'", a.id);
+    expect(heavyRows[0].n).toBeGreaterThan(1_000);
+    expect(await snapshot(a)).toEqual(await snapshot(b));
+    await expectClean(a);
+  });
+
+  it('starts the key over when new data arrives half way through its slices', async () => {
+    const a = await createSite();
+    const b = await createSite();
+    await heavyHistory(a);
+    // Two calls: the light keys and the first slices of heavyco.com, progress saved.
+    for (let i = 0; i < 4; i++) await runAttribution(env.DB, await siteOf(a), sliced());
+    expect(await rows('SELECT cursor FROM attribution_progress WHERE site_id = ?', a.id)).toEqual([{ cursor: expect.stringMatching(/^conv-heavy-/) }]);
+    const more = {
+      touches: [{ id: 't-heavy-late1', occurred_at: ago(60.5), touch_type: 'call', account_domain: 'heavyco.com' }],
+    };
+    await send(a, '/v1/touches', more);
+    const calls = await drain(a, sliced);
+    expect(calls.at(-1)).toMatchObject({ done: true });
+    await heavyHistory(b);
+    await send(b, '/v1/touches', more);
+    await drain(b, whole);
+    expect(await snapshot(a)).toEqual(await snapshot(b));
+    await expectClean(a);
+  });
+});
+
 describe('a very large account', () => {
   // At 1M touches (bench/RESULTS.md) an incremental run read back 150k+ stored credit rows in one
   // statement, and spreading them into an array overflowed the call stack: a 500 on every retry.

@@ -20,7 +20,7 @@ import {
   type DirtyKey,
   type TouchRequest,
 } from '../db/attribution';
-import { dequeueAkeys, enqueueAkeys, type CreditRow } from '../db/credit';
+import { clearProgress, dequeueAkeys, enqueueAkeys, saveProgress, type CreditRow } from '../db/credit';
 import { readCreditState, readTouchFields } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { sha256Hex } from '../identity/hash';
@@ -44,6 +44,13 @@ const CHUNK_START = 50;
 const CHUNK_MAX = 200;
 /** Adaptive chunking aims at this much work per chunk (touches read, credit rows written). */
 const CHUNK_TARGET_ROWS = 20_000;
+/**
+ * A key with more conversions than `over` is heavy: its conversions are credited `size` at a
+ * time, one slice per chunk, with its progress saved (migration 0005), so that no invocation has
+ * to read, hold or write a whole huge account (the busiest account of the 1M-touch benchmark holds
+ * a million credit rows: one call of 44 s, and far more memory than a Worker has).
+ */
+const DEFAULT_SLICING = { over: 16, size: 8 };
 
 /** Wall time and D1 round trips one invocation may spend, shared by every site it runs. */
 export class Budget {
@@ -72,6 +79,8 @@ export interface RunOptions {
   now?: number;
   /** Re-read before the watermark; 0 only where no ingest can be in flight (tests, offline tools). */
   scanOverlapMs?: number;
+  /** Heavy-key slicing: keys with more than `over` conversions go `size` at a time (tests vary it). */
+  slicing?: { over: number; size: number };
 }
 
 export interface RunResult {
@@ -128,7 +137,7 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
     }
     let work: number;
     try {
-      work = await recomputeChunk(db, site, dirty, to, budget, result);
+      work = await recomputeChunk(db, site, dirty, to, budget, result, opts.slicing ?? DEFAULT_SLICING);
     } catch (err) {
       // Another run is rewriting this site's credit: leave the rest queued to it (or to the next run).
       if (err instanceof StaleCreditError) break;
@@ -158,7 +167,12 @@ function toConversion(row: CandidateConversion): CreditConversion {
   };
 }
 
-/** Recomputes one chunk of keys and commits it; returns the work done (touches read + rows written). */
+/**
+ * Recomputes one chunk of keys and commits it; returns the work done (touches read + rows computed).
+ * Heavy keys (more conversions than `slicing.over`) leave the chunk's batch: the first of them gets
+ * its next slice after the light keys (even when they used up the budget, so every chunk makes
+ * progress), the others stay queued for the chunks that follow.
+ */
 async function recomputeChunk(
   db: D1Database,
   site: Site,
@@ -166,6 +180,7 @@ async function recomputeChunk(
   markedAt: number,
   budget: Budget,
   result: RunResult,
+  slicing: { over: number; size: number },
 ): Promise<number> {
   const akeys = dirty.map((d) => d.akey);
   const inChunk = new Set(akeys);
@@ -183,7 +198,31 @@ async function recomputeChunk(
       movedOut.push(row);
     }
   }
+  const heavy = new Set([...byKey].filter(([, list]) => list.length > slicing.over).map(([akey]) => akey));
+  const light = {
+    dirty: dirty.filter((d) => !heavy.has(d.akey)),
+    byKey: new Map([...byKey].filter(([akey]) => !heavy.has(akey))),
+    movedOut: movedOut.filter((r) => !heavy.has(r.mapped_akey!)),
+  };
+  let work = light.dirty.length ? await recomputeKeys(db, site, light, markedAt, budget, result) : 0;
+  const [first] = heavy;
+  if (first !== undefined && (!light.dirty.length || !budget.exhausted)) {
+    const entry = dirty.find((d) => d.akey === first)!;
+    const moved = movedOut.filter((r) => r.mapped_akey === first);
+    work += await recomputeSlice(db, site, entry, byKey.get(first)!, moved, markedAt, budget, result, slicing.size);
+  }
+  return work;
+}
 
+/** Recomputes whole keys and commits them with their dequeue; returns touches read + rows computed. */
+async function recomputeKeys(
+  db: D1Database,
+  site: Site,
+  { dirty, byKey, movedOut }: { dirty: DirtyKey[]; byKey: Map<string, CreditConversion[]>; movedOut: CandidateConversion[] },
+  markedAt: number,
+  budget: Budget,
+  result: RunResult,
+): Promise<number> {
   // The stored credit these conversions are about to lose is read alongside: the rollup moves by the difference.
   const replaced = [...[...byKey.values()].flatMap((list) => list.map((c) => c.id)), ...movedOut.map((r) => r.conversion_id)];
   const [touches, state] = await Promise.all([
@@ -222,6 +261,62 @@ async function recomputeChunk(
   result.credit_rows_written += written.rowsWritten;
   result.accounts_recomputed += byKey.size;
   return touchCount + computedRows;
+}
+
+/**
+ * Credits the next `size` conversions (in id order) of a heavy key and commits them with the
+ * key's progress; the last slice dequeues the key. Every conversion of the key still counts for
+ * milestones; touches are read only over the slice's windows. The first slice also removes the
+ * credit of conversions that left the key, as a whole chunk would.
+ */
+async function recomputeSlice(
+  db: D1Database,
+  site: Site,
+  entry: DirtyKey,
+  all: CreditConversion[],
+  movedOutAll: CandidateConversion[],
+  markedAt: number,
+  budget: Budget,
+  result: RunResult,
+  size: number,
+): Promise<number> {
+  const conversions = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rest = entry.cursor === null ? conversions : conversions.filter((c) => c.id > entry.cursor!);
+  const slice = rest.slice(0, size);
+  const last = rest.length <= size;
+  const movedOut = entry.cursor === null ? movedOutAll : [];
+  const [touches, state] = await Promise.all([
+    loadKeyTouches(db, site.id, new Map([[entry.akey, slice]]), site.settings.window_days),
+    readCreditState(db, site.id, [...slice.map((c) => c.id), ...movedOut.map((r) => r.conversion_id)]),
+  ]);
+  budget.spend(2);
+  const keyTouches = touches.get(entry.akey) ?? [];
+  const credit = creditKey(entry.akey, conversions, keyTouches, site.settings, new Set(slice.map((c) => c.id)));
+  const touchIds = [...new Set(credit.rows.filter((r) => r[2] !== '').map((r) => r[2]))];
+  const fields = await readTouchFields(db, site.id, touchIds);
+  if (touchIds.length) budget.spend(1);
+
+  const elsewhere = [...new Set(movedOut.map((r) => r.akey))];
+  const bookkeeping = [
+    ...enqueueAkeys(db, site.id, elsewhere, markedAt),
+    ...(last
+      ? [...dequeueAkeys(db, site.id, [entry]), clearProgress(db, site.id, entry.akey)]
+      : [saveProgress(db, site.id, entry.akey, entry.marked_at, slice[slice.length - 1].id)]),
+  ];
+  const written = await writeChunk(
+    db,
+    site.id,
+    [{ akey: entry.akey, conversions: slice, rows: credit.rows }],
+    movedOut.map((r) => r.conversion_id),
+    bookkeeping,
+    { state, fields },
+  );
+  budget.spend(written.batches);
+  result.conversions_credited += credit.credited;
+  result.conversions_without_touch += credit.noTouch;
+  result.credit_rows_written += written.rowsWritten;
+  if (last) result.accounts_recomputed += 1;
+  return keyTouches.length + credit.rows.length;
 }
 
 /**

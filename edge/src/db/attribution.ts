@@ -131,11 +131,18 @@ export function scanStatements(db: D1Database, siteId: string, w: ScanWindow): D
 export interface DirtyKey {
   akey: string;
   marked_at: number;
+  /** A heavy key's last conversion id already credited since it was marked, or null. */
+  cursor: string | null;
 }
 
+/** The next keys to recompute, with a heavy key's progress when it was saved under the current mark. */
 export async function readDirty(db: D1Database, siteId: string, limit: number): Promise<DirtyKey[]> {
   const { results } = await db
-    .prepare('SELECT akey, marked_at FROM attribution_dirty WHERE site_id = ? ORDER BY akey LIMIT ?')
+    .prepare(
+      `SELECT d.akey, d.marked_at, p.cursor FROM attribution_dirty d
+       LEFT JOIN attribution_progress p ON p.site_id = d.site_id AND p.akey = d.akey AND p.marked_at = d.marked_at
+       WHERE d.site_id = ?1 ORDER BY d.akey LIMIT ?2`,
+    )
     .bind(siteId, limit)
     .all<DirtyKey>();
   return results;

@@ -114,6 +114,20 @@ export function enqueueAkeys(db: D1Database, siteId: string, akeys: string[], ma
   );
 }
 
+/** Records how far a heavy key got (see migration 0005); valid while the key's mark is `markedAt`. */
+export function saveProgress(db: D1Database, siteId: string, akey: string, markedAt: number, cursor: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO attribution_progress (site_id, akey, marked_at, cursor) VALUES (?1, ?2, ?3, ?4)
+       ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at, cursor = excluded.cursor`,
+    )
+    .bind(siteId, akey, markedAt, cursor);
+}
+
+export function clearProgress(db: D1Database, siteId: string, akey: string): D1PreparedStatement {
+  return db.prepare('DELETE FROM attribution_progress WHERE site_id = ?1 AND akey = ?2').bind(siteId, akey);
+}
+
 /** Dequeues keys only if nobody re-marked them since they were read: a change made meanwhile is kept. */
 export function dequeueAkeys(
   db: D1Database,

@@ -65,6 +65,9 @@ const STATEMENTS = {
   creditedVisitors: `DELETE FROM attribution_conversions INDEXED BY attribution_conversions_by_akey WHERE site_id = ?1
     AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
   dirtyPersonal: "DELETE FROM attribution_dirty WHERE site_id = ?1 AND akey = '(personal):' || ?2",
+  progressPersonal: "DELETE FROM attribution_progress WHERE site_id = ?1 AND akey = '(personal):' || ?2",
+  progressVisitors: `DELETE FROM attribution_progress WHERE site_id = ?1
+    AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
   dirtyVisitors: `DELETE FROM attribution_dirty WHERE site_id = ?1
     AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
   // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
