@@ -2,7 +2,7 @@
 import type { WireEvent } from '../../schemas/wire';
 import { captureForm } from './forms';
 import { newId } from './id';
-import { enqueue, memoryStore, QUEUE_KEY, readQueue, writeJson, type Store } from './queue';
+import { enqueue, memoryStore, QUEUE_KEY, writeJson, type Store } from './queue';
 import { session, SESSION_MINUTES_KEY, visitorId } from './session';
 import { kick, send, startTransport } from './transport';
 
@@ -76,12 +76,12 @@ if (key && !win.tl?.l) safe(() => {
     if (command == 'identify' && a?.email && !anonymous()) record('identify', { m: text(a.email), o: text(a.company) });
     // Properties go as given: the Worker refuses (and reports) an event whose properties are not flat.
     if (command == 'track' && a != null) record('track', { n: text(a), p: b });
-    // The choice is kept for later pages; the ids go (or come back) at once, and events already
-    // queued lose their visitor id and email: after a refusal nothing identifying is sent.
+    // The choice is kept for later pages; the ids go (or come back) at once. A refusal also drops
+    // what is still queued: those events carry the visitor id, session and email given with consent.
     if (command == 'consent') {
       store.setItem('tl_c', a ? '1' : '0');
       visitor();
-      if (!a) writeJson(store, QUEUE_KEY, readQueue(store, Date.now()).map(({ V, m, o, ...e }) => e));
+      if (!a) writeJson(store, QUEUE_KEY, []);
     }
     if (command == 'flush') send();
   });

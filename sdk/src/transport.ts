@@ -69,8 +69,10 @@ export const send = async (hidden?: unknown): Promise<unknown> => {
         res = await fetch(url, { method: 'POST', body, keepalive: true, credentials: 'include' });
         // Reading the answer ends the request, which frees the browser's 64 KB keepalive quota for the next batch.
         await res.text();
-        // The site's session length setting, kept for the next events (session.ts: SESSION_MINUTES_KEY).
-        if (res.ok) store.setItem(SESSION_MINUTES_KEY, res.headers.get('tl-session-minutes')!);
+        // The site's session length setting, kept for the next events (session.ts: SESSION_MINUTES_KEY);
+        // an answer without it (an error, a proxy that strips it) leaves the kept value alone.
+        const minutes = res.headers.get('tl-session-minutes');
+        if (minutes) store.setItem(SESSION_MINUTES_KEY, minutes);
       } catch {}
       busy = 0;
       if (retryable(res?.status!)) {

@@ -322,7 +322,7 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     expect(await v.page.evaluate(() => [localStorage.getItem('tl_vid') || null, document.cookie.includes('tl_vid')])).toEqual([null, false]);
   });
 
-  it("07b: tl('consent', false) strips the visitor id and email from events still queued before they are sent", async () => {
+  it("07b: tl('consent', false) drops the events still queued, which carry the visitor id, session and email", async () => {
     const v = await openPage(await visitor(), '07_gpc/');
     await drained(v.page);
     const failures = () => v.attempts.filter((a) => a.failed).length;
@@ -335,8 +335,9 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     await eventually(async () => failures() >= 1);
     const sentBefore = v.attempts.length;
     await v.page.evaluate(() => (window as any).tl('consent', false));
+    expect(await v.page.evaluate(() => localStorage.getItem('tl_q'))).toBe('[]');
     await v.context.setOffline(false);
-    await v.page.evaluate(() => (window as any).tl('flush'));
+    await v.page.evaluate(() => (window as any).tl('track', 'after-refusal'));
     await drained(v.page);
 
     const rows = await stored(
@@ -344,14 +345,15 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
       { events: ['type', 'name', 'visitor_id', 'contact_id'], contacts: ['contact_id'], identity_links: ['visitor_id'] },
       ['withdrawn-e2e', 'consent-corp.example', 'Consent Corp E2E'],
     );
-    // The page view sent with consent keeps its visitor; what was queued goes out anonymous, and
-    // the identify, with its email gone, is refused by the Worker instead of identifying anyone.
+    // The page view sent with consent keeps its visitor; what was queued never leaves the page; what
+    // follows the refusal is anonymous.
     expect(rows.events.map((e) => [e.type, e.name, e.visitor_id === null, e.contact_id])).toEqual([
       ['page', '07 gpc', false, null],
-      ['track', 'before-refusal', true, null],
+      ['track', 'after-refusal', true, null],
     ]);
     expect({ contacts: rows.contacts, links: rows.identity_links, leaks: rows.leaks }).toEqual({ contacts: [], links: [], leaks: [] });
     for (const { body } of v.attempts.slice(sentBefore)) {
+      expect(body.e.map((e: Row) => e.n)).not.toContain('before-refusal');
       expect(body.v).toBeUndefined();
       expect(body.e.filter((e: Row) => e.m !== undefined || e.o !== undefined)).toEqual([]);
     }
