@@ -54,7 +54,9 @@ describe('site counters', () => {
 
     const conv = { id: uid('c'), stage: 'lead', occurred_at: '2026-10-02T00:00:00Z', account_domain: 'counters.com' };
     // Unchanged resend = duplicate; changed = accepted again (an update).
-    for (const conversions of [[conv, { ...conv, id: uid('c'), amount: -1 }], [conv], [{ ...conv, stage: 'opportunity' }]]) {
+    // One id twice in one request, with different fields: the last wins, the other is a duplicate.
+    const twiceConv = { ...conv, id: uid('c') };
+    for (const conversions of [[conv, { ...conv, id: uid('c'), amount: -1 }], [conv], [{ ...conv, stage: 'opportunity' }], [twiceConv, { ...twiceConv, stage: 'mql' }]]) {
       const res = await postServer('/v1/conversions', site.secret_key, { conversions });
       tally(expected, 'conversions', (await res.json()) as Answer);
     }

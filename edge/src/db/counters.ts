@@ -18,12 +18,14 @@ export interface Tally {
  * that statement's count of rows inserted or changed — exactly the new items, as its ON CONFLICT
  * skips duplicates — and it is read before this statement's own inserts count (SQLite sets it
  * when a statement ends). Without a preceding write (nothing valid was sent), nothing was new.
+ * Verified on local D1 (workerd's SQLite, tests/worker/counters.test.ts); MIN(…, items) keeps a
+ * surprise elsewhere from ever counting more new items than were sent.
  */
 export function countRequest(db: D1Database, siteId: string, at: number, t: Tally, afterWrite: boolean): D1PreparedStatement {
   const day = new Date(at).toISOString().slice(0, 10);
   return db
     .prepare(
-      `WITH fresh(n) AS (SELECT CASE WHEN ?7 THEN changes() ELSE 0 END)
+      `WITH fresh(n) AS (SELECT CASE WHEN ?7 THEN MIN(changes(), ?4) ELSE 0 END)
        INSERT INTO site_counters (site_id, day, metric, n)
        SELECT ?1, ?2, m.metric, m.n FROM (
          SELECT ?3 AS metric, fresh.n AS n FROM fresh

@@ -74,7 +74,9 @@ export async function commitWrites(db: D1Database, siteId: string, w: WriteSet, 
   }
   if (w.links.size) statements.push(insertIdentityLinks(db, siteId, [...w.links.values()], now));
   if (w.conversions.length) {
-    slot.conversions = counted('conversions', statements.push(upsertConversions(db, siteId, w.conversions, now)) - 1);
+    // One row per id (the last sent wins): two rows for one id in one upsert would both count as changes.
+    const conversions = [...new Map(w.conversions.map((c) => [c.conversion_id, c])).values()];
+    slot.conversions = counted('conversions', statements.push(upsertConversions(db, siteId, conversions, now)) - 1);
   }
   if (w.visitors.size) statements.push(upsertVisitors(db, siteId, [...w.visitors.values()]));
   if (slot[tally.kind] === undefined) statements.push(countRequest(db, siteId, now, tally, false));
