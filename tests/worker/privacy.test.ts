@@ -16,7 +16,7 @@ describe('privacy', () => {
     // A hostile client that sends what the snippet never would: the Worker must still not store it.
     await postEvents(
       batch(site.public_key, [
-        pageEvent(s, `${ORIGIN}/signup?email=${encodeURIComponent(EMAIL)}&card=${encodeURIComponent(CARD)}&utm_source=x&utm_term=${encodeURIComponent(EMAIL)}&utm_campaign=ip-${IP}`, { l: 1, h: `Welcome ${EMAIL}` }),
+        pageEvent(s, `${ORIGIN}/signup?email=${encodeURIComponent(EMAIL)}&card=${encodeURIComponent(CARD)}&utm_source=x&utm_term=${encodeURIComponent(EMAIL)}&utm_campaign=ip-${IP}&gclid=${encodeURIComponent(EMAIL)}`, { l: 1, h: `Welcome ${EMAIL}` }),
         { i: uid(), y: 'form', c: Date.now(), s, m: EMAIL, o: `Wonka (${EMAIL})`, g: 'lead', f: { i: `signup-${EMAIL}`, a: `${ORIGIN}/thanks?e=${EMAIL}` } },
         { i: uid(), y: 'track', c: Date.now(), s, n: `checkout ${EMAIL}`, p: { password: PASSWORD, note: `card ${CARD}`, contact: EMAIL, ip: IP } },
       ]),

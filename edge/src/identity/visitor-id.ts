@@ -11,5 +11,6 @@ import { hmacHex } from './hash';
  */
 export async function storedVisitorId(site: Site, raw: string): Promise<string> {
   if (redactText(raw) === raw) return raw;
-  return `h_${(await hmacHex(site.hashKey, `anon:${raw}`)).slice(0, 32)}`;
+  // Trimmed and lower-cased first, as emails are: " Jane@Acme.com" and "jane@acme.com" are one visitor.
+  return `h_${(await hmacHex(site.hashKey, `anon:${raw.trim().toLowerCase()}`)).slice(0, 32)}`;
 }

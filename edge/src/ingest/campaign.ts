@@ -1,6 +1,6 @@
 // Attribution fields of a visit: UTMs, else a click id, else the external referrer, else direct (§5).
 import { classifyChannel, sourceFromClickId, sourceFromReferrer } from './channel';
-import { redactText } from './redact';
+import { redactField } from './redact';
 
 /** Click ids in the order they are looked for; the first present wins. */
 // fbclid and twclid come last: they also tag organic links, so a paid click id beside them must win.
@@ -52,10 +52,7 @@ export function deriveAttribution(
   const q = page?.searchParams;
   // Campaign values are free text (a utm_term can be a search for someone's email): redacted like
   // URLs, since they are stored, credited and shown as report keys.
-  const field = (v: string | null | undefined) => {
-    const t = nonEmpty(v);
-    return t === null ? null : redactText(t);
-  };
+  const field = redactField;
   const utm = (name: (typeof UTMS)[number]) => field(q?.get(name));
   const source = field(explicit.source) ?? utm('utm_source');
   const medium = field(explicit.medium) ?? utm('utm_medium');
@@ -67,7 +64,7 @@ export function deriveAttribution(
   let clickIdType: string | null = null;
   let clickId: string | null = null;
   for (const name of CLICK_IDS) {
-    const v = nonEmpty(q?.get(name));
+    const v = field(q?.get(name));
     if (v) {
       clickIdType = name;
       clickId = v;
@@ -107,9 +104,4 @@ export function deriveAttribution(
     referrer: refHost && referrer ? referrer.href : null,
     hasCampaign: hasUtm || clickIdType !== null,
   };
-}
-
-function nonEmpty(v: string | null | undefined): string | null {
-  const t = v?.trim();
-  return t ? t : null;
 }

@@ -38,7 +38,8 @@ export function redactText(value: string): string {
 
 /** A free-text field stored as such (an event name, page title, campaign field): redacted, or null. */
 export function redactField(value: string | null | undefined): string | null {
-  return value ? redactText(value) : null;
+  const t = value?.trim();
+  return t ? redactText(t) : null;
 }
 
 /** A URL with identifying query values masked; query parameters with secret-looking names are masked whole. */
