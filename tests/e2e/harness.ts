@@ -10,6 +10,8 @@ import { ROOT, WRANGLER_ENV } from '../../scripts/lib/local-server.mjs';
 const exec = promisify(execFile);
 
 export const workerUrl = () => inject('workerUrl');
+/** The admin token of the Worker under test: npm start's .dev.vars default unless ADMIN_TOKEN says otherwise. */
+export const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'dev-admin-token';
 export const fixtureUrl = () => inject('fixtureUrl');
 
 /** A real visitor's browser: a normal user agent and no automation flag (TOOLCHAIN.md). */
@@ -42,7 +44,7 @@ export interface E2ESite {
 export async function createSite(settings: Record<string, unknown> = {}): Promise<E2ESite> {
   const res = await fetch(`${workerUrl()}/admin/sites`, {
     method: 'POST',
-    headers: { authorization: 'Bearer dev-admin-token', 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'e2e', origins: [fixtureUrl(), workerUrl()], settings }),
   });
   if (res.status !== 201) throw new Error(`createSite ${res.status}: ${await res.text()}`);

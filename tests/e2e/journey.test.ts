@@ -3,7 +3,7 @@
 // and journey APIs return the split every rule-based model promises (CONTRACT §7).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, query, visitorContext, workerUrl } from './harness';
+import { ADMIN_TOKEN, eventually, launchBrowser, query, visitorContext, workerUrl } from './harness';
 
 const SK = 'sk_demo';
 const DOMAIN = 'e2e-journey-corp.com';
@@ -46,7 +46,7 @@ describe('a full B2B journey', () => {
     // Custom weights for this run: a webinar counts three times a web visit.
     await api('/admin/sites/site_demo', {
       method: 'PATCH',
-      headers: { authorization: 'Bearer dev-admin-token' },
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify({ settings: { custom_weights: { webinar: 3 } } }),
     });
 

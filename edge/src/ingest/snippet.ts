@@ -45,6 +45,13 @@ export async function ingestSnippetBatch(
   return settleBatch(ids, committed.newEvents, rejected);
 }
 
+/** A bot's batch stores nothing; each event is answered as rejected and counted as a bot. */
+export async function refuseBotBatch(db: D1Database, site: Site, events: number, bot: string, at: number): Promise<BatchResult> {
+  const rejected = Array.from({ length: events }, (_, index) => ({ index, code: 'bot', message: `filtered as a bot (${bot})` }));
+  await commitWrites(db, site.id, new WriteSet(), at, tallyOf('events', [], rejected, events));
+  return settleBatch([], new Set(), rejected);
+}
+
 async function addEvent(
   site: Site,
   w: WriteSet,

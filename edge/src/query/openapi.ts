@@ -112,8 +112,16 @@ function paths(): Json {
     '/v1/identify': secretBody('Segment identify', 'SegmentMessage'),
     '/v1/track': secretBody('Segment track', 'SegmentMessage'),
     '/v1/page': secretBody('Segment page', 'SegmentMessage'),
-    '/v1/touches': secretBody('Offline touches', 'TouchesBody', 'Events, webinars, meetings, calls, direct mail, partner referrals, sales outreach.'),
-    '/v1/conversions': secretBody('CRM conversions', 'ConversionsBody', 'The same id again updates that conversion (stage, amount) and its credit.'),
+    '/v1/touches': secretBody(
+      'Offline touches',
+      'TouchesBody',
+      "Events, webinars, meetings, calls, direct mail, partner referrals, sales outreach. A touch sent by email is the contact's (at the contact's account); account_domain with an email moves the contact to that account; a free-mail account_domain is rejected per item (free_mail_account).",
+    ),
+    '/v1/conversions': secretBody(
+      'CRM conversions',
+      'ConversionsBody',
+      "The same id again updates that conversion and its credit; amount, currency and opportunity_id left out of a resend keep their stored values. Identity rules as for /v1/touches (free_mail_account per item).",
+    ),
     '/v1/attribution/run': {
       post: operation({
         summary: "Run this site's attribution job now",

@@ -6,14 +6,11 @@ import type { AppEnv } from '../env';
 import { ApiError, issueDetails } from '../errors';
 import { siteByPublicKey } from '../identity/site-cache';
 import { detectBot, deviceClass } from '../ingest/bots';
-import { settleBatch, tallyOf } from '../ingest/settle';
-import { commitWrites, WriteSet } from '../db/write-set';
-import { ingestSnippetBatch } from '../ingest/snippet';
+import { ingestSnippetBatch, refuseBotBatch } from '../ingest/snippet';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
 import { serveSnippet } from './snippet-file';
 import type { Site } from '../db/sites';
-import type { BatchResult } from '../../../schemas/api';
 
 const VISITOR_COOKIE = 'tl_vid';
 /** The site's session_minutes setting, for the snippet to keep its sessions by (CONTRACT §2, §3). */
@@ -74,7 +71,7 @@ ingest.post(
       site.settings.block_headless,
     );
     const result = bot
-      ? await refuseBot(c.env.DB, site, batch.e.length, bot, receivedAt)
+      ? await refuseBotBatch(c.env.DB, site, batch.e.length, bot, receivedAt)
       : await ingestSnippetBatch(c.env.DB, site, batch, { receivedAt, device: deviceClass(userAgent) });
 
     if (batch.v && !bot) {
@@ -87,13 +84,6 @@ ingest.post(
   },
 );
 ingest.all('/e', methodNotAllowed);
-
-/** A bot's batch stores nothing; each event is answered as rejected and counted as a bot. */
-async function refuseBot(db: D1Database, site: Site, events: number, bot: string, at: number): Promise<BatchResult> {
-  const rejected = Array.from({ length: events }, (_, index) => ({ index, code: 'bot', message: `filtered as a bot (${bot})` }));
-  await commitWrites(db, site.id, new WriteSet(), at, tallyOf('events', [], rejected, events));
-  return settleBatch([], new Set(), rejected);
-}
 
 /** CORS only for the site's own origins; a browser on any other origin gets 403. */
 function allowOrigin(c: Context<AppEnv>, site: Site): void {
