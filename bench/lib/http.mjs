@@ -14,8 +14,22 @@ function assertLoopback(url) {
   }
 }
 
-/** One request; resolves with status, headers, body text and wall milliseconds. Never rejects on HTTP status. */
-export function request(base, path, { method = 'GET', headers = {}, body, timeoutMs = 120_000 } = {}) {
+/**
+ * One request; resolves with status, headers, body text and wall milliseconds. Never rejects on HTTP
+ * status. A kept-alive socket the server closed while idle fails the request that reuses it
+ * ("socket hang up" / ECONNRESET, seen after the job benchmark's idle floor measurement): that
+ * request never reached the server, so it is sent once more on a fresh socket (Node's advice).
+ */
+export async function request(base, path, opts = {}) {
+  try {
+    return await requestOnce(base, path, opts);
+  } catch (err) {
+    if (!err.reusedSocket || !(err.code === 'ECONNRESET' || /socket hang up/.test(err.message))) throw err;
+    return requestOnce(base, path, opts);
+  }
+}
+
+function requestOnce(base, path, { method = 'GET', headers = {}, body, timeoutMs = 120_000 } = {}) {
   const url = new URL(path, base);
   assertLoopback(url);
   const payload = body === undefined ? undefined : Buffer.from(body);
@@ -34,7 +48,7 @@ export function request(base, path, { method = 'GET', headers = {}, body, timeou
       },
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     if (payload) req.write(payload);
     req.end();
   });
