@@ -223,10 +223,62 @@ async function recomputeKeys(
   budget: Budget,
   result: RunResult,
 ): Promise<number> {
+  const keys = [...byKey].map(([akey, conversions]) => ({ akey, conversions }));
+  const work = await creditAndCommit(db, site, keys, movedOut, dequeueAkeys(db, site.id, dirty), markedAt, budget, result);
+  result.accounts_recomputed += byKey.size;
+  return work;
+}
+
+/**
+ * Credits the next `size` conversions (in id order) of a heavy key and commits them with the key's
+ * progress; the last slice dequeues the key. The first slice also removes the credit of
+ * conversions that left the key, as a whole chunk would.
+ */
+async function recomputeSlice(
+  db: D1Database,
+  site: Site,
+  entry: DirtyKey,
+  all: CreditConversion[],
+  movedOut: CandidateConversion[],
+  markedAt: number,
+  budget: Budget,
+  result: RunResult,
+  size: number,
+): Promise<number> {
+  const conversions = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rest = entry.cursor === null ? conversions : conversions.filter((c) => c.id > entry.cursor!);
+  const slice = rest.slice(0, size);
+  const last = rest.length <= size;
+  const progress = last
+    ? [...dequeueAkeys(db, site.id, [entry]), clearProgress(db, site.id, entry.akey)]
+    : [saveProgress(db, site.id, entry.akey, entry.marked_at, slice[slice.length - 1].id)];
+  const keys = [{ akey: entry.akey, conversions, slice }];
+  const work = await creditAndCommit(db, site, keys, entry.cursor === null ? movedOut : [], progress, markedAt, budget, result);
+  if (last) result.accounts_recomputed += 1;
+  return work;
+}
+
+/**
+ * The one write path of the job: reads the keys' touches and the stored credit being replaced,
+ * credits each key's `slice` (default: all its conversions; every conversion still counts for
+ * milestones), and commits the rows, the rollup and `bookkeeping` — with the conversions that left
+ * for keys outside the chunk removed here and their new keys queued. Returns touches read + rows.
+ */
+async function creditAndCommit(
+  db: D1Database,
+  site: Site,
+  keys: { akey: string; conversions: CreditConversion[]; slice?: CreditConversion[] }[],
+  movedOut: CandidateConversion[],
+  bookkeeping: D1PreparedStatement[],
+  markedAt: number,
+  budget: Budget,
+  result: RunResult,
+): Promise<number> {
+  const credits = new Map(keys.map((k) => [k.akey, k.slice ?? k.conversions]));
   // The stored credit these conversions are about to lose is read alongside: the rollup moves by the difference.
-  const replaced = [...[...byKey.values()].flatMap((list) => list.map((c) => c.id)), ...movedOut.map((r) => r.conversion_id)];
+  const replaced = [...[...credits.values()].flatMap((list) => list.map((c) => c.id)), ...movedOut.map((r) => r.conversion_id)];
   const [touches, state] = await Promise.all([
-    loadKeyTouches(db, site.id, byKey, site.settings.window_days),
+    loadKeyTouches(db, site.id, credits, site.settings.window_days),
     readCreditState(db, site.id, replaced),
   ]);
   budget.spend(2);
@@ -235,11 +287,11 @@ async function recomputeKeys(
   const done = { conversions_credited: 0, conversions_without_touch: 0 };
   let touchCount = 0;
   let computedRows = 0;
-  for (const [akey, conversions] of byKey) {
+  for (const { akey, conversions, slice } of keys) {
     const keyTouches = touches.get(akey) ?? [];
     touchCount += keyTouches.length;
-    const credit = creditKey(akey, conversions, keyTouches, site.settings);
-    credited.push({ akey, conversions, rows: credit.rows });
+    const credit = creditKey(akey, conversions, keyTouches, site.settings, slice && new Set(slice.map((c) => c.id)));
+    credited.push({ akey, conversions: slice ?? conversions, rows: credit.rows });
     done.conversions_credited += credit.credited;
     done.conversions_without_touch += credit.noTouch;
     computedRows += credit.rows.length;
@@ -252,71 +304,14 @@ async function recomputeKeys(
   // A conversion that left for a key outside this chunk loses its credit here and is queued there,
   // so its new key is recomputed even if the change that moved it was not seen by a scan.
   const elsewhere = [...new Set(movedOut.map((r) => r.akey))];
-  const bookkeeping = [...enqueueAkeys(db, site.id, elsewhere, markedAt), ...dequeueAkeys(db, site.id, dirty)];
-  const written = await writeChunk(db, site.id, credited, movedOut.map((r) => r.conversion_id), bookkeeping, { state, fields });
+  const statements = [...enqueueAkeys(db, site.id, elsewhere, markedAt), ...bookkeeping];
+  const written = await writeChunk(db, site.id, credited, movedOut.map((r) => r.conversion_id), statements, { state, fields });
   budget.spend(written.batches);
   // Counted once written: a chunk refused as stale (write-chunk.ts) did nothing.
   result.conversions_credited += done.conversions_credited;
   result.conversions_without_touch += done.conversions_without_touch;
   result.credit_rows_written += written.rowsWritten;
-  result.accounts_recomputed += byKey.size;
   return touchCount + computedRows;
-}
-
-/**
- * Credits the next `size` conversions (in id order) of a heavy key and commits them with the
- * key's progress; the last slice dequeues the key. Every conversion of the key still counts for
- * milestones; touches are read only over the slice's windows. The first slice also removes the
- * credit of conversions that left the key, as a whole chunk would.
- */
-async function recomputeSlice(
-  db: D1Database,
-  site: Site,
-  entry: DirtyKey,
-  all: CreditConversion[],
-  movedOutAll: CandidateConversion[],
-  markedAt: number,
-  budget: Budget,
-  result: RunResult,
-  size: number,
-): Promise<number> {
-  const conversions = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const rest = entry.cursor === null ? conversions : conversions.filter((c) => c.id > entry.cursor!);
-  const slice = rest.slice(0, size);
-  const last = rest.length <= size;
-  const movedOut = entry.cursor === null ? movedOutAll : [];
-  const [touches, state] = await Promise.all([
-    loadKeyTouches(db, site.id, new Map([[entry.akey, slice]]), site.settings.window_days),
-    readCreditState(db, site.id, [...slice.map((c) => c.id), ...movedOut.map((r) => r.conversion_id)]),
-  ]);
-  budget.spend(2);
-  const keyTouches = touches.get(entry.akey) ?? [];
-  const credit = creditKey(entry.akey, conversions, keyTouches, site.settings, new Set(slice.map((c) => c.id)));
-  const touchIds = [...new Set(credit.rows.filter((r) => r[2] !== '').map((r) => r[2]))];
-  const fields = await readTouchFields(db, site.id, touchIds);
-  if (touchIds.length) budget.spend(1);
-
-  const elsewhere = [...new Set(movedOut.map((r) => r.akey))];
-  const bookkeeping = [
-    ...enqueueAkeys(db, site.id, elsewhere, markedAt),
-    ...(last
-      ? [...dequeueAkeys(db, site.id, [entry]), clearProgress(db, site.id, entry.akey)]
-      : [saveProgress(db, site.id, entry.akey, entry.marked_at, slice[slice.length - 1].id)]),
-  ];
-  const written = await writeChunk(
-    db,
-    site.id,
-    [{ akey: entry.akey, conversions: slice, rows: credit.rows }],
-    movedOut.map((r) => r.conversion_id),
-    bookkeeping,
-    { state, fields },
-  );
-  budget.spend(written.batches);
-  result.conversions_credited += credit.credited;
-  result.conversions_without_touch += credit.noTouch;
-  result.credit_rows_written += written.rowsWritten;
-  if (last) result.accounts_recomputed += 1;
-  return keyTouches.length + credit.rows.length;
 }
 
 /**
