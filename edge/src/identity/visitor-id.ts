@@ -12,5 +12,13 @@ import { hmacHex } from './hash';
 export async function storedVisitorId(site: Site, raw: string): Promise<string> {
   if (redactText(raw) === raw) return raw;
   // Trimmed and lower-cased first, as emails are: " Jane@Acme.com" and "jane@acme.com" are one visitor.
-  return `h_${(await hmacHex(site.hashKey, `anon:${raw.trim().toLowerCase()}`)).slice(0, 32)}`;
+  return hashedVisitorId(site, 'h', `anon:${raw.trim().toLowerCase()}`);
+}
+
+/**
+ * A visitor id made from an identifier that must not be stored as given (`prefix`_ + 32 hex of the
+ * per-site HMAC): an email-like anonymous id ("h"), a Segment userId ("u").
+ */
+export async function hashedVisitorId(site: Site, prefix: 'h' | 'u', value: string): Promise<string> {
+  return `${prefix}_${(await hmacHex(site.hashKey, value)).slice(0, 32)}`;
 }

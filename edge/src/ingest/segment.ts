@@ -5,8 +5,7 @@ import type { Site } from '../db/sites';
 import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
-import { hmacHex } from '../identity/hash';
-import { storedVisitorId } from '../identity/visitor-id';
+import { hashedVisitorId, storedVisitorId } from '../identity/visitor-id';
 import { deriveAttribution, parseUrl } from './campaign';
 import { messageEventId } from './items';
 import { redactField, redactProps, redactUrl } from './redact';
@@ -70,7 +69,7 @@ async function addMessage(
   const userId = msg.userId !== undefined ? String(msg.userId) : null;
   if (!anonymousId && !userId) return { code: 'missing_identity', message: 'anonymousId or userId is required' };
   // userIds are often emails: they are stored only as a per-site HMAC, as a visitor id of their own.
-  const userVisitor = userId ? `u_${(await hmacHex(site.hashKey, `user:${userId}`)).slice(0, 32)}` : null;
+  const userVisitor = userId ? await hashedVisitorId(site, 'u', `user:${userId}`) : null;
   const visitorId = anonymousId ?? userVisitor;
 
   const traits = { ...(msg.context?.traits ?? {}), ...(msg.traits ?? {}) } as Record<string, unknown>;
