@@ -7,17 +7,13 @@ import { Budget, runAttribution, type RunResult } from '../../edge/src/attributi
 import { findSiteById, type Site } from '../../edge/src/db/sites';
 import type { Env } from '../../edge/src/env';
 import worker from '../../edge/src/index';
-import { batch, call, createSite, pageEvent, postEvents, postServer, rows, type TestSite } from './helpers';
+import { batch, call, createSite, pageEvent, postEvents, rows, type TestSite, sendAccepted } from './helpers';
 
 const DAY = 86_400_000;
 const NOW = Date.now() - 60_000;
 const ago = (days: number) => NOW - days * DAY;
 
-async function send(site: TestSite, path: string, body: unknown) {
-  const res = await postServer(path, site.secret_key, body);
-  expect(res.status).toBe(200);
-  expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
-}
+const send = sendAccepted;
 
 function runRoute(site: TestSite, query = ''): Promise<Response> {
   return call(`/v1/attribution/run${query}`, { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });

@@ -1,5 +1,6 @@
 // Shared helpers for Worker tests: real HTTP requests into the Worker, sites made through the admin API.
 import { env, SELF } from 'cloudflare:test';
+import { expect } from 'vitest';
 
 export const BASE = 'http://touchline.test';
 export const ORIGIN = 'https://www.acme-site.test';
@@ -44,6 +45,13 @@ export function postServer(path: string, key: string, body: unknown, headers: Re
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** POSTs a server-side batch that must be accepted whole: 200 and no item rejected. */
+export async function sendAccepted(site: TestSite, path: string, body: unknown): Promise<void> {
+  const res = await postServer(path, site.secret_key, body);
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
 }
 
 /** A snippet page event made now. */

@@ -4,17 +4,13 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { auditCredit } from '../../edge/src/attribution/audit';
 import { findSiteById } from '../../edge/src/db/sites';
-import { batch, call, createSite, errorOf, pageEvent, postEvents, postServer, rows, type TestSite } from './helpers';
+import { batch, call, createSite, errorOf, pageEvent, postEvents, rows, type TestSite, sendAccepted } from './helpers';
 
 const DAY = 86_400_000;
 const NOW = Date.now() - 60_000;
 const ago = (days: number) => NOW - days * DAY;
 
-async function send(site: TestSite, path: string, body: unknown) {
-  const res = await postServer(path, site.secret_key, body);
-  expect(res.status).toBe(200);
-  expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
-}
+const send = sendAccepted;
 
 function erase(site: TestSite, email: string, method = 'DELETE'): Promise<Response> {
   return call(`/v1/people?email=${encodeURIComponent(email)}`, { method, headers: { authorization: `Bearer ${site.secret_key}` } });

@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { RunResult } from '../../edge/src/attribution/job';
-import { call, postServer, rows, type TestSite } from './helpers';
+import { call, rows, type TestSite, sendAccepted } from './helpers';
 
 export const DAY = 86_400_000;
 /** Noon UTC yesterday: every conversion below lands well inside the default range (last 90 days). */
@@ -10,11 +10,8 @@ export const NOW = Math.floor(Date.now() / DAY) * DAY - DAY / 2;
 export const ago = (days: number) => NOW - Math.round(days * DAY);
 export const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function send(site: TestSite, path: string, body: unknown) {
-  const res = await postServer(path, site.secret_key, body);
-  expect(res.status).toBe(200);
-  expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
-}
+/** Every item accepted (helpers.ts); re-exported so query tests import their fixtures from one place. */
+export const send = sendAccepted;
 
 export async function runJob(site: TestSite, query = ''): Promise<RunResult> {
   const res = await call(`/v1/attribution/run${query}`, { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });
