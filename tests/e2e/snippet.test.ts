@@ -218,9 +218,11 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     expect(events).toEqual([{ event_id: first.ids[0], type: 'page', name: '05 retry' }]);
   });
 
-  it('06a: a page going hidden hands its queued events to sendBeacon, which delivers them', async () => {
-    const v = await visitor();
-    // Once the landing is stored, fetches to /e fail: only the beacon can deliver what comes next.
+  /**
+   * Opens 06_hidden/, then makes every fetch to /e fail (503) once the landing is stored and tracks
+   * `name`: only a beacon can deliver that event. Returns the page and the stuck event's id.
+   */
+  async function stuckEvent(v: Awaited<ReturnType<typeof visitor>>, name: string) {
     let blockFetch = false;
     await v.context.route(eventsUrl(), (route) =>
       blockFetch && route.request().resourceType() === 'fetch' ? fulfil(route, 503) : route.continue(),
@@ -228,9 +230,15 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     const { page } = await openPage(v, '06_hidden/');
     await drained(page);
     blockFetch = true;
-    await page.evaluate(() => (window as any).tl('track', 'before-hidden'));
+    await page.evaluate((n) => (window as any).tl('track', n), name);
     await eventually(async () => v.attempts.some((a) => a.status === 503));
     const [id] = v.attempts.find((a) => a.status === 503)!.ids;
+    return { page, id };
+  }
+
+  it('06a: a page going hidden hands its queued events to sendBeacon, which delivers them', async () => {
+    const v = await visitor();
+    const { page, id } = await stuckEvent(v, 'before-hidden');
 
     // What a tab switch or minimised window does (headless Chromium has no other way to hide a page).
     await page.evaluate(() => {
@@ -253,16 +261,7 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
 
   it('06b: a page closed with events still queued delivers them by sendBeacon on pagehide', async () => {
     const v = await visitor();
-    let blockFetch = false;
-    await v.context.route(eventsUrl(), (route) =>
-      blockFetch && route.request().resourceType() === 'fetch' ? fulfil(route, 503) : route.continue(),
-    );
-    const { page } = await openPage(v, '06_hidden/');
-    await drained(page);
-    blockFetch = true;
-    await page.evaluate(() => (window as any).tl('track', 'before-close'));
-    await eventually(async () => v.attempts.some((a) => a.status === 503));
-    const [id] = v.attempts.find((a) => a.status === 503)!.ids;
+    const { page, id } = await stuckEvent(v, 'before-close');
 
     await page.close({ runBeforeUnload: true });
     const { events } = await storedOnce(
@@ -357,6 +356,29 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
       expect(body.v).toBeUndefined();
       expect(body.e.filter((e: Row) => e.m !== undefined || e.o !== undefined)).toEqual([]);
     }
+  });
+
+  it('08a: calls made before the script loads are replayed in order, and reach the Worker', async () => {
+    // The page's own stub (`window.tl = window.tl || …`) keeps this one, queued before any page script runs.
+    const init = () => {
+      const w = window as any;
+      w.tl = function () {
+        (w.tl.q = w.tl.q || []).push(arguments);
+      };
+      w.tl('track', 'queued-first', { n: 1 });
+      w.tl('track', 'queued-second', { n: 2 });
+    };
+    const v = await openPage(await visitor({ init }), '01_landing/');
+    await drained(v.page);
+    const sent = v.attempts.flatMap((a) => a.body.e.map((e: Row) => e.n ?? e.y));
+    expect(sent.filter((n: string) => n.startsWith('queued-'))).toEqual(['queued-first', 'queued-second']);
+    const { events } = await stored(v.site.id, { events: ['type', 'name', 'props'] });
+    expect(events.filter((e) => e.type === 'track')).toEqual(
+      expect.arrayContaining([
+        { type: 'track', name: 'queued-first', props: JSON.stringify({ n: 1 }) },
+        { type: 'track', name: 'queued-second', props: JSON.stringify({ n: 2 }) },
+      ]),
+    );
   });
 
   it('08: a host page whose own scripts throw still reports, and the snippet surfaces no error of its own', async () => {
