@@ -254,7 +254,7 @@ describe('one touch under every model', () => {
   const ctx = context(touches, won, [conversion('l', 'lead', 5), won], { customWeights: { meeting: 0 } });
 
   it.each(MODELS)('%s gives it everything', (model) => {
-    expect(creditConversion(model, touches, won, ctx)).toEqual([{ touchId: 'only', weight: 1, revenueCents: 123_456 }]);
+    expect(creditConversion(model, touches, won, ctx)).toEqual([{ touchId: 'only', weight: 1, units: 1_000_000_000, revenueCents: 123_456 }]);
   });
 });
 
@@ -532,8 +532,8 @@ describe('creditConversion', () => {
   ])('an %s amount credits weight but no revenue', (_, amountCents) => {
     const mql = conversion('m', 'mql', 0, { amountCents });
     expect(creditConversion('linear', touches, mql, context(touches, mql))).toEqual([
-      { touchId: 'a', weight: 0.5, revenueCents: 0 },
-      { touchId: 'b', weight: 0.5, revenueCents: 0 },
+      { touchId: 'a', weight: 0.5, units: 500_000_000, revenueCents: 0 },
+      { touchId: 'b', weight: 0.5, units: 500_000_000, revenueCents: 0 },
     ]);
   });
 
@@ -626,12 +626,16 @@ describe('invariants over 500 seeded random touch sets', () => {
       expect(Math.abs(sum(weights) - 1)).toBeLessThan(1e-9);
 
       const amount = conv.amountCents ?? 0;
-      const cents = allocateCents(amount, weights);
+      // Stored credit splits cents by integer weight units (schemas/credit.ts), as creditConversion does.
+      const units = allocateCents(1_000_000_000, weights);
+      expect(sum(units)).toBe(1_000_000_000);
+      const cents = allocateCents(amount, units);
       expect(sum(cents)).toBe(amount);
       cents.forEach((c, i) => {
         expect(Number.isInteger(c) && c >= 0).toBe(true);
-        // largest remainder never moves a part more than one cent from its exact share
-        expect(Math.abs(c - amount * weights[i])).toBeLessThan(1 + 1e-6);
+        // largest remainder never moves a part more than one cent from its exact share (plus the
+        // rounding of its weight to whole units: at most one unit's worth of the amount)
+        expect(Math.abs(c - amount * weights[i])).toBeLessThan(1 + amount / 1e9 + 1e-6);
       });
 
       const rows = creditConversion(model, window, conv, ctx);

@@ -1,0 +1,111 @@
+// Stored credit: one row per conversion (split into parts only when huge) holding every model's
+// weight units for each credited touch, plus each touch's grouping fields, deduplicated per row.
+// This file is the one definition of that stored format and of the integer rules it relies on.
+import { TOUCH_DIMENSIONS, type TouchFields } from './dimensions';
+
+/** A conversion's weight in integer units (billionths): every model's units over its touches sum to this. */
+export const WEIGHT_UNITS = 1_000_000_000;
+export const DAY_MS = 86_400_000;
+
+export interface CreditedTouch {
+  id: string;
+  fields: TouchFields;
+  /** Weight units per model, aligned with the payload's `models`; a touch is listed when any is > 0. */
+  units: number[];
+}
+
+/** What one conversion's credit holds: empty `touches` means "(no touch)" in its window. */
+export interface CreditPayload {
+  models: string[];
+  touches: CreditedTouch[];
+}
+
+/**
+ * JSON of one part: {"m": models, "g": distinct field tuples (TOUCH_DIMENSIONS order), "t": [[touch id,
+ * tuple index, units per model…]]}. A part stays under `maxChars` so that no row nears D1's 2 MB row
+ * limit, however many touches a window holds; parts are numbered from 0 and each is self-contained.
+ */
+export function encodeCredit(p: CreditPayload, maxChars = 400_000): string[] {
+  const parts: string[] = [];
+  let groups: string[] = [];
+  let groupIndex = new Map<string, number>();
+  let touches: string[] = [];
+  let chars = 0;
+  const flush = () => {
+    parts.push(`{"m":${JSON.stringify(p.models)},"g":[${groups.join(',')}],"t":[${touches.join(',')}]}`);
+    groups = [];
+    groupIndex = new Map();
+    touches = [];
+    chars = 0;
+  };
+  for (const t of p.touches) {
+    const tuple = JSON.stringify(TOUCH_DIMENSIONS.map((d) => t.fields[d]));
+    if (touches.length && chars + t.id.length + 12 * t.units.length + (groupIndex.has(tuple) ? 0 : tuple.length) > maxChars) flush();
+    let g = groupIndex.get(tuple);
+    if (g === undefined) {
+      g = groups.length;
+      groups.push(tuple);
+      groupIndex.set(tuple, g);
+      chars += tuple.length;
+    }
+    const touch = JSON.stringify([t.id, g, ...t.units]);
+    touches.push(touch);
+    chars += touch.length;
+  }
+  flush();
+  return parts;
+}
+
+/** The inverse of encodeCredit over all of a conversion's parts, in part order. */
+export function decodeCredit(parts: readonly string[]): CreditPayload {
+  let models: string[] = [];
+  const touches: CreditedTouch[] = [];
+  for (const json of parts) {
+    const part = JSON.parse(json) as { m: string[]; g: (string | null)[][]; t: [string, number, ...number[]][] };
+    models = part.m;
+    const fields = part.g.map((tuple) => Object.fromEntries(TOUCH_DIMENSIONS.map((d, i) => [d, tuple[i]])) as TouchFields);
+    for (const [id, g, ...units] of part.t) touches.push({ id, fields: fields[g], units });
+  }
+  return { models, touches };
+}
+
+/**
+ * Splits a whole `total` over `weights` by largest remainder, so the parts sum exactly to it: weight
+ * units per conversion and cents per touch alike. Weights need not be normalised. Remainders equal
+ * to within 1e-9 are ties, broken by lower index, so float noise between mathematically equal
+ * weights does not pick who gets the spare unit; a zero weight never receives one.
+ */
+export function splitLargestRemainder(total: number, weights: readonly number[]): number[] {
+  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);
+  let sum = 0;
+  for (const w of weights) {
+    if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`weights must be finite and >= 0, got ${w}`);
+    sum += w;
+  }
+  if (total === 0) return weights.map(() => 0);
+  if (!(sum > 0)) throw new RangeError(`cannot split ${total} over weights summing to 0`);
+
+  const exact = weights.map((w) => total * (w / sum));
+  const parts = exact.map(Math.floor);
+  let left = total;
+  for (const p of parts) left -= p;
+  const order = exact
+    .map((x, i) => ({ i, key: Math.round((x - parts[i]) * 1e9) }))
+    .filter(({ i }) => weights[i] > 0)
+    .sort((a, b) => b.key - a.key || a.i - b.i)
+    .map(({ i }) => i);
+  // Rounding error can leave more than one spare unit per part, or take one too many; cycle.
+  for (let k = 0; left > 0; k++, left--) parts[order[k % order.length]]++;
+  for (let k = order.length - 1; left < 0; k = (k - 1 + order.length) % order.length) {
+    if (parts[order[k]] > 0) {
+      parts[order[k]]--;
+      left++;
+    }
+  }
+  return parts;
+}
+
+/** Each touch's cents for one model: the conversion's amount split by its weight units. */
+export function centsByTouch(amountCents: number, units: readonly number[]): number[] {
+  return splitLargestRemainder(amountCents, units);
+}

@@ -1,0 +1,18 @@
+// The attribution models the product offers, by the names the API and stored credit use.
+// Implementations live in edge/src/attribution/models/ (one file each) and are listed in its
+// registry, which must cover exactly these names (the compiler checks it).
+
+export const MODEL_NAMES = [
+  'first_touch',
+  'last_touch',
+  'last_non_direct',
+  'linear',
+  'time_decay',
+  'u_shaped',
+  'w_shaped',
+  'full_path',
+  'custom',
+] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export const isModelName = (name: string): name is ModelName => (MODEL_NAMES as readonly string[]).includes(name);
