@@ -109,3 +109,23 @@ export function splitLargestRemainder(total: number, weights: readonly number[])
 export function centsByTouch(amountCents: number, units: readonly number[]): number[] {
   return splitLargestRemainder(amountCents, units);
 }
+
+/**
+ * A 53-bit hash of a conversion's encoded parts (cyrb53): stored beside them, so a recompute whose
+ * credit came out the same is recognised without reading the stored payload back.
+ */
+export function hashParts(parts: readonly string[]): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      const ch = part.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ 0x1f, 2654435761);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

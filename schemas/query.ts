@@ -1,15 +1,14 @@
-// The query API's contract (CONTRACT §4 Query): query-string validators, defaults and response shapes.
+// The query API's contract: query-string validators, defaults and response shapes.
 // Routes validate with these; edge/src/query/openapi.ts publishes them through z.toJSONSchema().
 import { z } from 'zod';
-import { MODELS } from '../edge/src/attribution/models';
+import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
+import { MODEL_NAMES as MODELS } from './models';
 
-export { MODELS };
-export type ModelName = (typeof MODELS)[number];
-
-/** group_by values; `account` is the account domain, '(personal)' or '(anonymous)'. */
-export const GROUP_BY = ['channel', 'source', 'medium', 'campaign', 'content', 'term', 'touch_type', 'account'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
+export { GROUP_BY, MODELS };
+export type { GroupBy } from './dimensions';
+import type { ModelName } from './models';
+export type { ModelName };
 
 /** Stages always accepted as `conversion`, with or without data; a site's own stages are accepted too. */
 export const USUAL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;

@@ -26,6 +26,7 @@ CREATE TABLE credit (
   amount_cents   INTEGER NOT NULL,
   window_touches INTEGER NOT NULL,          -- touches in the window; 0: credited "(no touch)"
   computed_at    INTEGER NOT NULL,
+  payload_hash   INTEGER NOT NULL,          -- of the whole payload: an unchanged recompute writes nothing
   payload        TEXT NOT NULL,
   PRIMARY KEY (site_id, conversion_id, part)
 );
@@ -65,3 +66,5 @@ ALTER TABLE attribution_dirty ADD COLUMN since_id TEXT NOT NULL DEFAULT '';
 -- the two minutes before its watermark): a rescan re-reads that interval only when it changed, i.e.
 -- when a request committed late, so finished keys are not re-queued by rows already scanned.
 ALTER TABLE attribution_state ADD COLUMN overlap_digest TEXT NOT NULL DEFAULT '';
+-- Where the scan in progress starts (set and read inside the scan's own transaction).
+ALTER TABLE attribution_state ADD COLUMN scan_from INTEGER NOT NULL DEFAULT 0;

@@ -1,5 +1,6 @@
 // Stitching, account roll-up and the models through the real endpoints: ingest over HTTP, then
 // POST /v1/attribution/run, then the credit table, with the §7 invariants audited every time.
+import { flatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { auditCredit } from '../../edge/src/attribution/audit';
@@ -30,14 +31,14 @@ interface Credit {
   account_domain: string;
 }
 
-function credit(site: TestSite, conversionId: string, model = 'linear'): Promise<Credit[]> {
-  return rows<Credit>(
-    `SELECT touch_id, weight, revenue_cents, channel, account_domain FROM credit
-     WHERE site_id = ? AND conversion_id = ? AND model = ? ORDER BY touch_id`,
-    site.id,
-    conversionId,
-    model,
-  );
+async function credit(site: TestSite, conversionId: string, model = 'linear'): Promise<Credit[]> {
+  return (await flatCredit(site.id, { conversionId, model })).map(({ touch_id, weight, revenue_cents, channel, account_domain }) => ({
+    touch_id,
+    weight,
+    revenue_cents,
+    channel: channel!,
+    account_domain,
+  }));
 }
 
 const cents = async (site: TestSite, conversionId: string, model: string) =>
@@ -169,7 +170,7 @@ describe('identity stitching', () => {
     expect(await rows('SELECT account_domain, account_explicit FROM contacts WHERE site_id = ?', site.id)).toEqual([{ account_domain: 'acme-corp.com', account_explicit: 1 }]);
 
     // Incremental credit equals a full recompute.
-    const all = () => rows('SELECT model, conversion_id, touch_id, weight_units, revenue_cents, account_domain FROM credit WHERE site_id = ? ORDER BY 1, 2, 3', site.id);
+    const all = () => flatCredit(site.id);
     const before = await all();
     const full = await call('/v1/attribution/run?full=true', { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}` } });
     expect(full.status).toBe(200);
@@ -236,11 +237,7 @@ describe('windows and stages', () => {
     await runJob(site);
     expect((await credit(site, 'conv-window-1')).map((c) => c.touch_id)).toEqual(['t-win-at-conv', 't-win-edge-in']);
 
-    const quiet = await rows<Credit & { model: string; touch_type: string; source: string }>(
-      'SELECT * FROM credit WHERE site_id = ? AND conversion_id = ? ORDER BY model',
-      site.id,
-      'conv-quiet-01',
-    );
+    const quiet = await flatCredit(site.id, { conversionId: 'conv-quiet-01' });
     expect(quiet).toHaveLength(9);
     for (const row of quiet) {
       expect(row).toMatchObject({ touch_id: '', weight: 1, revenue_cents: 123_456, channel: '(no touch)', source: '(no touch)', touch_type: '(no touch)', account_domain: '(no touch)' });

@@ -1,5 +1,6 @@
 // DELETE /v1/people: erasure leaves no trace of the person's contact or visitor ids in any table,
 // and the credit recomputed afterwards still reconciles.
+import { flatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { auditCredit } from '../../edge/src/attribution/audit';
@@ -38,12 +39,8 @@ async function everything(site: TestSite): Promise<string[]> {
   return out;
 }
 
-const linear = (site: TestSite, conversionId: string) =>
-  rows<{ touch_id: string; account_domain: string }>(
-    "SELECT touch_id, account_domain FROM credit WHERE site_id = ? AND conversion_id = ? AND model = 'linear' ORDER BY touch_id",
-    site.id,
-    conversionId,
-  );
+const linear = async (site: TestSite, conversionId: string) =>
+  (await flatCredit(site.id, { conversionId, model: 'linear' })).map(({ touch_id, account_domain }) => ({ touch_id, account_domain }));
 
 describe('DELETE /v1/people', () => {
   it('removes the contact, its links, visitor ids and identifying data, and credit still reconciles', async () => {

@@ -60,9 +60,9 @@ describe('parameters', () => {
     // 10,001 accounts credited on one day: rollup rows written directly (the job would take minutes).
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
-       INSERT INTO credit_daily (site_id, model, stage, dim, day, key, weight_units, revenue_cents, touches)
-       SELECT ?1, m.value, 'closed_won', 'account', ?2, 'acct' || i || '.com', 1000000000, 100, 1
-       FROM n CROSS JOIN json_each('["linear","first_touch"]') m`,
+       INSERT INTO credit_rollup (site_id, stage, dim, day, key, sums)
+       SELECT ?1, 'closed_won', 'account', ?2, 'acct' || i || '.com', '{"first_touch":[1000000000,100,1],"linear":[1000000000,100,1]}'
+       FROM n`,
     )
       .bind(big.id, Math.floor(NOW / DAY))
       .run();

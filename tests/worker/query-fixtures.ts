@@ -1,4 +1,5 @@
 // Shared data and calls for the query API tests: a small B2B history with hand-computable credit.
+import { flatCredit, type FlatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { RunResult } from '../../edge/src/attribution/job';
@@ -101,39 +102,47 @@ export function expectReconciled(report: { totals: { conversions: number; revenu
   expect(sum((r) => r.revenue, 100)).toBe(Math.round(report.totals.revenue * 100));
 }
 
-const DIM_COLUMN: Record<string, string> = { account: 'account_domain' };
+const DIMS = ['channel', 'source', 'medium', 'campaign', 'content', 'term', 'touch_type', 'account'] as const;
+const keyOf = (r: FlatCredit, dim: string) => (dim === 'account' ? r.account_domain : (r[dim as Exclude<(typeof DIMS)[number], 'account'>] ?? '(not set)'));
 
-/** Ground truth straight from credit rows: the report's groups for a stage and time range. */
+/** Ground truth from the stored credit, row by row: the report's groups for a stage and time range. */
 export async function creditTruth(site: TestSite, model: string, stage: string, dim: string, fromMs: number, toMs: number) {
-  const col = DIM_COLUMN[dim] ?? dim;
-  return rows<{ key: string; units: number; cents: number; touches: number }>(
-    `SELECT COALESCE(${col}, '(not set)') AS key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents, SUM(touch_id <> '') AS touches
-     FROM credit WHERE site_id = ? AND model = ? AND stage = ? AND converted_at BETWEEN ? AND ? GROUP BY 1 ORDER BY 1`,
-    site.id,
-    model,
-    stage,
-    fromMs,
-    toMs,
-  );
+  const groups = new Map<string, { key: string; units: number; cents: number; touches: number }>();
+  for (const r of await flatCredit(site.id, { model })) {
+    if (r.stage !== stage || r.converted_at < fromMs || r.converted_at > toMs) continue;
+    const key = keyOf(r, dim);
+    const g = groups.get(key) ?? { key, units: 0, cents: 0, touches: 0 };
+    g.units += r.weight_units;
+    g.cents += r.revenue_cents;
+    g.touches += r.touch_id === '' ? 0 : 1;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-/** The rollup as the job left it, against the same sums computed from credit rows now. */
+/** The rollup as the job left it, against the same sums added up from the stored credit row by row. */
 export async function expectRollupInStep(site: TestSite) {
-  const stored = await rows(
-    `SELECT model, stage, dim, day, key, weight_units, revenue_cents, touches FROM credit_daily WHERE site_id = ?
-     ORDER BY model, stage, dim, day, key`,
+  const stored = new Map<string, Record<string, number[]>>();
+  for (const r of await rows<{ stage: string; dim: string; day: number; key: string; sums: string }>(
+    'SELECT stage, dim, day, key, sums FROM credit_rollup WHERE site_id = ?',
     site.id,
-  );
-  const dims = ['channel', 'source', 'medium', 'campaign', 'content', 'term', 'touch_type', 'account'];
-  const fresh = await rows(
-    `SELECT model, stage, d.value AS dim, converted_at / 86400000 AS day,
-            COALESCE(CASE d.value ${dims.map((x) => `WHEN '${x}' THEN ${DIM_COLUMN[x] ?? x}`).join(' ')} END, '(not set)') AS key,
-            SUM(weight_units) AS weight_units, SUM(revenue_cents) AS revenue_cents, SUM(touch_id <> '') AS touches
-     FROM credit CROSS JOIN json_each(?) d WHERE site_id = ?
-     GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
-    JSON.stringify(dims),
-    site.id,
-  );
-  expect(stored).toEqual(fresh);
-  return stored.length;
+  )) {
+    stored.set(`${r.stage}|${r.dim}|${r.day}|${r.key}`, JSON.parse(r.sums));
+  }
+  const fresh = new Map<string, Record<string, number[]>>();
+  for (const r of await flatCredit(site.id)) {
+    for (const dim of DIMS) {
+      const id = `${r.stage}|${dim}|${Math.floor(r.converted_at / 86_400_000)}|${keyOf(r, dim)}`;
+      const sums = fresh.get(id) ?? {};
+      // The account row holds each conversion whole: its units and cents, and how many touches it credited.
+      const s = (sums[r.model] ??= [0, 0, 0]);
+      s[0] += r.weight_units;
+      s[1] += r.revenue_cents;
+      s[2] += r.touch_id === '' ? 0 : 1;
+      fresh.set(id, sums);
+    }
+  }
+  expect(Object.fromEntries([...stored].sort())).toEqual(Object.fromEntries([...fresh].sort()));
+  expect(await rows('SELECT * FROM credit_rollup_dirty WHERE site_id = ?', site.id)).toEqual([]);
+  return stored.size;
 }

@@ -39,9 +39,10 @@ describe('GET /v1/accounts/:domain/journey', () => {
     ]);
     const won = j.conversions[1];
     expect(won.credit.linear).toEqual([
-      { touch_id: 't-aaa-webinar', weight: 1 / 3, revenue: 333.34 },
-      { touch_id: 's_msg-aaa-page01', weight: 1 / 3, revenue: 333.33 },
-      { touch_id: 't-aaa-mailer1', weight: 1 / 3, revenue: 333.33 },
+      // Weights are the stored integer units (billionths), split by largest remainder like cents.
+      { touch_id: 't-aaa-webinar', weight: 0.333333334, revenue: 333.34 },
+      { touch_id: 's_msg-aaa-page01', weight: 0.333333333, revenue: 333.33 },
+      { touch_id: 't-aaa-mailer1', weight: 0.333333333, revenue: 333.33 },
     ]);
     expect(won.credit.first_touch).toEqual([{ touch_id: 't-aaa-webinar', weight: 1, revenue: 1000 }]);
     expect(won.credit.u_shaped.map((c: any) => c.revenue)).toEqual([400, 200, 400]);

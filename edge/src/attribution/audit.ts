@@ -1,9 +1,8 @@
-// Checks a site's stored credit against the invariants of CONTRACT §7; used by tests and benchmarks.
-import { countStrayCredit, readConversionAmounts, readCreditSums, type CreditSum } from '../db/credit';
+// Checks a site's stored credit against the invariants of docs/attribution.md; used by tests and benchmarks.
+import { DAY_MS, decodeCredit, WEIGHT_UNITS } from '../../../schemas/credit';
+import { allConversions, allCredit, groupParts, type StoredCreditRow } from '../db/credit';
 import type { Site } from '../db/sites';
-import { MODELS } from './models';
-
-const WEIGHT_TOLERANCE = 1e-9;
+import { REGISTRY } from './models';
 
 export interface CreditAudit {
   conversions: number;
@@ -13,37 +12,56 @@ export interface CreditAudit {
 }
 
 /**
- * Every non-closed_lost conversion has, for every model, weights summing to 1 and revenue summing
- * to its amount to the cent; closed_lost has no credit; no credited touch lies outside the window;
- * no credit outlives its conversion. Meaningful once the job has caught up (no keys queued).
+ * Every non-closed_lost conversion has credit under every model whose units sum to exactly one
+ * conversion; closed_lost has none; no credit outlives its conversion or disagrees with its time,
+ * stage or amount; no credited touch lies outside the window. Meaningful once the job has caught up.
  */
 export async function auditCredit(db: D1Database, site: Site): Promise<CreditAudit> {
-  const sums = new Map<string, CreditSum[]>();
-  for (const s of await readCreditSums(db, site.id)) sums.set(s.conversion_id, [...(sums.get(s.conversion_id) ?? []), s]);
-  const conversions = await readConversionAmounts(db, site.id);
+  const [creditRows, conversionRows] = await db.batch<Record<string, unknown>>([allCredit(db, site.id), allConversions(db, site.id)]);
+  const conversions = conversionRows.results as { conversion_id: string; stage: string; occurred_at: number; amount_cents: number | null }[];
+  const credit = new Map(groupParts(creditRows.results as unknown as StoredCreditRow[]).map((c) => [c.meta.conversion_id, c]));
+  const touchTimes = new Map<string, number>();
+  for (const { touch_id, occurred_at } of (
+    await db.prepare('SELECT touch_id, occurred_at FROM touches WHERE site_id = ?').bind(site.id).all<{ touch_id: string; occurred_at: number }>()
+  ).results) {
+    touchTimes.set(touch_id, occurred_at);
+  }
 
   const problems: string[] = [];
   let credited = 0;
-  for (const { conversion_id: id, stage, amount_cents } of conversions) {
-    const models = sums.get(id) ?? [];
-    if (stage === 'closed_lost') {
-      if (models.length) problems.push(`${id}: closed_lost has credit`);
+  for (const cv of conversions) {
+    const id = cv.conversion_id;
+    const c = credit.get(id);
+    credit.delete(id);
+    if (cv.stage === 'closed_lost') {
+      if (c) problems.push(`${id}: closed_lost has credit`);
       continue;
     }
     credited++;
-    for (const model of MODELS) {
-      const m = models.find((x) => x.model === model);
-      if (!m) {
+    if (!c) {
+      problems.push(`${id}: no credit`);
+      continue;
+    }
+    if (c.meta.stage !== cv.stage || c.meta.converted_at !== cv.occurred_at || c.meta.amount_cents !== (cv.amount_cents ?? 0)) {
+      problems.push(`${id}: credit row says ${c.meta.stage} at ${c.meta.converted_at} for ${c.meta.amount_cents}`);
+    }
+    const payload = decodeCredit(c.payloads);
+    for (const model of REGISTRY.map((m) => m.name)) {
+      const m = payload.models.indexOf(model);
+      if (m < 0) {
         problems.push(`${id}: no ${model} credit`);
         continue;
       }
-      if (Math.abs(m.weight - 1) > WEIGHT_TOLERANCE) problems.push(`${id}/${model}: weights sum to ${m.weight}`);
-      if (m.revenue_cents !== (amount_cents ?? 0)) problems.push(`${id}/${model}: revenue ${m.revenue_cents} != amount ${amount_cents ?? 0}`);
+      const units = payload.touches.reduce((n, t) => n + t.units[m], 0);
+      if (payload.touches.length && units !== WEIGHT_UNITS) problems.push(`${id}/${model}: units sum to ${units}`);
     }
-    for (const m of models) if (!(MODELS as readonly string[]).includes(m.model)) problems.push(`${id}: unknown model ${m.model}`);
+    for (const t of payload.touches) {
+      const at = touchTimes.get(t.id);
+      if (at !== undefined && (at > cv.occurred_at || at < cv.occurred_at - site.settings.window_days * DAY_MS)) {
+        problems.push(`${id}: touch ${t.id} outside the window`);
+      }
+    }
   }
-  const stray = await countStrayCredit(db, site.id, site.settings.window_days);
-  if (stray.outside) problems.push(`${stray.outside} credit rows for touches outside the window`);
-  if (stray.orphans) problems.push(`${stray.orphans} credit rows without a conversion`);
+  for (const id of credit.keys()) problems.push(`${id}: credit without a conversion`);
   return { conversions: conversions.length, credited, problems };
 }

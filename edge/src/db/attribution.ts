@@ -1,156 +1,146 @@
-// The attribution job's reads: its per-site state, the change scan that fills the dirty-key queue,
-// and the loads of one chunk's conversions and touches. Stitching rules: attribution/stitch.ts.
+// The attribution job's reads: its per-site state, the change scan that fills the key queue, and the
+// loads of one chunk's conversions and touches. Keys and stitching rules: schemas/akey.ts.
+import { akeySql, CONVERSION_AKEY_SQL } from '../../../schemas/akey';
+import type { TouchFields } from '../../../schemas/dimensions';
+import { enqueueSql } from './queue';
 
-/**
- * The key a conversion is credited under (stitch.ts rules 1–5), as SQL over a row `cv`. Constant
- * text, never values: it is spliced into the statements below, whose values are all bound.
- */
-export const CONVERSION_AKEY = `COALESCE(
-  cv.account_domain,
-  (SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id) FROM contacts ct
-    WHERE ct.site_id = cv.site_id AND ct.contact_id = cv.contact_id),
-  (SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id)
-    FROM identity_links l JOIN contacts ct ON ct.site_id = l.site_id AND ct.contact_id = l.contact_id
-    WHERE l.site_id = cv.site_id AND l.visitor_id = cv.visitor_id
-    ORDER BY l.linked_at DESC, l.contact_id DESC LIMIT 1),
-  '(visitor):' || cv.visitor_id,
-  '(none):' || cv.conversion_id)`;
-
-/** Every key a set of touches `changed(account_domain, contact_id, visitor_id)` belongs to (rules 1–4). */
-const CHANGED_TOUCH_AKEYS = `
-  SELECT account_domain AS akey FROM changed WHERE account_domain IS NOT NULL
-  UNION SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id)
+/** Every key a set of touches `changed(account_domain, contact_id, visitor_id, occurred_at)` belongs to (rules 1–4). */
+const CHANGED_TOUCH_KEYS = `
+  SELECT account_domain AS akey, occurred_at AS since FROM changed WHERE account_domain IS NOT NULL
+  UNION ALL SELECT ${akeySql.contact('ct')}, ch.occurred_at
     FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
     WHERE ch.account_domain IS NULL
-  UNION SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id)
+  UNION ALL SELECT ${akeySql.contact('ct')}, ch.occurred_at
     FROM changed ch CROSS JOIN identity_links l ON l.site_id = ?1 AND l.visitor_id = ch.visitor_id
     CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = l.contact_id
     WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL
   -- An anonymous visitor's key only matters when one of its conversions can be credited there.
-  UNION SELECT '(visitor):' || ch.visitor_id FROM changed ch
+  UNION ALL SELECT ${akeySql.visitor('ch.visitor_id')}, ch.occurred_at FROM changed ch
     WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL AND ch.visitor_id IS NOT NULL
       AND EXISTS (SELECT 1 FROM conversions cv WHERE cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id)`;
 
-const ENQUEUE = `INSERT INTO attribution_dirty (site_id, akey, marked_at)
-  SELECT ?1, akey, ?4 FROM (%KEYS%) WHERE akey IS NOT NULL
-  ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`;
+/** Where the incremental scan starts: set by the batch's first statement (scanStatements). */
+const FROM = '(SELECT scan_from FROM attribution_state WHERE site_id = ?1)';
+const IN_WINDOW = (col: string) => `${col} > ${FROM} AND ${col} <= ?2`;
 
 /**
- * Each enqueue statement reads changes in (?2, ?3] and marks keys with ?4. CROSS JOIN keeps the
- * few changed rows as the outer loop: without statistics SQLite would rather scan the site's contacts.
+ * Each statement reads changes in (scan_from, ?2] and marks keys with ?3, with the earliest
+ * conversion time whose credit the change can move (a conversion's credit depends only on data at
+ * or before it). CROSS JOIN keeps the few changed rows as the outer loop.
  */
 const SCANS = {
   // New touches, and touches upgraded to form_fill by a form received since (no received_at change).
   touches: `WITH changed AS (
-      SELECT account_domain, contact_id, visitor_id FROM touches
-        WHERE site_id = ?1 AND received_at > ?2 AND received_at <= ?3
-      UNION SELECT t.account_domain, t.contact_id, t.visitor_id FROM events e
-        JOIN touches t ON t.site_id = ?1 AND t.session_id = e.session_id
-        WHERE e.site_id = ?1 AND e.type = 'form' AND e.received_at > ?2 AND e.received_at <= ?3)
-    ${ENQUEUE.replace('%KEYS%', CHANGED_TOUCH_AKEYS)}`,
-  // A new link moves the visitor's history to the contact's key, and may move the visitor's
-  // conversions away from the key they were credited under.
+      SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches WHERE site_id = ?1 AND ${IN_WINDOW('received_at')}
+      UNION ALL SELECT t.account_domain, t.contact_id, t.visitor_id, t.occurred_at FROM events e
+        CROSS JOIN touches t ON t.site_id = ?1 AND t.session_id = e.session_id
+        WHERE e.site_id = ?1 AND e.type = 'form' AND ${IN_WINDOW('e.received_at')})
+    ${enqueueSql(CHANGED_TOUCH_KEYS, '?3')}`,
+  // A new link moves the visitor's history (touches and conversions) to the contact's key, and
+  // moves its conversions away from the key they were credited under.
   links: `WITH changed AS (
-      SELECT visitor_id, contact_id FROM identity_links WHERE site_id = ?1 AND received_at > ?2 AND received_at <= ?3)
-    ${ENQUEUE.replace(
-      '%KEYS%',
-      `SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id) AS akey
+      SELECT visitor_id, contact_id FROM identity_links WHERE site_id = ?1 AND ${IN_WINDOW('received_at')})
+    ${enqueueSql(
+      `SELECT ${akeySql.contact('ct')} AS akey,
+              (SELECT MIN(t.occurred_at) FROM touches t WHERE t.site_id = ?1 AND t.visitor_id = ch.visitor_id) AS since
          FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
-       UNION SELECT m.akey FROM changed ch
+       UNION ALL SELECT ${akeySql.contact('ct')}, cv.occurred_at
+         FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
          CROSS JOIN conversions cv ON cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id
-         CROSS JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id`,
+       UNION ALL SELECT m.akey, m.converted_at FROM changed ch
+         CROSS JOIN conversions cv ON cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id
+         CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0`,
+      '?3',
     )}`,
-  // A free-mail contact given an account moves from its personal key to that account.
-  contacts: ENQUEUE.replace(
-    '%KEYS%',
-    `SELECT COALESCE(account_domain, '(personal):' || contact_id) AS akey FROM contacts
-       WHERE site_id = ?1 AND updated_at > ?2 AND updated_at <= ?3
-     UNION SELECT m.akey FROM contacts ct
-       JOIN attribution_conversions m ON m.site_id = ?1 AND m.akey = '(personal):' || ct.contact_id
-       WHERE ct.site_id = ?1 AND ct.updated_at > ?2 AND ct.updated_at <= ?3 AND ct.account_domain IS NOT NULL`,
+  // A contact whose account changed moves whole: its key now, and its personal key if it had one.
+  contacts: enqueueSql(
+    `SELECT ${akeySql.contact('ct')} AS akey, 0 AS since FROM contacts ct WHERE ct.site_id = ?1 AND ${IN_WINDOW('ct.updated_at')}
+     UNION ALL SELECT ${akeySql.personal('ct.contact_id')}, 0 FROM contacts ct
+       WHERE ct.site_id = ?1 AND ${IN_WINDOW('ct.updated_at')} AND ct.account_domain IS NOT NULL`,
+    '?3',
   ),
-  // A changed conversion is recomputed where it now belongs and removed from where it was.
-  conversions: ENQUEUE.replace(
-    '%KEYS%',
-    `SELECT ${CONVERSION_AKEY} AS akey FROM conversions cv
-       WHERE cv.site_id = ?1 AND cv.updated_at > ?2 AND cv.updated_at <= ?3
-     UNION SELECT m.akey FROM conversions cv
-       JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id
-       WHERE cv.site_id = ?1 AND cv.updated_at > ?2 AND cv.updated_at <= ?3`,
+  // A changed conversion is recomputed where it now belongs and removed from where it was credited.
+  conversions: enqueueSql(
+    `SELECT ${CONVERSION_AKEY_SQL} AS akey, MIN(cv.occurred_at, COALESCE(m.converted_at, cv.occurred_at)) AS since
+       FROM conversions cv LEFT JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
+       WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}
+     UNION ALL SELECT m.akey, m.converted_at FROM conversions cv
+       CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
+       WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}`,
+    '?3',
   ),
 };
 
-/** Full recompute: every key a conversion belongs to now or was last credited under. */
-const SCAN_ALL = ENQUEUE.replace(
-  '%KEYS%',
-  `SELECT ${CONVERSION_AKEY} AS akey FROM conversions cv WHERE cv.site_id = ?1
-   UNION SELECT akey FROM attribution_conversions WHERE site_id = ?1`,
+/** Full recompute: every key a conversion belongs to now or was last credited under, whole. */
+const SCAN_ALL = enqueueSql(
+  `SELECT ${CONVERSION_AKEY_SQL} AS akey, 0 AS since FROM conversions cv WHERE cv.site_id = ?1
+   UNION ALL SELECT akey, 0 FROM credit WHERE site_id = ?1 AND part = 0`,
+  '?3',
 );
+
+/**
+ * What the scan saw of (?2, ?3]: per changing table, how many rows carry a stamp in it and their
+ * sum. A request that commits after the scan with a stamp in there changes it; nothing else does.
+ */
+const OVERLAP_TABLES = [
+  { table: 'touches', stamp: 'received_at', only: '' },
+  { table: 'events', stamp: 'received_at', only: "type = 'form' AND " },
+  { table: 'identity_links', stamp: 'received_at', only: '' },
+  { table: 'contacts', stamp: 'updated_at', only: '' },
+  { table: 'conversions', stamp: 'updated_at', only: '' },
+];
+const OVERLAP_DIGEST = OVERLAP_TABLES.map(
+  ({ table, stamp, only }) =>
+    `(SELECT COUNT(*) || ':' || COALESCE(SUM(${stamp}), 0) FROM ${table} WHERE ${only}site_id = ?1 AND ${stamp} > ?2 AND ${stamp} <= ?3)`,
+).join(` || '|' || `);
 
 export interface AttributionState {
   watermark: number;
   settings_hash: string;
-  last_run_at: number;
-  last_full_at: number | null;
 }
 
-export function readState(db: D1Database, siteId: string): Promise<AttributionState | null> {
-  return db
-    .prepare('SELECT watermark, settings_hash, last_run_at, last_full_at FROM attribution_state WHERE site_id = ?')
-    .bind(siteId)
-    .first<AttributionState>();
+export function readState(db: D1Database, siteId: string): D1PreparedStatement {
+  return db.prepare('SELECT watermark, settings_hash FROM attribution_state WHERE site_id = ?').bind(siteId);
 }
 
 export interface ScanWindow {
   full: boolean;
-  from: number;
+  /** The last scan's watermark. */
+  watermark: number;
+  /** The margin for requests stamped before the watermark but committed after the scan. */
+  overlapMs: number;
   to: number;
   settingsHash: string;
 }
 
 /**
- * The scan's statements: enqueue the keys changed in (from, to], then advance the watermark to
- * `to`. Run as one batch, the queue and the watermark move together, so a crash never loses a change.
+ * The scan's statements, run as one batch (one transaction), so the queue and the watermark move
+ * together and a crash never loses a change: decide where to start (the overlap again only when a
+ * request committed into it since the last scan), enqueue the keys changed in (start, to], then
+ * advance the watermark with a digest of the new overlap.
  */
 export function scanStatements(db: D1Database, siteId: string, w: ScanWindow): D1PreparedStatement[] {
-  const sqls = w.full ? [SCAN_ALL] : Object.values(SCANS);
-  const statements = sqls.map((sql) => db.prepare(sql).bind(siteId, w.from, w.to, w.to));
+  const statements: D1PreparedStatement[] = [];
+  if (!w.full) {
+    statements.push(
+      db
+        .prepare(`UPDATE attribution_state SET scan_from = CASE WHEN ${OVERLAP_DIGEST} = overlap_digest THEN ?3 ELSE ?2 END WHERE site_id = ?1`)
+        .bind(siteId, w.watermark - w.overlapMs, w.watermark),
+    );
+  }
+  for (const sql of w.full ? [SCAN_ALL] : Object.values(SCANS)) statements.push(db.prepare(sql).bind(siteId, w.to, w.to));
   statements.push(
     db
       .prepare(
-        `INSERT INTO attribution_state (site_id, watermark, settings_hash, last_run_at, last_full_at)
-         VALUES (?1, ?2, ?3, ?2, CASE WHEN ?4 THEN ?2 END)
+        `INSERT INTO attribution_state (site_id, watermark, settings_hash, last_run_at, last_full_at, overlap_digest)
+         VALUES (?1, ?3, ?4, ?3, CASE WHEN ?5 THEN ?3 END, ${OVERLAP_DIGEST})
          ON CONFLICT (site_id) DO UPDATE SET watermark = excluded.watermark, settings_hash = excluded.settings_hash,
-           last_run_at = excluded.last_run_at, last_full_at = COALESCE(excluded.last_full_at, attribution_state.last_full_at)`,
+           last_run_at = excluded.last_run_at, last_full_at = COALESCE(excluded.last_full_at, attribution_state.last_full_at),
+           overlap_digest = excluded.overlap_digest`,
       )
-      .bind(siteId, w.to, w.settingsHash, w.full ? 1 : 0),
+      .bind(siteId, w.to - w.overlapMs, w.to, w.settingsHash, w.full ? 1 : 0),
   );
   return statements;
-}
-
-export interface DirtyKey {
-  akey: string;
-  marked_at: number;
-  /** A heavy key's last conversion id already credited since it was marked, or null. */
-  cursor: string | null;
-}
-
-/** The next keys to recompute, with a heavy key's progress when it was saved under the current mark. */
-export async function readDirty(db: D1Database, siteId: string, limit: number): Promise<DirtyKey[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT d.akey, d.marked_at, p.cursor FROM attribution_dirty d
-       LEFT JOIN attribution_progress p ON p.site_id = d.site_id AND p.akey = d.akey AND p.marked_at = d.marked_at
-       WHERE d.site_id = ?1 ORDER BY d.akey LIMIT ?2`,
-    )
-    .bind(siteId, limit)
-    .all<DirtyKey>();
-  return results;
-}
-
-export async function countDirty(db: D1Database, siteId: string): Promise<number> {
-  const row = await db.prepare('SELECT COUNT(*) AS n FROM attribution_dirty WHERE site_id = ?').bind(siteId).first<{ n: number }>();
-  return row?.n ?? 0;
 }
 
 /** Sites, least recently attributed first, so that a cron run cut short does not starve the last ones. */
@@ -172,11 +162,15 @@ export interface CandidateConversion {
   amount_cents: number | null;
   /** Where it belongs now. */
   akey: string;
-  /** Where it was last credited, if anywhere. */
-  mapped_akey: string | null;
+  /** Where it was last credited, when it has credit: the key, stage, time and the run's stamp. */
+  credited_akey: string | null;
+  credited_stage: string | null;
+  credited_at: number | null;
+  credited_stamp: number | null;
+  credited_hash: number | null;
 }
 
-/** Each statement reaches candidates through one index; ?2 is a JSON list (D1 caps compound SELECTs, so no UNIONs). */
+/** Each statement reaches candidates through one index; ?2 is a JSON list (D1 caps compound SELECTs). */
 const CANDIDATE_PATHS = {
   byAccount: 'cv.account_domain IN (SELECT value FROM json_each(?2))',
   byAccountContacts: `cv.contact_id IN (SELECT contact_id FROM contacts
@@ -189,28 +183,29 @@ const CANDIDATE_PATHS = {
     WHERE site_id = ?1 AND contact_id IN (SELECT value FROM json_each(?2)))`,
   byVisitors: 'cv.visitor_id IN (SELECT value FROM json_each(?2))',
   byIds: 'cv.conversion_id IN (SELECT value FROM json_each(?2))',
-  byCreditedKey: `cv.conversion_id IN (SELECT conversion_id FROM attribution_conversions
+  byCreditedKey: `cv.conversion_id IN (SELECT conversion_id FROM credit INDEXED BY credit_by_akey
     WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2)))`,
 };
 
 const candidateSql = (where: string) =>
-  `SELECT cv.conversion_id, cv.stage, cv.occurred_at, cv.opportunity_id, cv.amount_cents,
-          ${CONVERSION_AKEY} AS akey, m.akey AS mapped_akey
-   FROM conversions cv LEFT JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id
+  `SELECT cv.conversion_id, cv.stage, cv.occurred_at, cv.opportunity_id, cv.amount_cents, ${CONVERSION_AKEY_SQL} AS akey,
+          m.akey AS credited_akey, m.stage AS credited_stage, m.converted_at AS credited_at, m.computed_at AS credited_stamp,
+          m.payload_hash AS credited_hash
+   FROM conversions cv LEFT JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
    WHERE cv.site_id = ?1 AND ${where}`;
 
 /**
  * Every conversion that belongs to one of the keys now or was last credited under one of them, in
  * one round trip. The paths over-approximate (an account's contact may have a conversion with an
- * explicit other account); the caller keeps rows whose `akey` or `mapped_akey` is in the chunk.
+ * explicit other account); the caller keeps rows whose `akey` or `credited_akey` is in the chunk.
  * Conversions are never deleted, so a credited conversion is always found again.
  */
-export async function loadCandidateConversions(
+export function candidateStatements(
   db: D1Database,
   siteId: string,
   lists: { domains: string[]; contacts: string[]; visitors: string[]; conversions: string[] },
   akeys: string[],
-): Promise<CandidateConversion[]> {
+): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   const add = (where: string, list: string[]) => {
     if (list.length) statements.push(db.prepare(candidateSql(where)).bind(siteId, JSON.stringify(list)));
@@ -223,22 +218,25 @@ export async function loadCandidateConversions(
   add(CANDIDATE_PATHS.byVisitors, lists.visitors);
   add(CANDIDATE_PATHS.byIds, lists.conversions);
   add(CANDIDATE_PATHS.byCreditedKey, akeys);
-  if (!statements.length) return [];
+  return statements;
+}
+
+/** Rows of several candidate statements, one per conversion. */
+export function mergeCandidates(results: D1Result<CandidateConversion>[]): CandidateConversion[] {
   const byId = new Map<string, CandidateConversion>();
-  for (const r of await db.batch<CandidateConversion>(statements)) {
-    for (const row of r.results) byId.set(row.conversion_id, row);
-  }
+  for (const r of results) for (const row of r.results) byId.set(row.conversion_id, row);
   return [...byId.values()];
 }
 
-/** A key's touch range: [first conversion − window, last conversion], inclusive. */
+/** A key's touch range: [from, to], inclusive. */
 export interface TouchRange {
   akey: string;
+  id: string;
   from: number;
   to: number;
 }
 
-export interface LoadedTouch {
+export interface LoadedTouch extends TouchFields {
   akey: string;
   touch_id: string;
   occurred_at: number;
@@ -246,7 +244,8 @@ export interface LoadedTouch {
   touch_type: string;
 }
 
-const TOUCH_COLUMNS = "j.value->>'k' AS akey, t.touch_id, t.occurred_at, t.channel, t.touch_type";
+const TOUCH_COLUMNS =
+  "j.value->>'k' AS akey, t.touch_id, t.occurred_at, t.touch_type, t.channel, t.source, t.medium, t.campaign, t.content, t.term";
 const IN_RANGE = "t.occurred_at >= j.value->>'f' AND t.occurred_at <= j.value->>'t'";
 
 /**
@@ -281,20 +280,19 @@ const TOUCH_PATHS = {
 };
 
 export interface TouchRequest {
-  accounts: (TouchRange & { id: string })[];
-  personal: (TouchRange & { id: string })[];
-  visitors: (TouchRange & { id: string })[];
+  accounts: TouchRange[];
+  personal: TouchRange[];
+  visitors: TouchRange[];
 }
 
 /**
- * The touches of the chunk's keys within their ranges, in one round trip. A touch reached through
- * several linked contacts of one account comes back more than once; the caller dedupes by id.
+ * The touches of some keys within their ranges, for one batch. A touch reached through several
+ * linked contacts of one account comes back more than once; the caller dedupes by id.
  */
-export async function loadTouches(db: D1Database, siteId: string, req: TouchRequest): Promise<LoadedTouch[]> {
-  const param = (list: (TouchRange & { id: string })[]) =>
-    JSON.stringify(list.map((r) => ({ k: r.akey, id: r.id, f: r.from, t: r.to })));
+export function touchStatements(db: D1Database, siteId: string, req: TouchRequest): D1PreparedStatement[] {
+  const param = (list: TouchRange[]) => JSON.stringify(list.map((r) => ({ k: r.akey, id: r.id, f: r.from, t: r.to })));
   const statements: D1PreparedStatement[] = [];
-  const add = (sql: string, list: (TouchRange & { id: string })[]) => {
+  const add = (sql: string, list: TouchRange[]) => {
     if (list.length) statements.push(db.prepare(sql).bind(siteId, param(list)));
   };
   add(TOUCH_PATHS.accountDirect, req.accounts);
@@ -303,7 +301,5 @@ export async function loadTouches(db: D1Database, siteId: string, req: TouchRequ
   add(TOUCH_PATHS.personalDirect, req.personal);
   add(TOUCH_PATHS.personalVisitors, req.personal);
   add(TOUCH_PATHS.visitor, req.visitors);
-  if (!statements.length) return [];
-  const results = await db.batch<LoadedTouch>(statements);
-  return results.flatMap((r) => r.results);
+  return statements;
 }

@@ -1,4 +1,5 @@
 // Contacts (email HMACs only), accounts and the identity links from anonymous ids to contacts.
+import { enqueueSql } from './queue';
 
 export interface ContactRow {
   contact_id: string;
@@ -52,11 +53,12 @@ export function requeueLeftAccounts(db: D1Database, siteId: string, rows: Contac
   if (!moving.length) return null;
   return db
     .prepare(
-      `INSERT INTO attribution_dirty (site_id, akey, marked_at)
-       SELECT ?1, ct.account_domain, ?3 FROM json_each(?2) AS j
-       CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = j.value->>'contact_id'
-       WHERE ct.account_domain IS NOT NULL AND ct.account_domain IS NOT j.value->>'account_domain'
-       ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`,
+      enqueueSql(
+        `SELECT ct.account_domain AS akey, 0 AS since FROM json_each(?2) AS j
+         CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = j.value->>'contact_id'
+         WHERE ct.account_domain IS NOT NULL AND ct.account_domain IS NOT j.value->>'account_domain'`,
+        '?3',
+      ),
     )
     .bind(siteId, JSON.stringify(moving), now);
 }

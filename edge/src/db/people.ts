@@ -11,11 +11,14 @@
 // resolves to anybody is credited "(no touch)", so totals still reconcile; one the contact's business
 // account resolved (sent by email) keeps that account.
 //
-// Credit rows hold no person identifiers (touch ids, channels, '(personal)'), so they stay until
+// Credit rows hold no person identifiers in their payload (touch ids, channels), so they stay until
 // the job recomputes the affected keys: the person's account and the accounts of other contacts
 // sharing their devices are queued here, and the conversions changed here carry a new updated_at
-// that the next scan picks up. Keys that would name the person ('(personal):<contact>',
-// '(visitor):<visitor>') are removed from the job's tables instead of queued.
+// that the next scan picks up. Keys that would name the person (their personal key, their visitor
+// keys) are removed from the queue, and credit filed under them is re-filed under the conversion's
+// own '(none)' key until the job credits it again.
+import { akeySql } from '../../../schemas/akey';
+import { enqueueSql } from './queue';
 
 /** The person's visitor ids; identity_links is deleted last in the batch, so every statement sees them. */
 const V = '(SELECT visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)';
@@ -29,23 +32,23 @@ const HAS_ACCOUNT = `COALESCE(account_domain, ${ACCOUNT}) IS NOT NULL`;
 // Each statement reaches its rows through one index: an OR of two indexed terms made SQLite scan
 // the site's whole touches table. Order matters: links and the contact go last.
 const STATEMENTS = {
-  queueAccounts: `INSERT INTO attribution_dirty (site_id, akey, marked_at)
-    SELECT ?1, akey, ?3 FROM (
-      SELECT account_domain AS akey FROM contacts WHERE site_id = ?1 AND contact_id = ?2 AND account_domain IS NOT NULL
-      UNION SELECT COALESCE(ct.account_domain, '(personal):' || ct.contact_id)
-        FROM identity_links l CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = l.contact_id
-        WHERE l.site_id = ?1 AND l.visitor_id IN ${V} AND l.contact_id <> ?2)
-    WHERE true
-    ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`,
-  // Where the person's conversions were credited, unless that key names the person (removed below).
-  queueCredited: `INSERT INTO attribution_dirty (site_id, akey, marked_at)
-    SELECT ?1, akey, ?3 FROM (
-      SELECT m.akey FROM conversions cv CROSS JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id
-        WHERE cv.site_id = ?1 AND cv.contact_id = ?2
-      UNION SELECT m.akey FROM conversions cv CROSS JOIN attribution_conversions m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id
-        WHERE cv.site_id = ?1 AND cv.visitor_id IN ${V})
-    WHERE akey NOT LIKE '(personal):%' AND akey NOT LIKE '(visitor):%'
-    ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at`,
+  queueAccounts: enqueueSql(
+    `SELECT account_domain AS akey, 0 AS since FROM contacts WHERE site_id = ?1 AND contact_id = ?2 AND account_domain IS NOT NULL
+     UNION ALL SELECT ${akeySql.contact('ct')}, 0
+       FROM identity_links l CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = l.contact_id
+       WHERE l.site_id = ?1 AND l.visitor_id IN ${V} AND l.contact_id <> ?2`,
+    '?3',
+  ),
+  // Where the person's conversions were credited, unless that key names the person (re-filed below).
+  queueCredited: enqueueSql(
+    `SELECT m.akey, m.converted_at AS since FROM conversions cv
+       CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
+       WHERE cv.site_id = ?1 AND cv.contact_id = ?2 AND NOT ${akeySql.namesPerson('m.akey')}
+     UNION ALL SELECT m.akey, m.converted_at FROM conversions cv
+       CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
+       WHERE cv.site_id = ?1 AND cv.visitor_id IN ${V} AND NOT ${akeySql.namesPerson('m.akey')}`,
+    '?3',
+  ),
   touchesAnonymisedByContact: `UPDATE touches ${ANONYMISE} WHERE site_id = ?1 AND contact_id = ?2 AND ${HAS_ACCOUNT}`,
   touchesAnonymisedByVisitor: `UPDATE touches ${ANONYMISE} WHERE site_id = ?1 AND ${BY_VISITOR} AND ${HAS_ACCOUNT}`,
   touchesDeletedByContact: 'DELETE FROM touches WHERE site_id = ?1 AND contact_id = ?2',
@@ -61,19 +64,17 @@ const STATEMENTS = {
   eventsByContact: 'DELETE FROM events WHERE site_id = ?1 AND contact_id = ?2',
   eventsByVisitor: `DELETE FROM events WHERE site_id = ?1 AND visitor_id IN ${V}`,
   visitors: `DELETE FROM visitors WHERE site_id = ?1 AND visitor_id IN ${V}`,
-  creditedPersonal: "DELETE FROM attribution_conversions INDEXED BY attribution_conversions_by_akey WHERE site_id = ?1 AND akey = '(personal):' || ?2",
-  creditedVisitors: `DELETE FROM attribution_conversions INDEXED BY attribution_conversions_by_akey WHERE site_id = ?1
-    AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
-  dirtyPersonal: "DELETE FROM attribution_dirty WHERE site_id = ?1 AND akey = '(personal):' || ?2",
-  progressPersonal: "DELETE FROM attribution_progress WHERE site_id = ?1 AND akey = '(personal):' || ?2",
-  progressVisitors: `DELETE FROM attribution_progress WHERE site_id = ?1
-    AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  creditedPersonal: `UPDATE credit INDEXED BY credit_by_akey SET akey = ${akeySql.none('conversion_id')}
+    WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
+  creditedVisitors: `UPDATE credit INDEXED BY credit_by_akey SET akey = ${akeySql.none('conversion_id')} WHERE site_id = ?1
+    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  dirtyPersonal: `DELETE FROM attribution_dirty WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
   dirtyVisitors: `DELETE FROM attribution_dirty WHERE site_id = ?1
-    AND akey IN (SELECT '(visitor):' || visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
   // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
   links: `DELETE FROM identity_links WHERE site_id = ?1 AND visitor_id IN ${V}`,
   contact: 'DELETE FROM contacts WHERE site_id = ?1 AND contact_id = ?2',
-} as const;
+};
 
 export interface ErasureCounts {
   contacts: number;

@@ -1,54 +1,6 @@
 // The query API's reads: credit from the daily rollup and credit rows, stages, touch fields, an
 // account's contacts and credit, and the data-quality counts. Every statement is keyed by site_id.
-import type { GroupBy } from '../../../schemas/query';
-import { CONVERSION_AKEY } from './attribution';
-import { DAY_MS, DIMENSION_COLUMN, NOT_SET } from './credit';
-
-/** One group of credit: integer sums, turned into conversions and revenue by the report. */
-export interface CreditGroup {
-  model: string;
-  key: string;
-  units: number;
-  cents: number;
-  touches: number;
-}
-
-export interface CreditSlice {
-  models: readonly string[];
-  stage: string;
-  dim: GroupBy;
-}
-
-/**
- * Whole days from credit_daily, through its primary key (site, model, stage, dim, day): one range
- * seek per model, rows = days × keys. `limit` caps what a too-wide grouping can pull. The job prunes
- * rows that sum to nothing; HAVING keeps one it has not pruned yet out of the report.
- */
-export function rollupGroups(db: D1Database, siteId: string, s: CreditSlice, days: { first: number; last: number }, limit: number) {
-  return db
-    .prepare(
-      `SELECT model, key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents, SUM(touches) AS touches
-       FROM credit_daily
-       WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND stage = ?3 AND dim = ?4 AND day BETWEEN ?5 AND ?6
-       GROUP BY model, key HAVING SUM(weight_units) <> 0 OR SUM(touches) <> 0 OR SUM(revenue_cents) <> 0 LIMIT ?7`,
-    )
-    .bind(siteId, JSON.stringify(s.models), s.stage, s.dim, days.first, days.last, limit);
-}
-
-/** Part of a day, from credit rows through credit_by_stage_time (site, model, stage, converted_at). */
-export function partialDayGroups(db: D1Database, siteId: string, s: CreditSlice, range: { fromMs: number; toMs: number }, limit: number) {
-  // The column name comes from a fixed map, never from the request.
-  const col = DIMENSION_COLUMN[s.dim];
-  return db
-    .prepare(
-      `SELECT model, COALESCE(${col}, '${NOT_SET}') AS key, SUM(weight_units) AS units, SUM(revenue_cents) AS cents,
-              SUM(touch_id <> '') AS touches
-       FROM credit INDEXED BY credit_by_stage_time
-       WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND stage = ?3 AND converted_at BETWEEN ?4 AND ?5
-       GROUP BY model, key LIMIT ?6`,
-    )
-    .bind(siteId, JSON.stringify(s.models), s.stage, range.fromMs, range.toMs, limit);
-}
+import { CONVERSION_AKEY_SQL } from '../../../schemas/akey';
 
 /** The stages a site has conversions of: a skip-scan of conversions_by_time, one seek per stage. */
 export function siteStages(db: D1Database, siteId: string) {
@@ -70,21 +22,13 @@ export interface RangeConversion {
 }
 
 /** Conversions of one stage in a time range and the key the job would credit each under (conversions_by_time). */
-export async function conversionsInRange(
-  db: D1Database,
-  siteId: string,
-  stage: string,
-  range: { fromMs: number; toMs: number },
-  limit: number,
-): Promise<RangeConversion[]> {
-  const { results } = await db
+export function conversionsInRange(db: D1Database, siteId: string, stage: string, range: { fromMs: number; toMs: number }, limit: number) {
+  return db
     .prepare(
-      `SELECT cv.conversion_id, ${CONVERSION_AKEY} AS akey FROM conversions cv
+      `SELECT cv.conversion_id, ${CONVERSION_AKEY_SQL} AS akey FROM conversions cv
        WHERE cv.site_id = ?1 AND cv.stage = ?2 AND cv.occurred_at BETWEEN ?3 AND ?4 LIMIT ?5`,
     )
-    .bind(siteId, stage, range.fromMs, range.toMs, limit)
-    .all<RangeConversion>();
-  return results;
+    .bind(siteId, stage, range.fromMs, range.toMs, limit);
 }
 
 export interface TouchFields {
@@ -131,24 +75,6 @@ export function accountContacts(db: D1Database, siteId: string, domain: string) 
   return db
     .prepare('SELECT contact_id, first_seen FROM contacts WHERE site_id = ?1 AND account_domain = ?2 ORDER BY first_seen, contact_id')
     .bind(siteId, domain);
-}
-
-export interface StoredCredit {
-  model: string;
-  conversion_id: string;
-  touch_id: string;
-  weight: number;
-  revenue_cents: number;
-}
-
-/** Stored credit rows of some conversions and models, through the primary key. */
-export function creditOf(db: D1Database, siteId: string, models: readonly string[], conversionIds: string[]) {
-  return db
-    .prepare(
-      `SELECT model, conversion_id, touch_id, weight, revenue_cents FROM credit
-       WHERE site_id = ?1 AND model IN (SELECT value FROM json_each(?2)) AND conversion_id IN (SELECT value FROM json_each(?3))`,
-    )
-    .bind(siteId, JSON.stringify(models), JSON.stringify(conversionIds));
 }
 
 /** Conversion details for the journey: amounts and currency the job's loader does not read. */
@@ -202,16 +128,12 @@ export function touchChannelShare(db: D1Database, siteId: string, fromMs: number
     .bind(siteId, fromMs, toMs);
 }
 
-/**
- * Credited conversions in whole days and those credited "(no touch)": one model's rollup by
- * channel holds 1e9 units per conversion, through the primary key, one seek per stage.
- */
-export function noTouchShare(db: D1Database, siteId: string, model: string, stages: string[], fromMs: number, toMs: number) {
+/** Credited conversions converted in the range and those credited "(no touch)", one index range per stage. */
+export function noTouchShare(db: D1Database, siteId: string, stages: string[], fromMs: number, toMs: number) {
   return db
     .prepare(
-      `SELECT COALESCE(SUM(weight_units), 0) AS units, COALESCE(SUM(CASE WHEN key = '(no touch)' THEN weight_units END), 0) AS no_touch_units
-       FROM credit_daily
-       WHERE site_id = ?1 AND model = ?2 AND stage IN (SELECT value FROM json_each(?3)) AND dim = 'channel' AND day BETWEEN ?4 AND ?5`,
+      `SELECT COUNT(*) AS credited, COALESCE(SUM(window_touches = 0), 0) AS without_touch FROM credit INDEXED BY credit_by_stage_time
+       WHERE site_id = ?1 AND stage IN (SELECT value FROM json_each(?2)) AND converted_at BETWEEN ?3 AND ?4 AND part = 0`,
     )
-    .bind(siteId, model, JSON.stringify(stages), Math.floor(fromMs / DAY_MS), Math.floor(toMs / DAY_MS));
+    .bind(siteId, JSON.stringify(stages), fromMs, toMs);
 }

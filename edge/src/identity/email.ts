@@ -5,7 +5,7 @@ const FREE_MAIL = new Set<string>(freeMailDomains as string[]);
 // A practical check, not RFC 5322: one @, a dotted domain, no spaces.
 const EMAIL = /^[^\s@]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-export const PERSONAL_ACCOUNT = '(personal)';
+export { PERSONAL_ACCOUNT } from '../../../schemas/akey';
 
 /** Trimmed, lower-case email, or null when it is not an email address. */
 export function normaliseEmail(raw: string): string | null {

@@ -1,5 +1,6 @@
 // GET /v1/credit and /v1/credit/compare: credit per key, from stored credit (the rollup plus partial
 // edge days) or computed on demand for another window, rounded so that rows add up to the totals.
+import { WEIGHT_UNITS } from '../../../schemas/credit';
 import { LIMITS } from '../../../schemas/limits';
 import {
   UNCREDITED_STAGE,
@@ -9,12 +10,15 @@ import {
   type GroupBy,
   type ModelName,
 } from '../../../schemas/query';
+import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
 import { allocateCents } from '../attribution/models';
-import { WEIGHT_UNITS } from '../attribution/credit-rows';
-import { partialDayGroups, rollupGroups, siteStages, type CreditGroup, type CreditSlice } from '../db/reports';
+import { addConversion, addEncodedSums, type KeySums } from '../attribution/rollup';
+import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
+import { D1Meter } from '../db/meter';
+import { siteStages } from '../db/reports';
+import { rollupRange } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
-import { computeGroups } from './on-demand';
 import { splitDays, type QueryRange } from './range';
 
 export interface ReportRequest {
@@ -28,9 +32,12 @@ export interface ReportRequest {
 
 interface Sums {
   units: number;
-  cents: number;
+  cents: bigint;
   touches: number;
 }
+
+/** Rollup rows one report may read (days × keys) before it is refused as too wide. */
+const MAX_ROLLUP_ROWS = 400_000;
 
 /** Conversions are shown to 4 decimals: 1e9 weight units per conversion = 1e4 shown units × 1e5. */
 const SHOWN_PER_CONVERSION = 10_000;
@@ -59,45 +66,79 @@ function checkStage(stage: string, known: string[] | null): void {
   throw new ApiError(400, 'invalid_conversion', `conversion must be one of ${allowed.join(', ')} (this site's stages and the usual ones)`);
 }
 
+/** Keys of one report, each with its sums per model. */
+type Groups = Map<string, KeySums>;
+
+async function storedGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Groups; stages: string[] | null }> {
+  const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
+  const split = splitDays(req.range.fromMs, req.range.toMs);
+  const statements: D1PreparedStatement[] = [];
+  if (split.days) statements.push(rollupRange(db, site.id, req.stage, req.dim, split.days, MAX_ROLLUP_ROWS + 1));
+  for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
+  // An unusual stage is checked against the site's stages in the same round trip.
+  if (!usual) statements.push(siteStages(db, site.id));
+  const results = await db.batch<Record<string, unknown>>(statements);
+  const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
+
+  const models = new Set<string>(req.models);
+  const groups: Groups = new Map();
+  const into = (_dim: GroupBy, key: string) => {
+    let sums = groups.get(key);
+    if (!sums) groups.set(key, (sums = new Map()));
+    return sums;
+  };
+  let i = 0;
+  if (split.days) {
+    const rows = results[i++].results as { key: string; sums: string }[];
+    if (rows.length > MAX_ROLLUP_ROWS) throw tooManyRows(req.dim);
+    for (const row of rows) addEncodedSums(into(req.dim, row.key), row.sums, models);
+  }
+  for (; i < results.length; i++) {
+    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], into);
+  }
+  return { groups, stages };
+}
+
 /** Sums per model and key, for one stage, grouping and range. One round trip for stored credit. */
 export async function creditGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number }> {
-  const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
-  const slice: CreditSlice = { models: req.models, stage: req.stage, dim: req.dim };
   const onDemand = req.windowDays !== undefined && req.windowDays !== site.settings.window_days;
-  const limit = (LIMITS.queryRows + 1) * req.models.length;
-
-  let rows: CreditGroup[];
+  let byKey: Groups;
   if (onDemand) {
-    if (!usual) checkStage(req.stage, (await siteStages(db, site.id).all<{ stage: string }>()).results.map((r) => r.stage));
-    else checkStage(req.stage, null);
-    rows = await computeGroups(db, site, slice, req.range, req.windowDays!);
+    const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
+    checkStage(req.stage, usual ? null : (await siteStages(db, site.id).all<{ stage: string }>()).results.map((r) => r.stage));
+    try {
+      byKey = await creditForWindow(new D1Meter(db), site, { stage: req.stage, dim: req.dim, fromMs: req.range.fromMs, toMs: req.range.toMs, windowDays: req.windowDays! });
+    } catch (err) {
+      if (!(err instanceof TooManyConversions)) throw err;
+      throw new ApiError(
+        400,
+        'too_many_conversions',
+        `a window other than the site's own (${site.settings.window_days} days) is computed per request, for at most ` +
+          `${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions; narrow from/to, or omit window_days to read stored credit`,
+      );
+    }
   } else {
-    const split = splitDays(req.range.fromMs, req.range.toMs);
-    const statements: D1PreparedStatement[] = [];
-    if (split.days) statements.push(rollupGroups(db, site.id, slice, split.days, limit));
-    for (const part of split.partial) statements.push(partialDayGroups(db, site.id, slice, part, limit));
-    // An unusual stage is checked against the site's stages in the same round trip.
-    if (!usual) statements.push(siteStages(db, site.id));
-    const results = await db.batch<Record<string, unknown>>(statements);
-    checkStage(req.stage, usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage));
-    rows = results.flatMap((r) => r.results as unknown as CreditGroup[]);
+    const stored = await storedGroups(db, site, req);
+    checkStage(req.stage, stored.stages);
+    byKey = stored.groups;
   }
 
   const groups = new Map<string, Map<string, Sums>>(req.models.map((m) => [m, new Map()]));
-  for (const r of rows) {
-    const byKey = groups.get(r.model)!;
-    const sums = byKey.get(r.key) ?? { units: 0, cents: 0, touches: 0 };
-    sums.units += r.units;
-    sums.cents += r.cents;
-    sums.touches += r.touches;
-    byKey.set(r.key, sums);
+  for (const [key, sums] of byKey) {
+    for (const [model, s] of sums) {
+      const byModel = groups.get(model);
+      if (!byModel) continue;
+      // A key a model gives nothing (all its sums zero) is not a row of that model.
+      if (s.units === 0 && s.cents === 0n && s.touches === 0) continue;
+      byModel.set(key, { units: s.units, cents: s.cents, touches: s.touches });
+    }
   }
-  for (const byKey of groups.values()) if (byKey.size > LIMITS.queryRows) throw tooManyRows(req.dim);
+  for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days };
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const compareSums = ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) => b.cents - a.cents || b.units - a.units || byText(ka, kb);
+const compareSums = ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) => (b.cents > a.cents ? 1 : b.cents < a.cents ? -1 : 0) || b.units - a.units || byText(ka, kb);
 
 interface Shown {
   conversions: number;
@@ -113,7 +154,7 @@ interface Shown {
 function showModel(entries: [string, Sums][]): { rows: Map<string, Shown>; totals: { conversions: number; revenue: number } } {
   const sorted = [...entries].sort(compareSums);
   let units = 0;
-  let cents = 0;
+  let cents = 0n;
   for (const [, s] of sorted) {
     units += s.units;
     cents += s.cents;
@@ -121,8 +162,8 @@ function showModel(entries: [string, Sums][]): { rows: Map<string, Shown>; total
   const total = Math.round(units / UNITS_PER_SHOWN);
   const parts = allocateCents(total, sorted.map(([, s]) => Math.max(0, s.units)));
   const rows = new Map<string, Shown>();
-  sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: s.cents / 100, touches: s.touches }));
-  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: cents / 100 } };
+  sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: Number(s.cents) / 100, touches: s.touches }));
+  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 } };
 }
 
 function header(req: ReportRequest, windowDays: number) {
@@ -146,7 +187,7 @@ export async function buildCreditReport(db: D1Database, site: Site, req: ReportR
 /** Keys of every model, ordered as the first model's report orders them (keys it lacks after). */
 export async function buildCompareReport(db: D1Database, site: Site, req: ReportRequest): Promise<CompareReport> {
   const { groups, windowDays } = await creditGroups(db, site, req);
-  const empty: Sums = { units: 0, cents: 0, touches: 0 };
+  const empty: Sums = { units: 0, cents: 0n, touches: 0 };
   const keys = new Set<string>();
   for (const byKey of groups.values()) for (const key of byKey.keys()) keys.add(key);
   if (keys.size > LIMITS.queryRows) throw tooManyRows(req.dim);

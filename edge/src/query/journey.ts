@@ -2,16 +2,12 @@
 // job stitches them, its conversions, and each conversion's stored credit per touch per model.
 import { LIMITS } from '../../../schemas/limits';
 import type { JourneyReport, ModelName } from '../../../schemas/query';
-import { splitAkeys } from '../attribution/stitch';
-import { loadCandidateConversions, loadTouches } from '../db/attribution';
-import {
-  accountContacts,
-  conversionDetails,
-  creditOf,
-  touchFieldStatements,
-  type StoredCredit,
-  type TouchFields,
-} from '../db/reports';
+import { centsByTouch, decodeCredit, WEIGHT_UNITS } from '../../../schemas/credit';
+import { loadCandidates } from '../attribution/load';
+import { touchStatements, type LoadedTouch } from '../db/attribution';
+import { creditOf, groupParts, type StoredCreditRow } from '../db/credit';
+import { D1Meter } from '../db/meter';
+import { accountContacts, conversionDetails, touchFieldStatements, type TouchFields } from '../db/reports';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 
@@ -35,11 +31,12 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
   const from = req.range?.fromMs ?? 0;
   const to = req.range?.toMs ?? Number.MAX_SAFE_INTEGER;
   // The job's own loaders, so the journey shows exactly the touches and conversions credit is computed from.
+  const meter = new D1Meter(db);
   const [loaded, candidates] = await Promise.all([
-    loadTouches(db, site.id, { accounts: [{ akey: domain, id: domain, from, to }], personal: [], visitors: [] }),
-    loadCandidateConversions(db, site.id, splitAkeys([domain]), [domain]),
+    meter.batch<LoadedTouch>(touchStatements(db, site.id, { accounts: [{ akey: domain, id: domain, from, to }], personal: [], visitors: [] })),
+    loadCandidates(meter, site.id, [domain]),
   ]);
-  const touchIds = [...new Set(loaded.map((t) => t.touch_id))];
+  const touchIds = [...new Set(loaded.flatMap((r) => r.results.map((t) => t.touch_id)))];
   if (touchIds.length > LIMITS.queryRows) {
     throw new ApiError(
       400,
@@ -55,7 +52,7 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
   const fieldStatements = touchFieldStatements(db, site.id, touchIds);
   const [contactRows, creditRows, detailRows, ...fieldRows] = await db.batch<Record<string, unknown>>([
     accountContacts(db, site.id, domain),
-    creditOf(db, site.id, req.models, conversionIds),
+    creditOf(db, site.id, conversionIds),
     conversionDetails(db, site.id, conversionIds),
     ...fieldStatements,
   ]);
@@ -68,15 +65,10 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
   touches.sort((a, b) => a.occurred_at - b.occurred_at || byText(a.touch_id, b.touch_id));
   const position = new Map(touches.map((t, i) => [t.touch_id, i]));
 
-  const credit = new Map<string, StoredCredit[]>();
-  for (const row of creditRows.results as unknown as StoredCredit[]) {
-    const list = credit.get(row.conversion_id) ?? [];
-    list.push(row);
-    credit.set(row.conversion_id, list);
-  }
+  const credit = new Map(groupParts(creditRows.results as unknown as StoredCreditRow[]).map((c) => [c.meta.conversion_id, c]));
   const currency = new Map((detailRows.results as { conversion_id: string; currency: string | null }[]).map((r) => [r.conversion_id, r.currency]));
   // A touch outside the from/to filter (or not yet loaded) sorts after those shown; '' (no touch) first.
-  const order = (id: string) => (id === '' ? -1 : (position.get(id) ?? touches.length));
+  const order = (id: string) => position.get(id) ?? touches.length;
 
   return {
     domain,
@@ -99,7 +91,7 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
       via: via(t),
     })),
     conversions: conversions.map((c) => {
-      const rows = (credit.get(c.conversion_id) ?? []).sort((a, b) => order(a.touch_id) - order(b.touch_id) || byText(a.touch_id, b.touch_id));
+      const stored = credit.get(c.conversion_id);
       return {
         conversion_id: c.conversion_id,
         stage: c.stage,
@@ -107,14 +99,23 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
         amount: c.amount_cents === null ? null : c.amount_cents / 100,
         currency: currency.get(c.conversion_id) ?? null,
         opportunity_id: c.opportunity_id,
-        credited: rows.length > 0,
-        credit: Object.fromEntries(
-          req.models.map((m) => [
-            m,
-            rows.filter((r) => r.model === m).map((r) => ({ touch_id: r.touch_id === '' ? null : r.touch_id, weight: r.weight, revenue: r.revenue_cents / 100 })),
-          ]),
-        ),
+        credited: stored !== undefined,
+        credit: Object.fromEntries(req.models.map((m) => [m, stored ? creditOfModel(stored.meta.amount_cents, stored.payloads, m, order) : []])),
       };
     }),
   };
+}
+
+/** One model's credit of a conversion, per touch with credit, in the journey's touch order; "(no touch)": one row without a touch. */
+function creditOfModel(amountCents: number, payloads: string[], model: string, order: (id: string) => number) {
+  const { models, touches } = decodeCredit(payloads);
+  if (!touches.length) return [{ touch_id: null, weight: 1, revenue: amountCents / 100 }];
+  const m = models.indexOf(model);
+  if (m < 0) return [];
+  const units = touches.map((t) => t.units[m]);
+  const cents = centsByTouch(amountCents, units);
+  return touches
+    .map((t, i) => ({ touch_id: t.id as string | null, weight: units[i] / WEIGHT_UNITS, revenue: cents[i] / 100 }))
+    .filter((_, i) => units[i] > 0)
+    .sort((a, b) => order(a.touch_id!) - order(b.touch_id!) || byText(a.touch_id!, b.touch_id!));
 }

@@ -2,7 +2,7 @@
 import { LIMITS } from '../../../schemas/limits';
 import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
 import { componentSchemas, queryParameters } from './openapi-schemas';
-import { ON_DEMAND_MAX_CONVERSIONS } from './on-demand';
+import { ON_DEMAND_MAX_CONVERSIONS } from '../attribution/on-demand';
 
 type Json = Record<string, unknown>;
 type Security = 'secret' | 'admin' | 'none';

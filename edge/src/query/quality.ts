@@ -1,13 +1,9 @@
 // GET /v1/quality: ingest counters, identity coverage, Direct/Unassigned share and untouched conversions.
 import { UNCREDITED_STAGE, type QualityReport } from '../../../schemas/query';
 import type { CounterName } from '../db/counters';
-import { WEIGHT_UNITS } from '../attribution/credit-rows';
 import { contactAccounts, counterSums, noTouchShare, siteStages, touchChannelShare, visitorIdentity } from '../db/reports';
 import type { Site } from '../db/sites';
 import type { QueryRange } from './range';
-
-/** Any model credits the same conversions; its "(no touch)" rows are the untouched ones. */
-const COUNTING_MODEL = 'linear';
 
 const pct = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10_000) / 100 : null);
 
@@ -25,7 +21,7 @@ export async function buildQuality(db: D1Database, site: Site, range: QueryRange
   ]);
   const credited = (stages.results as { stage: string }[]).map((r) => r.stage).filter((s) => s !== UNCREDITED_STAGE);
   const share = credited.length
-    ? await noTouchShare(db, site.id, COUNTING_MODEL, credited, range.fromMs, range.toMs).first<{ units: number; no_touch_units: number }>()
+    ? await noTouchShare(db, site.id, credited, range.fromMs, range.toMs).first<{ credited: number; without_touch: number }>()
     : null;
 
   const n: Partial<Record<CounterName, number>> = {};
@@ -33,8 +29,8 @@ export async function buildQuality(db: D1Database, site: Site, range: QueryRange
   const v = visitors.results[0] as { visitors: number; identified: number };
   const c = contacts.results[0] as { contacts: number; free_mail: number };
   const t = touches.results[0] as { total: number; direct: number; unassigned: number };
-  const conversions = Math.round((share?.units ?? 0) / WEIGHT_UNITS);
-  const withoutTouch = Math.round((share?.no_touch_units ?? 0) / WEIGHT_UNITS);
+  const conversions = share?.credited ?? 0;
+  const withoutTouch = share?.without_touch ?? 0;
 
   return {
     from: range.from,

@@ -1,7 +1,7 @@
 // from/to of the query API: ISO dates (whole UTC days, inclusive) or ISO timestamps, with defaults and limits.
 import { LIMITS } from '../../../schemas/limits';
 import { QUERY_DEFAULTS } from '../../../schemas/query';
-import { DAY_MS } from '../db/credit';
+import { DAY_MS } from '../../../schemas/credit';
 import { ApiError } from '../errors';
 
 export interface QueryRange {

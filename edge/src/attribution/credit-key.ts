@@ -1,0 +1,82 @@
+// Credits one attribution key's conversions under every model at once (pure): each conversion's
+// window, milestones, weight units per touch per model, encoded as the row stored for it.
+import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
+import { encodeCredit, hashParts, splitLargestRemainder, WEIGHT_UNITS, type CreditedTouch } from '../../../schemas/credit';
+import type { TouchFields } from '../../../schemas/dimensions';
+import type { NewCredit } from '../db/credit';
+import type { SiteSettings } from '../db/sites';
+import { findMilestones, REGISTRY, selectWindowTouches, type CreditConversion, type CreditTouch } from './models';
+
+export type AttributionSettings = Pick<SiteSettings, 'window_days' | 'half_life_days' | 'custom_weights'>;
+
+/** A touch as the job loads it: what models read, and the grouping fields credit reports use. */
+export interface KeyTouch extends CreditTouch {
+  fields: TouchFields;
+}
+
+const DAY_MS = 86_400_000;
+const MODEL_NAMES = REGISTRY.map((m) => m.name);
+
+export const isCreditable = (c: CreditConversion) => c.stage !== 'closed_lost';
+
+/** The touch range some conversions need: from the earliest window start to the last conversion. */
+export function touchRange(conversions: readonly CreditConversion[], windowDays: number): { from: number; to: number } | null {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const c of conversions) {
+    if (!isCreditable(c)) continue;
+    from = Math.min(from, c.at - windowDays * DAY_MS);
+    to = Math.max(to, c.at);
+  }
+  return to === -Infinity ? null : { from, to };
+}
+
+/**
+ * Credit of `targets` (conversions of `akey`; closed_lost ones are skipped) under every model.
+ * `conversions` is every conversion of the key: milestones (LC, OC) read them all. A touch is
+ * listed when some model gives it credit; weight units are split per model by largest remainder,
+ * so each model's units sum to exactly WEIGHT_UNITS; an empty list is "(no touch)".
+ */
+export function creditKey(
+  akey: string,
+  conversions: readonly CreditConversion[],
+  targets: readonly CreditConversion[],
+  touches: readonly KeyTouch[],
+  settings: AttributionSettings,
+  fits: ReadonlyMap<string, unknown> = new Map(),
+): NewCredit[] {
+  const out: NewCredit[] = [];
+  for (const c of targets) {
+    if (!isCreditable(c)) continue;
+    const window = selectWindowTouches(touches, c.at, settings.window_days);
+    const credited: CreditedTouch[] = [];
+    if (window.length) {
+      const input = {
+        touches: window,
+        conversion: c,
+        ctx: { milestones: findMilestones(window, c, conversions), halfLifeDays: settings.half_life_days, customWeights: settings.custom_weights },
+      };
+      const unitsByModel = REGISTRY.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input, fits.get(model.name))));
+      window.forEach((t, i) => {
+        const units = unitsByModel.map((u) => u[i]);
+        if (units.some((u) => u > 0)) credited.push({ id: t.id, fields: t.fields, units });
+      });
+    }
+    const parts = encodeCredit({ models: MODEL_NAMES, touches: credited });
+    out.push({
+      conversion_id: c.id,
+      akey,
+      stage: c.stage,
+      converted_at: c.at,
+      amount_cents: c.amountCents ?? 0,
+      window_touches: window.length,
+      parts,
+      // The amount and window size are in the row, not the payload: a change of either is a change.
+      hash: hashParts([...parts, `${c.amountCents ?? 0}/${window.length}`]),
+    });
+  }
+  return out;
+}
+
+/** What group_by=account shows for a conversion's credit. */
+export const accountOf = (akey: string, windowTouches: number) => (windowTouches === 0 ? NO_TOUCH : reportedAccount(akey));
