@@ -1,4 +1,4 @@
-// `npm test`: every suite — unit (node), Worker
+// `npm test`: every suite — unit (node), deploy (the production bundle, built offline), Worker
 // (workerd + real local D1), end-to-end (Chromium, installed first when missing and this machine
 // allows it) — then one plain closing line "N passed, N failed" summing them all, as CI reads it.
 import { spawn } from 'node:child_process';
@@ -11,6 +11,7 @@ const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const OUT = path.join(ROOT, '.tmp/test-results');
 const SUITES = [
   { name: 'unit', config: 'vitest.unit.config.ts' },
+  { name: 'deploy', config: 'vitest.deploy.config.ts' },
   { name: 'worker', config: 'vitest.worker.config.ts' },
   { name: 'e2e', config: 'vitest.e2e.config.ts', needsBrowser: true },
 ];
