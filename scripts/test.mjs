@@ -1,19 +1,37 @@
-// `npm test`: every suite — unit (node), Worker (workerd + real local D1), end-to-end (Chromium) —
-// then one plain closing line "N passed, N failed" summing them all, as CI reads it.
+// `npm test`: every suite — unit (node), deploy (the production bundle, built offline), Worker
+// (workerd + real local D1), end-to-end (Chromium, installed first when missing and this machine
+// allows it) — then one plain closing line "N passed, N failed" summing them all, as CI reads it.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ensureChromium } from './lib/chromium.mjs';
 import { buildSnippet, ROOT, WRANGLER_ENV } from './lib/local-server.mjs';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const OUT = path.join(ROOT, '.tmp/test-results');
 const SUITES = [
   { name: 'unit', config: 'vitest.unit.config.ts' },
+  { name: 'deploy', config: 'vitest.deploy.config.ts' },
   { name: 'worker', config: 'vitest.worker.config.ts' },
-  { name: 'e2e', config: 'vitest.e2e.config.ts' },
+  { name: 'e2e', config: 'vitest.e2e.config.ts', needsBrowser: true },
 ];
 
 const only = process.argv.slice(2);
+const selected = SUITES.filter((s) => !only.length || only.includes(s.name));
+const unknown = only.filter((name) => !SUITES.some((s) => s.name === name));
+if (unknown.length) {
+  console.error(`unknown suite ${unknown.join(', ')}; choose from ${SUITES.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+
+// Before any suite: the browser the e2e suite drives, installed here when the machine allows it.
+const chromium = ensureChromium(selected.some((s) => s.needsBrowser));
+if (chromium?.error) {
+  console.error(chromium.error);
+  process.exit(1);
+}
+const suiteEnv = { ...process.env, ...WRANGLER_ENV, ...(chromium ? { CHROMIUM_PATH: chromium.path } : {}) };
+
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
@@ -22,7 +40,7 @@ function runSuite({ name, config }) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [VITEST, 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
       cwd: ROOT,
-      env: { ...process.env, ...WRANGLER_ENV },
+      env: suiteEnv,
       stdio: 'inherit',
     });
     child.on('exit', (code) => {
@@ -38,8 +56,7 @@ function runSuite({ name, config }) {
 console.log('Building the snippet…');
 await buildSnippet();
 const results = [];
-for (const suite of SUITES) {
-  if (only.length && !only.includes(suite.name)) continue;
+for (const suite of selected) {
   console.log(`\n━━ ${suite.name} tests ━━`);
   results.push(await runSuite(suite));
 }
