@@ -1,5 +1,6 @@
 // Renders the job benchmark's section of RESULTS.md: the time table, D1 rows and storage, each beside its goal.
 import { d1Command } from './d1.mjs';
+import { GOAL_TOUCHES, GOALS, goalNote, goalTierNote, markedCell } from './goals.mjs';
 import { fmt, fmtInt, fmtRatio, logLogSlope, ratio } from './stats.mjs';
 
 /** Workers' default CPU limit per request; a local call longer than this in wall time is flagged. */
@@ -19,10 +20,12 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
   const floorSlope = logLogSlope(results.filter((r) => r.floor).map((r) => ({ x: r.tier.n, y: r.floor.floorMs })));
   const rows = results.map(({ tier, fullRun, floor, incremental }) => {
     const f = floor?.floorMs;
+    const overFloor = ratio(fullRun.ms, f);
+    const overFull = ratio(incremental.ms, fullRun.ms);
     return (
       `| ${fmtInt(tier.n)} | ${fmtInt(tier.data.accounts)} | ${fmtInt(tier.data.conversions)} | ${fmt(tier.seed.touches.ms / 1000, 1)} s | ` +
-      `${fmt(fullRun.ms / 1000, 2)} s | ${f === undefined ? '—' : `${fmt(f, f < 10 ? 2 : 0)} ms`} | ${fmtRatio(ratio(fullRun.ms, f), 0)} | ` +
-      `${fmt(incremental.ms / 1000, 2)} s | ${fmtRatio(ratio(incremental.ms, f), 0)} | ${fmtRatio(ratio(incremental.ms, fullRun.ms), 2)} |`
+      `${fmt(fullRun.ms / 1000, 2)} s | ${f === undefined ? '—' : `${fmt(f, f < 10 ? 2 : 0)} ms`} | ${markedCell(fmtRatio(overFloor, 0), overFloor, GOALS.fullOverFloor)} | ` +
+      `${fmt(incremental.ms / 1000, 2)} s | ${fmtRatio(ratio(incremental.ms, f), 0)} | ${markedCell(fmtRatio(overFull, 2), overFull, GOALS.incrementalOverFull)} |`
     );
   });
   const details = results.map(
@@ -36,11 +39,11 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
   const largest = results.at(-1);
   const extra = [];
   if (!ctx.full && !ctx.smoke && Number.isFinite(slope)) {
-    const scale = 1_000_000 / largest.tier.n;
+    const scale = GOAL_TOUCHES / largest.tier.n;
     const est = largest.fullRun.ms * scale ** slope;
     const estFloor = largest.floor ? largest.floor.floorMs * scale ** (Number.isFinite(floorSlope) ? floorSlope : 1) : NaN;
     extra.push(
-      `- **1M touches, extrapolated** (default mode does not seed 1M; \`npm run bench -- --full\` measures it): full run ≈ ${fmt(est / 1000, 0)} s = ${fmt(largest.fullRun.ms / 1000, 1)} s × 10^${fmt(slope, 2)}; read floor ≈ ${fmt(estFloor, 0)} ms (floor exponent ${fmt(floorSlope, 2)}), ratio ≈ ${fmtRatio(ratio(est, estFloor), 0)}.`,
+      `- **1M touches, extrapolated** (default mode does not seed 1M; \`npm run bench -- --full\` measures it): full run ≈ ${fmt(est / 1000, 0)} s = ${fmt(largest.fullRun.ms / 1000, 1)} s × 10^${fmt(slope, 2)}; read floor ≈ ${fmt(estFloor, 0)} ms (floor exponent ${fmt(floorSlope, 2)}), ratio ≈ ${fmtRatio(ratio(est, estFloor), 0)} ${goalNote(ratio(est, estFloor), GOALS.fullOverFloor)}.`,
     );
   }
   extra.push(
@@ -60,10 +63,12 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
   const rejected = results.flatMap((r) => [r.tier.seed.touches, r.tier.seed.conversions]).filter((s) => s.rejected);
   if (rejected.length) extra.push(`- Seeding rejections: ${rejected.map((s) => `${s.rejected} (first: ${JSON.stringify(s.firstRejection)})`).join('; ')}.`);
   const f0 = results[0].floor;
+  const overFloor = ratio(largest.fullRun.ms, largest.floor?.floorMs);
+  const overFull = ratio(largest.incremental.ms, largest.fullRun.ms);
   const headline = [
     `attribution job: growth exponent ${fmt(slope, 2)} (log-log, ${results.map((r) => fmtInt(r.tier.n)).join(' → ')} touches); ` +
-      `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(ratio(largest.fullRun.ms, largest.floor?.floorMs), 0)} the read floor; ` +
-      `incremental after 1% new data = ${fmtRatio(ratio(largest.incremental.ms, largest.fullRun.ms), 2)} the full run (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})`,
+      `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(overFloor, 0)} the read floor ${goalNote(overFloor, GOALS.fullOverFloor)}; ` +
+      `incremental after 1% new data = ${fmtRatio(overFull, 2)} the full run ${goalNote(overFull, GOALS.incrementalOverFull)} (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})${goalTierNote(largest.tier.n)}`,
   ];
   const markdown = [
     'Baseline: the **read floor**, the time to read all of the site\'s touches once, which no job can beat: ' +
@@ -75,7 +80,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
     'Full run: the first `POST /v1/attribution/run` calls on a fresh site (the job runs full when a site has no state), repeated while it answers `done: false`; the time is the wall time over all calls. Incremental: after adding 1% more touches and conversions (recent activity, same account skew), the calls until done again. ' +
       `${ctx.smoke ? 'Smoke mode does not wait out the job\'s 2-minute rescan overlap, so its incremental figure includes rescanning the seed.' : 'The full run starts ≥ 2 min after seeding, and the incremental run ≥ 2 min after its new data (every tier\'s full run comes first, so only the last tier waits), so that the job\'s 2-minute rescan overlap (SCAN_OVERLAP_MS) does not count data twice.'}`,
     '',
-    '| touches | accounts | conversions | seeding (HTTP) | full run | read floor | full / floor | incremental (1% new) | incr. / floor | incr. / full |',
+    `| touches | accounts | conversions | seeding (HTTP) | full run | read floor | full / floor (goal ${GOALS.fullOverFloor.text}) | incremental (1% new) | incr. / floor | incr. / full (goal ${GOALS.incrementalOverFull.text}) |`,
     '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rows,
     '',
