@@ -103,6 +103,9 @@ async function runUntilDone(base, key) {
   }
   const last = calls.at(-1) ?? {};
   const sum = (k) => calls.reduce((n, c) => n + (Number(c?.[k]) || 0), 0);
+  // Counts the job reports about itself (issue 11); null when any call lacks them, as today's job
+  // does, so a partial sum is never mistaken for the run's total.
+  const reported = (k) => (calls.length && calls.every((c) => Number.isFinite(c?.[k])) ? sum(k) : null);
   return {
     ms: performance.now() - started - pausedMs,
     calls: calls.length,
@@ -114,6 +117,8 @@ async function runUntilDone(base, key) {
     conversions: sum('conversions_credited'),
     creditRows: sum('credit_rows_written'),
     serverMs: sum('duration_ms'),
+    rowsWritten: reported('rows_written'),
+    rowsRead: reported('rows_read'),
   };
 }
 

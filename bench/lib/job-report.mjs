@@ -15,6 +15,52 @@ export function notAvailable(reason) {
   };
 }
 
+const NOT_REPORTED = 'not reported by this server';
+const pct = (v) => (Number.isFinite(v) ? `${fmt(v * 100, v < 0.01 ? 2 : 1)}%` : '—');
+
+/**
+ * D1 rows per run: the job's own Σ `meta.rows_written` / `meta.rows_read` over every statement,
+ * summed over the calls of a run. The answers of today's job carry no such fields: then the
+ * section says so rather than failing, so the harness runs on the old engine and the new alike.
+ */
+function rowsSection(results) {
+  const largest = results.at(-1);
+  const measured = results.filter((r) => r.fullRun.rowsWritten !== null);
+  if (!measured.length) {
+    return {
+      headline: `D1 rows written per run: ${NOT_REPORTED} (\`POST /v1/attribution/run\` answers carry no \`rows_written\`) (goals ${GOALS.rowsWrittenPerTouch.text} full, ${GOALS.incrementalRowsOverFull.text} of it incremental)`,
+      markdown: ['### D1 rows per run', '', `**${NOT_REPORTED}**: the answers of \`POST /v1/attribution/run\` carry no \`rows_written\` / \`rows_read\` (the job of issue 11 adds them). Goals, once reported: rows written per full run ${GOALS.rowsWrittenPerTouch.text}; per incremental run after 1% new data ${GOALS.incrementalRowsOverFull.text} of the full run's.`],
+    };
+  }
+  const lines = results.map(({ tier, fullRun, incremental }) => {
+    const perTouch = ratio(fullRun.rowsWritten, tier.n);
+    const incrShare = ratio(incremental.rowsWritten, fullRun.rowsWritten);
+    return (
+      `| ${fmtInt(tier.n)} | ${fmtInt(fullRun.rowsWritten)} | ${markedCell(fmt(perTouch, 2), perTouch, GOALS.rowsWrittenPerTouch)} | ${fmtInt(fullRun.rowsRead)} | ` +
+      `${fmtInt(incremental.rowsWritten)} | ${markedCell(pct(incrShare), incrShare, GOALS.incrementalRowsOverFull)} | ${fmtInt(incremental.rowsRead)} |`
+    );
+  });
+  const perTouch = ratio(largest.fullRun.rowsWritten, largest.tier.n);
+  const incrShare = ratio(largest.incremental.rowsWritten, largest.fullRun.rowsWritten);
+  const headline = largest.fullRun.rowsWritten === null
+    ? `D1 rows written per run at ${fmtInt(largest.tier.n)}: ${NOT_REPORTED}`
+    : `D1 rows written at ${fmtInt(largest.tier.n)}: full run ${fmtInt(largest.fullRun.rowsWritten)} = ${fmt(perTouch, 2)} per touch ${goalNote(perTouch, GOALS.rowsWrittenPerTouch)}; ` +
+      `incremental after 1% ${fmtInt(largest.incremental.rowsWritten)} = ${pct(incrShare)} of the full run's ${goalNote(incrShare, GOALS.incrementalRowsOverFull)}; ` +
+      `rows read: full ${fmtInt(largest.fullRun.rowsRead)}, incremental ${fmtInt(largest.incremental.rowsRead)}`;
+  return {
+    headline,
+    markdown: [
+      '### D1 rows per run',
+      '',
+      'What the job reports about itself in each `POST /v1/attribution/run` answer — `rows_written` and `rows_read`, its sum of D1 `meta.rows_written` / `meta.rows_read` over every statement of the call, as local D1 counts them — summed over the calls of the run. In D1 a written row costs about a thousand times a read row, so the written count is the one with goals. "—": a count the server did not report on every call of that run.',
+      '',
+      `| touches | rows written, full run | per touch (goal ${GOALS.rowsWrittenPerTouch.text}) | rows read, full run | rows written, incremental (1% new) | incr. / full (goal ${GOALS.incrementalRowsOverFull.text}) | rows read, incremental |`,
+      '|--:|--:|--:|--:|--:|--:|--:|',
+      ...lines,
+    ],
+  };
+}
+
 export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs }) {
   const slope = logLogSlope(results.map((r) => ({ x: r.tier.n, y: r.fullRun.ms })));
   const floorSlope = logLogSlope(results.filter((r) => r.floor).map((r) => ({ x: r.tier.n, y: r.floor.floorMs })));
@@ -63,12 +109,14 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
   const rejected = results.flatMap((r) => [r.tier.seed.touches, r.tier.seed.conversions]).filter((s) => s.rejected);
   if (rejected.length) extra.push(`- Seeding rejections: ${rejected.map((s) => `${s.rejected} (first: ${JSON.stringify(s.firstRejection)})`).join('; ')}.`);
   const f0 = results[0].floor;
+  const rowsWritten = rowsSection(results);
   const overFloor = ratio(largest.fullRun.ms, largest.floor?.floorMs);
   const overFull = ratio(largest.incremental.ms, largest.fullRun.ms);
   const headline = [
     `attribution job: growth exponent ${fmt(slope, 2)} (log-log, ${results.map((r) => fmtInt(r.tier.n)).join(' → ')} touches); ` +
       `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(overFloor, 0)} the read floor ${goalNote(overFloor, GOALS.fullOverFloor)}; ` +
       `incremental after 1% new data = ${fmtRatio(overFull, 2)} the full run ${goalNote(overFull, GOALS.incrementalOverFull)} (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})${goalTierNote(largest.tier.n)}`,
+    rowsWritten.headline,
   ];
   const markdown = [
     'Baseline: the **read floor**, the time to read all of the site\'s touches once, which no job can beat: ' +
@@ -92,6 +140,8 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
       : f0
         ? '- Smoke mode skips the wall-time cross-check of the floor.'
         : '- Read floor: not measured (no local state dir: set BENCH_STATE_DIR with BASE_URL).',
+    '',
+    ...rowsWritten.markdown,
   ].join('\n');
   return {
     title: 'Attribution job',
