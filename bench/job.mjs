@@ -1,6 +1,7 @@
 // Job benchmark: attribution job full and incremental run times at growing sizes, against the time to read every touch once.
 import { crmDataset } from './lib/crm-data.mjs';
 import { touchReadFloor } from './lib/d1.mjs';
+import { diffBytes, openDbBytes, storageSummary } from './lib/db-bytes.mjs';
 import { createSite, secretJson } from './lib/http.mjs';
 import { notAvailable, report } from './lib/job-report.mjs';
 import { fmt, fmtInt } from './lib/stats.mjs';
@@ -59,12 +60,48 @@ export async function seedJob(ctx) {
     const site = await createSite(base, `bench job ${n}`);
     const data = crmDataset({ touches: n, seed: 42 + n, now, tag });
     const maxMs = MAX_SEED_MS[n] ?? 60_000;
-    const touches = await post(base, site.secret_key, '/v1/touches', 'touches', data.touchChunks(0, n), maxMs);
-    const conversions = await post(base, site.secret_key, '/v1/conversions', 'conversions', data.conversionChunks(0, data.conversions), maxMs);
-    tiers.push({ n, site, data, seed: { touches, conversions }, seededAt: Date.now() });
+    const { value: seed, bytes } = await withBytes(ctx, async () => ({
+      touches: await post(base, site.secret_key, '/v1/touches', 'touches', data.touchChunks(0, n), maxMs),
+      conversions: await post(base, site.secret_key, '/v1/conversions', 'conversions', data.conversionChunks(0, data.conversions), maxMs),
+    }));
+    const { touches } = seed;
+    tiers.push({ n, site, data, seed, seedBytes: bytes, seededAt: Date.now() });
     ctx.log(`job: seeded ${fmtInt(n)} touches in ${fmt(touches.ms / 1000, 1)} s (${fmt((n / touches.ms) * 1000, 0)}/s)`);
   }
   return tiers;
+}
+
+/**
+ * Storage one step wrote: dbstat over the whole D1 file just before and just after it (not timed),
+ * so that the difference is that step's own — nothing else writes meanwhile. Null, with the reason,
+ * when bytes cannot be measured; a failed reading is reported, never fatal to the time figures.
+ */
+async function withBytes(ctx, step) {
+  const probe = await openDbBytes(ctx.server.stateDir);
+  const read = async () => {
+    try {
+      return await probe.snapshot();
+    } catch (err) {
+      return { error: String(err.stderr || err.message).trim().split('\n')[0] };
+    }
+  };
+  const before = probe.snapshot ? await read() : null;
+  const value = await step();
+  const after = before && !before.error ? await read() : null;
+  if (!before || before.error || after.error) return { value, bytes: { unavailable: probe.unavailable ?? `dbstat failed: ${before?.error ?? after.error}` } };
+  return { value, bytes: { ...storageSummary(diffBytes(after.byName, before.byName)), dbstatMs: before.ms + after.ms } };
+}
+
+/** The whole file as it stands (every site: job tiers and the ingest benchmark's), for the report's cross-check. */
+async function wholeFileBytes(ctx) {
+  const probe = await openDbBytes(ctx.server.stateDir);
+  if (!probe.snapshot) return { unavailable: probe.unavailable };
+  try {
+    const s = await probe.snapshot();
+    return { ...storageSummary(s.byName), dbstatMs: s.ms };
+  } catch (err) {
+    return { unavailable: `dbstat failed: ${String(err.stderr || err.message).trim().split('\n')[0]}` };
+  }
 }
 
 /**
@@ -128,7 +165,7 @@ export async function measureJob(ctx, tiers) {
   const fail = (tier, err) => {
     // Keep the tiers already measured; the failure is reported with them.
     if (!results.length) throw err;
-    const partial = report(ctx, results, LIMITS);
+    const partial = report(ctx, results, LIMITS, null);
     const failure = `at ${fmtInt(tier.n)} touches: ${String(err.message).split('\n')[0]}`;
     ctx.log(`job: failed ${failure}`);
     return {
@@ -162,7 +199,7 @@ export async function measureJob(ctx, tiers) {
       return fail(m.tier, err);
     }
   }
-  return report(ctx, results, LIMITS);
+  return report(ctx, results, LIMITS, await wholeFileBytes(ctx));
 }
 
 /** Waits until `since` is older than the job's rescan overlap, so that the run sees it only as new. */
@@ -177,9 +214,12 @@ async function ageOut(ctx, since, what) {
 async function measureFullRun(ctx, base, tier) {
   const key = tier.site.secret_key;
   await ageOut(ctx, tier.seededAt, 'the seed');
-  const fullRun = await runUntilDone(base, key);
+  const { value: fullRun, bytes: fullBytes } = await withBytes(ctx, () => runUntilDone(base, key));
   if (fullRun.unavailable) return fullRun;
   ctx.log(`job: ${fmtInt(tier.n)} touches, full run ${fmt(fullRun.ms / 1000, 2)} s in ${fullRun.calls} call(s)`);
+  if (fullBytes.credit && tier.seedBytes.touches) {
+    ctx.log(`job: ${fmtInt(tier.n)} touches, credit store ${fmt(fullBytes.credit.total / 2 ** 20, 1)} MiB, touches ${fmt(tier.seedBytes.touches.total / 2 ** 20, 1)} MiB (dbstat)`);
+  }
 
   const floor = ctx.server.stateDir
     ? await touchReadFloor(ctx.server.stateDir, tier.site.id, { reps: ctx.smoke ? 1 : 3, crossCheck: !ctx.smoke, expectedRows: tier.n })
@@ -192,7 +232,7 @@ async function measureFullRun(ctx, base, tier) {
   const t1 = await post(base, key, '/v1/touches', 'touches', tier.data.touchChunks(1, addTouches), 120_000);
   const c1 = await post(base, key, '/v1/conversions', 'conversions', tier.data.conversionChunks(1, addConversions), 120_000);
   const reached = tier.data.reachedShare(tier.n, addTouches, addConversions);
-  return { tier, fullRun, floor, reached, added: { touches: t1.accepted, conversions: c1.accepted }, addedAt: Date.now() };
+  return { tier, fullRun, fullBytes, floor, reached, added: { touches: t1.accepted, conversions: c1.accepted }, addedAt: Date.now() };
 }
 
 async function measureIncremental(ctx, base, m) {

@@ -61,7 +61,82 @@ function rowsSection(results) {
   };
 }
 
-export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs }) {
+const MiB = 2 ** 20;
+/** Bytes in MiB, or KiB below one MiB (smoke tiers). */
+function fmtBytes(b) {
+  if (!Number.isFinite(b)) return '—';
+  return Math.abs(b) >= MiB ? `${fmt(b / MiB, 1)} MiB` : `${fmt(b / 1024, 0)} KiB`;
+}
+
+/** "credit 80.0 MiB + 40.0 MiB indexes, credit_daily 60.0 MiB": the parts of a storage group. */
+function describeParts(group) {
+  return group.parts
+    .filter((p) => p.table || p.indexes)
+    .map((p) => `\`${p.name}\` ${fmtBytes(p.table)}${p.indexes ? ` + ${fmtBytes(p.indexes)} indexes` : ''}`)
+    .join(', ');
+}
+
+/**
+ * Storage per tier (dbstat): the credit store against the touches table, each with its indexes.
+ * Every site lives in one D1 file, so each figure is the difference of two readings around the one
+ * step that writes that tier's rows (see the method text below).
+ */
+function storageSection(results, whole) {
+  const largest = results.at(-1);
+  const measured = results.filter((r) => !r.tier.seedBytes?.unavailable && !r.fullBytes?.unavailable && r.tier.seedBytes && r.fullBytes);
+  const method =
+    'Bytes are whole pages as SQLite\'s `dbstat` counts them (`SELECT name, SUM(pgsize) FROM dbstat GROUP BY name` through Debian\'s `sqlite3 -readonly` on the local D1 file, its WAL included; indexes mapped to their tables through `sqlite_master`; freelist pages belong to no table). ' +
+    'The credit store is every table named `credit*` or `attribution_*` (today `credit`, `credit_daily` and the job\'s `attribution_*` state; issue 11\'s `credit` and `credit_rollup` match as well), with its indexes. ' +
+    'All sites share one D1 file and dbstat sees tables, not sites, so each tier is measured as a difference of two readings of the whole file around the one step that writes that tier\'s rows and nothing else: the touches across the tier\'s seeding (the ingest benchmark runs after all seeding), the credit store across its full run. ' +
+    'In today\'s schema every table and index of both is keyed by `site_id` first (`touches` by rowid, in insertion order), so one site\'s rows fill their own pages and the difference is that site\'s storage, give or take a page split where it meets a neighbour. ' +
+    'The figures are those of the seed and of its full run: the 1% new data and the incremental run come after.';
+  if (!measured.length) {
+    const reason = largest.fullBytes?.unavailable ?? largest.tier.seedBytes?.unavailable ?? whole?.unavailable ?? 'not measured';
+    return {
+      headline: `storage (dbstat): **not measured** — ${reason} (goal: credit store ${GOALS.creditOverTouchesBytes.text} the touches table and its indexes)`,
+      markdown: ['### Storage (bytes in the local D1 file)', '', `**Not measured**: ${reason}.`, '', method],
+    };
+  }
+  const lines = results.map(({ tier, fullBytes }) => {
+    const t = tier.seedBytes;
+    if (!t || t.unavailable || !fullBytes || fullBytes.unavailable) return `| ${fmtInt(tier.n)} | — | — | — | — | — |`;
+    const share = ratio(fullBytes.credit.total, t.touches.total);
+    return (
+      `| ${fmtInt(tier.n)} | ${fmtBytes(t.touches.table)} | ${fmtBytes(t.touches.indexes)} | ${fmtBytes(fullBytes.credit.table)} | ${fmtBytes(fullBytes.credit.indexes)} | ` +
+      `${markedCell(fmtRatio(share, 2), share, GOALS.creditOverTouchesBytes)} |`
+    );
+  });
+  const last = measured.at(-1);
+  const share = ratio(last.fullBytes.credit.total, last.tier.seedBytes.touches.total);
+  const dbstatMs = results.reduce((s, r) => s + (r.tier.seedBytes?.dbstatMs ?? 0) + (r.fullBytes?.dbstatMs ?? 0), 0) + (whole?.dbstatMs ?? 0);
+  const notes = [
+    `- At ${fmtInt(last.tier.n)} touches, credit store by table: ${describeParts(last.fullBytes.credit) || 'nothing written'}; touches: ${describeParts(last.tier.seedBytes.touches)}.`,
+  ];
+  if (whole && !whole.unavailable) {
+    notes.push(
+      `- Whole file after every run (every site in it: the tiers, with their 1% new data and incremental runs, and any other, such as the ingest benchmark's, whose touches have no credit): touches ${fmtBytes(whole.touches.total)}, credit store ${fmtBytes(whole.credit.total)} = ${fmtRatio(ratio(whole.credit.total, whole.touches.total), 2)}; ${fmtBytes(whole.file)} in tables and indexes. A cross-check only: the goal is read per tier, above.`,
+    );
+  }
+  notes.push(`- dbstat took ${fmt(dbstatMs / 1000, 1)} s over the run, outside every timed figure.`);
+  return {
+    headline:
+      `storage at ${fmtInt(last.tier.n)} touches: credit store ${fmtBytes(last.fullBytes.credit.total)} = ${fmtRatio(share, 2)} the touches table and its indexes (${fmtBytes(last.tier.seedBytes.touches.total)}) ${goalNote(share, GOALS.creditOverTouchesBytes)}` +
+      (last === largest ? '' : ` (not measured at ${fmtInt(largest.tier.n)})`),
+    markdown: [
+      '### Storage (bytes in the local D1 file)',
+      '',
+      method,
+      '',
+      `| touches | touches table | touches indexes | credit store tables | credit store indexes | credit store / touches, with indexes (goal ${GOALS.creditOverTouchesBytes.text}) |`,
+      '|--:|--:|--:|--:|--:|--:|',
+      ...lines,
+      '',
+      ...notes,
+    ],
+  };
+}
+
+export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs }, wholeFile) {
   const slope = logLogSlope(results.map((r) => ({ x: r.tier.n, y: r.fullRun.ms })));
   const floorSlope = logLogSlope(results.filter((r) => r.floor).map((r) => ({ x: r.tier.n, y: r.floor.floorMs })));
   const rows = results.map(({ tier, fullRun, floor, incremental }) => {
@@ -110,6 +185,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
   if (rejected.length) extra.push(`- Seeding rejections: ${rejected.map((s) => `${s.rejected} (first: ${JSON.stringify(s.firstRejection)})`).join('; ')}.`);
   const f0 = results[0].floor;
   const rowsWritten = rowsSection(results);
+  const storage = storageSection(results, wholeFile);
   const overFloor = ratio(largest.fullRun.ms, largest.floor?.floorMs);
   const overFull = ratio(largest.incremental.ms, largest.fullRun.ms);
   const headline = [
@@ -117,6 +193,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
       `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(overFloor, 0)} the read floor ${goalNote(overFloor, GOALS.fullOverFloor)}; ` +
       `incremental after 1% new data = ${fmtRatio(overFull, 2)} the full run ${goalNote(overFull, GOALS.incrementalOverFull)} (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})${goalTierNote(largest.tier.n)}`,
     rowsWritten.headline,
+    storage.headline,
   ];
   const markdown = [
     'Baseline: the **read floor**, the time to read all of the site\'s touches once, which no job can beat: ' +
@@ -142,6 +219,8 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs })
         : '- Read floor: not measured (no local state dir: set BENCH_STATE_DIR with BASE_URL).',
     '',
     ...rowsWritten.markdown,
+    '',
+    ...storage.markdown,
   ].join('\n');
   return {
     title: 'Attribution job',
