@@ -1,7 +1,7 @@
 // Job benchmark: attribution job full and incremental run times at growing sizes, against the time to read every touch once.
 import { crmDataset } from './lib/crm-data.mjs';
 import { touchReadFloor } from './lib/d1.mjs';
-import { diffBytes, openDbBytes, storageSummary } from './lib/db-bytes.mjs';
+import { bytesAround, wholeFileBytes } from './lib/db-bytes.mjs';
 import { createSite, secretJson } from './lib/http.mjs';
 import { notAvailable, report } from './lib/job-report.mjs';
 import { fmt, fmtInt } from './lib/stats.mjs';
@@ -60,7 +60,7 @@ export async function seedJob(ctx) {
     const site = await createSite(base, `bench job ${n}`);
     const data = crmDataset({ touches: n, seed: 42 + n, now, tag });
     const maxMs = MAX_SEED_MS[n] ?? 60_000;
-    const { value: seed, bytes } = await withBytes(ctx, async () => ({
+    const { value: seed, bytes } = await bytesAround(ctx.server.stateDir, async () => ({
       touches: await post(base, site.secret_key, '/v1/touches', 'touches', data.touchChunks(0, n), maxMs),
       conversions: await post(base, site.secret_key, '/v1/conversions', 'conversions', data.conversionChunks(0, data.conversions), maxMs),
     }));
@@ -69,39 +69,6 @@ export async function seedJob(ctx) {
     ctx.log(`job: seeded ${fmtInt(n)} touches in ${fmt(touches.ms / 1000, 1)} s (${fmt((n / touches.ms) * 1000, 0)}/s)`);
   }
   return tiers;
-}
-
-/**
- * Storage one step wrote: dbstat over the whole D1 file just before and just after it (not timed),
- * so that the difference is that step's own — nothing else writes meanwhile. Null, with the reason,
- * when bytes cannot be measured; a failed reading is reported, never fatal to the time figures.
- */
-async function withBytes(ctx, step) {
-  const probe = await openDbBytes(ctx.server.stateDir);
-  const read = async () => {
-    try {
-      return await probe.snapshot();
-    } catch (err) {
-      return { error: String(err.stderr || err.message).trim().split('\n')[0] };
-    }
-  };
-  const before = probe.snapshot ? await read() : null;
-  const value = await step();
-  const after = before && !before.error ? await read() : null;
-  if (!before || before.error || after.error) return { value, bytes: { unavailable: probe.unavailable ?? `dbstat failed: ${before?.error ?? after.error}` } };
-  return { value, bytes: { ...storageSummary(diffBytes(after.byName, before.byName)), dbstatMs: before.ms + after.ms } };
-}
-
-/** The whole file as it stands (every site: job tiers and the ingest benchmark's), for the report's cross-check. */
-async function wholeFileBytes(ctx) {
-  const probe = await openDbBytes(ctx.server.stateDir);
-  if (!probe.snapshot) return { unavailable: probe.unavailable };
-  try {
-    const s = await probe.snapshot();
-    return { ...storageSummary(s.byName), dbstatMs: s.ms };
-  } catch (err) {
-    return { unavailable: `dbstat failed: ${String(err.stderr || err.message).trim().split('\n')[0]}` };
-  }
 }
 
 /**
@@ -199,7 +166,7 @@ export async function measureJob(ctx, tiers) {
       return fail(m.tier, err);
     }
   }
-  return report(ctx, results, LIMITS, await wholeFileBytes(ctx));
+  return report(ctx, results, LIMITS, await wholeFileBytes(ctx.server.stateDir));
 }
 
 /** Waits until `since` is older than the job's rescan overlap, so that the run sees it only as new. */
@@ -214,7 +181,7 @@ async function ageOut(ctx, since, what) {
 async function measureFullRun(ctx, base, tier) {
   const key = tier.site.secret_key;
   await ageOut(ctx, tier.seededAt, 'the seed');
-  const { value: fullRun, bytes: fullBytes } = await withBytes(ctx, () => runUntilDone(base, key));
+  const { value: fullRun, bytes: fullBytes } = await bytesAround(ctx.server.stateDir, () => runUntilDone(base, key));
   if (fullRun.unavailable) return fullRun;
   ctx.log(`job: ${fmtInt(tier.n)} touches, full run ${fmt(fullRun.ms / 1000, 2)} s in ${fullRun.calls} call(s)`);
   if (fullBytes.credit && tier.seedBytes.touches) {

@@ -82,6 +82,36 @@ async function readBytes(file) {
   return new Map(rows.map((r) => [r.name, { tbl: r.tbl, type: r.type, bytes: Number(r.bytes) }]));
 }
 
+/** A snapshot, or `{ error }`: a failed reading is reported, never fatal to the time figures around it. */
+async function safeSnapshot(probe) {
+  try {
+    return await probe.snapshot();
+  } catch (err) {
+    return { error: `dbstat failed: ${String(err.stderr || err.message).trim().split('\n')[0]}` };
+  }
+}
+
+/**
+ * Runs `step` and returns its value with the storage it wrote: dbstat over the whole file just before
+ * and just after it (outside the step's own timing), so that the difference is that step's alone as
+ * long as nothing else writes meanwhile. `bytes.unavailable` says why when it cannot be measured.
+ */
+export async function bytesAround(stateDir, step) {
+  const probe = await openDbBytes(stateDir);
+  const before = probe.snapshot ? await safeSnapshot(probe) : { error: probe.unavailable };
+  const value = await step();
+  const after = before.error ? before : await safeSnapshot(probe);
+  if (after.error) return { value, bytes: { unavailable: after.error } };
+  return { value, bytes: { ...storageSummary(diffBytes(after.byName, before.byName)), dbstatMs: before.ms + after.ms } };
+}
+
+/** The whole file as it stands (every site in it), summarised; `unavailable` says why not. */
+export async function wholeFileBytes(stateDir) {
+  const probe = await openDbBytes(stateDir);
+  const s = probe.snapshot ? await safeSnapshot(probe) : { error: probe.unavailable };
+  return s.error ? { unavailable: s.error } : { ...storageSummary(s.byName), dbstatMs: s.ms };
+}
+
 /**
  * What changed between two snapshots, b-tree by b-tree. All sites share the file and dbstat knows
  * b-trees, not sites: the difference around a step that writes one site's rows only is that site's share.
