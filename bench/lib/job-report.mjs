@@ -91,7 +91,7 @@ function storageSection(results, whole) {
     'In today\'s schema every table and index of both is keyed by `site_id` first (`touches` by rowid, in insertion order), so one site\'s rows fill their own pages and the difference is that site\'s storage, give or take a page split where it meets a neighbour. ' +
     'The figures are those of the seed and of its full run: the 1% new data and the incremental run come after.';
   if (!measured.length) {
-    const reason = largest.fullBytes?.unavailable ?? largest.tier.seedBytes?.unavailable ?? whole?.unavailable ?? 'not measured';
+    const reason = largest.fullBytes?.unavailable ?? largest.tier.seedBytes?.unavailable ?? whole?.unavailable ?? 'no dbstat readings were taken';
     return {
       headline: `storage (dbstat): **not measured** — ${reason} (goal: credit store ${GOALS.creditOverTouchesBytes.text} the touches table and its indexes)`,
       markdown: ['### Storage (bytes in the local D1 file)', '', `**Not measured**: ${reason}.`, '', method],
