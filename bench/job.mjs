@@ -1,8 +1,10 @@
 // Job benchmark: attribution job full and incremental run times at growing sizes, against the time to read every touch once.
 import { crmDataset } from './lib/crm-data.mjs';
-import { d1Command, touchReadFloor } from './lib/d1.mjs';
+import { touchReadFloor } from './lib/d1.mjs';
+import { bytesAround, wholeFileBytes } from './lib/db-bytes.mjs';
 import { createSite, secretJson } from './lib/http.mjs';
-import { fmt, fmtInt, fmtRatio, logLogSlope, ratio } from './lib/stats.mjs';
+import { notAvailable, report } from './lib/job-report.mjs';
+import { fmt, fmtInt } from './lib/stats.mjs';
 
 /**
  * The job re-reads changes received up to 2 minutes before its last watermark (SCAN_OVERLAP_MS in
@@ -12,15 +14,15 @@ import { fmt, fmtInt, fmtRatio, logLogSlope, ratio } from './lib/stats.mjs';
 const SCAN_OVERLAP_MS = 2 * 60_000 + 5_000;
 const SEED_CONCURRENCY = 2;
 const MAX_SEED_MS = { 10_000: 120_000, 100_000: 600_000, 1_000_000: 1_800_000 };
-const MAX_RUN_CALLS = 5_000;
-const MAX_RUN_MS = 30 * 60_000;
 /**
  * One call should stop at its own 20-second budget, but a statement the budget cannot interrupt
  * (the change scan) may run longer; waiting lets the benchmark report how long, instead of failing.
  */
 const MAX_CALL_MS = 10 * 60_000;
-/** Workers' default CPU limit per request; a local call longer than this in wall time is flagged. */
-const WORKER_LIMIT_MS = 30_000;
+const MAX_RUN_CALLS = 5_000;
+const MAX_RUN_MS = 30 * 60_000;
+/** What the report says about how the runs were bounded and the data sent. */
+const LIMITS = { seedConcurrency: SEED_CONCURRENCY, maxRunCalls: MAX_RUN_CALLS, maxRunMs: MAX_RUN_MS };
 
 export function jobTiers({ smoke, full }) {
   if (smoke) return [300, 1_500];
@@ -58,9 +60,12 @@ export async function seedJob(ctx) {
     const site = await createSite(base, `bench job ${n}`);
     const data = crmDataset({ touches: n, seed: 42 + n, now, tag });
     const maxMs = MAX_SEED_MS[n] ?? 60_000;
-    const touches = await post(base, site.secret_key, '/v1/touches', 'touches', data.touchChunks(0, n), maxMs);
-    const conversions = await post(base, site.secret_key, '/v1/conversions', 'conversions', data.conversionChunks(0, data.conversions), maxMs);
-    tiers.push({ n, site, data, seed: { touches, conversions }, seededAt: Date.now() });
+    const { value: seed, bytes } = await bytesAround(ctx.server.stateDir, async () => ({
+      touches: await post(base, site.secret_key, '/v1/touches', 'touches', data.touchChunks(0, n), maxMs),
+      conversions: await post(base, site.secret_key, '/v1/conversions', 'conversions', data.conversionChunks(0, data.conversions), maxMs),
+    }));
+    const { touches } = seed;
+    tiers.push({ n, site, data, seed, seedBytes: bytes, seededAt: Date.now() });
     ctx.log(`job: seeded ${fmtInt(n)} touches in ${fmt(touches.ms / 1000, 1)} s (${fmt((n / touches.ms) * 1000, 0)}/s)`);
   }
   return tiers;
@@ -102,6 +107,9 @@ async function runUntilDone(base, key) {
   }
   const last = calls.at(-1) ?? {};
   const sum = (k) => calls.reduce((n, c) => n + (Number(c?.[k]) || 0), 0);
+  // Counts the job reports about itself (issue 11); null when any call lacks them, as today's job
+  // does, so a partial sum is never mistaken for the run's total.
+  const reported = (k) => (calls.length && calls.every((c) => Number.isFinite(c?.[k])) ? sum(k) : null);
   return {
     ms: performance.now() - started - pausedMs,
     calls: calls.length,
@@ -113,6 +121,8 @@ async function runUntilDone(base, key) {
     conversions: sum('conversions_credited'),
     creditRows: sum('credit_rows_written'),
     serverMs: sum('duration_ms'),
+    rowsWritten: reported('rows_written'),
+    rowsRead: reported('rows_read'),
   };
 }
 
@@ -122,7 +132,7 @@ export async function measureJob(ctx, tiers) {
   const fail = (tier, err) => {
     // Keep the tiers already measured; the failure is reported with them.
     if (!results.length) throw err;
-    const partial = report(ctx, results);
+    const partial = report(ctx, results, LIMITS, null);
     const failure = `at ${fmtInt(tier.n)} touches: ${String(err.message).split('\n')[0]}`;
     ctx.log(`job: failed ${failure}`);
     return {
@@ -156,7 +166,7 @@ export async function measureJob(ctx, tiers) {
       return fail(m.tier, err);
     }
   }
-  return report(ctx, results);
+  return report(ctx, results, LIMITS, await wholeFileBytes(ctx.server.stateDir));
 }
 
 /** Waits until `since` is older than the job's rescan overlap, so that the run sees it only as new. */
@@ -171,9 +181,12 @@ async function ageOut(ctx, since, what) {
 async function measureFullRun(ctx, base, tier) {
   const key = tier.site.secret_key;
   await ageOut(ctx, tier.seededAt, 'the seed');
-  const fullRun = await runUntilDone(base, key);
+  const { value: fullRun, bytes: fullBytes } = await bytesAround(ctx.server.stateDir, () => runUntilDone(base, key));
   if (fullRun.unavailable) return fullRun;
   ctx.log(`job: ${fmtInt(tier.n)} touches, full run ${fmt(fullRun.ms / 1000, 2)} s in ${fullRun.calls} call(s)`);
+  if (fullBytes.credit && tier.seedBytes.touches) {
+    ctx.log(`job: ${fmtInt(tier.n)} touches, credit store ${fmt(fullBytes.credit.total / 2 ** 20, 1)} MiB, touches ${fmt(tier.seedBytes.touches.total / 2 ** 20, 1)} MiB (dbstat)`);
+  }
 
   const floor = ctx.server.stateDir
     ? await touchReadFloor(ctx.server.stateDir, tier.site.id, { reps: ctx.smoke ? 1 : 3, crossCheck: !ctx.smoke, expectedRows: tier.n })
@@ -186,7 +199,7 @@ async function measureFullRun(ctx, base, tier) {
   const t1 = await post(base, key, '/v1/touches', 'touches', tier.data.touchChunks(1, addTouches), 120_000);
   const c1 = await post(base, key, '/v1/conversions', 'conversions', tier.data.conversionChunks(1, addConversions), 120_000);
   const reached = tier.data.reachedShare(tier.n, addTouches, addConversions);
-  return { tier, fullRun, floor, reached, added: { touches: t1.accepted, conversions: c1.accepted }, addedAt: Date.now() };
+  return { tier, fullRun, fullBytes, floor, reached, added: { touches: t1.accepted, conversions: c1.accepted }, addedAt: Date.now() };
 }
 
 async function measureIncremental(ctx, base, m) {
@@ -194,96 +207,4 @@ async function measureIncremental(ctx, base, m) {
   const incremental = await runUntilDone(base, m.tier.site.secret_key);
   ctx.log(`job: ${fmtInt(m.tier.n)} touches, incremental run ${fmt(incremental.ms / 1000, 2)} s in ${incremental.calls} call(s)`);
   return { ...m, incremental };
-}
-
-function notAvailable(reason) {
-  return {
-    title: 'Attribution job',
-    status: 'not available',
-    headline: [`attribution job: not available — ${reason}`],
-    markdown: `**Not available**: ${reason}. The endpoint is being built; rerun \`npm run bench\` once it exists.`,
-  };
-}
-
-function report(ctx, results) {
-  const slope = logLogSlope(results.map((r) => ({ x: r.tier.n, y: r.fullRun.ms })));
-  const floorSlope = logLogSlope(results.filter((r) => r.floor).map((r) => ({ x: r.tier.n, y: r.floor.floorMs })));
-  const rows = results.map(({ tier, fullRun, floor, incremental }) => {
-    const f = floor?.floorMs;
-    return (
-      `| ${fmtInt(tier.n)} | ${fmtInt(tier.data.accounts)} | ${fmtInt(tier.data.conversions)} | ${fmt(tier.seed.touches.ms / 1000, 1)} s | ` +
-      `${fmt(fullRun.ms / 1000, 2)} s | ${f === undefined ? '—' : `${fmt(f, f < 10 ? 2 : 0)} ms`} | ${fmtRatio(ratio(fullRun.ms, f), 0)} | ` +
-      `${fmt(incremental.ms / 1000, 2)} s | ${fmtRatio(ratio(incremental.ms, f), 0)} | ${fmtRatio(ratio(incremental.ms, fullRun.ms), 2)} |`
-    );
-  });
-  const details = results.map(
-    ({ tier, fullRun, incremental, added, reached }) =>
-      `- ${fmtInt(tier.n)} touches: seeded at ${fmt((tier.n / tier.seed.touches.ms) * 1000, 0)} touches/s; ` +
-      `full run ${fullRun.calls} call${fullRun.calls === 1 ? '' : 's'} (full: ${fullRun.full}), ${fmtInt(fullRun.accounts)} keys, ${fmtInt(fullRun.conversions)} conversions, ${fmtInt(fullRun.creditRows)} credit rows; ` +
-      `incremental after +${fmtInt(added.touches)} touches and +${fmtInt(added.conversions)} conversions: ${incremental.calls} call${incremental.calls === 1 ? '' : 's'}, ${fmtInt(incremental.accounts)} keys, ${fmtInt(incremental.creditRows)} credit rows; ` +
-      `the ${fmtInt(reached.accounts)} accounts the new data reaches hold ${fmt(reached.touchShare * 100, 0)}% of all touches; ` +
-      `longest single call ${fmt(Math.max(fullRun.longestMs, incremental.longestMs) / 1000, 1)} s${Math.max(fullRun.longestMs, incremental.longestMs) > WORKER_LIMIT_MS ? ' (**over 30 s**: past the 20-second budget the route sets itself)' : ''}.`,
-  );
-  const largest = results.at(-1);
-  const extra = [];
-  if (!ctx.full && !ctx.smoke && Number.isFinite(slope)) {
-    const scale = 1_000_000 / largest.tier.n;
-    const est = largest.fullRun.ms * scale ** slope;
-    const estFloor = largest.floor ? largest.floor.floorMs * scale ** (Number.isFinite(floorSlope) ? floorSlope : 1) : NaN;
-    extra.push(
-      `- **1M touches, extrapolated** (default mode does not seed 1M; \`npm run bench -- --full\` measures it): full run ≈ ${fmt(est / 1000, 0)} s = ${fmt(largest.fullRun.ms / 1000, 1)} s × 10^${fmt(slope, 2)}; read floor ≈ ${fmt(estFloor, 0)} ms (floor exponent ${fmt(floorSlope, 2)}), ratio ≈ ${fmtRatio(ratio(est, estFloor), 0)}.`,
-    );
-  }
-  extra.push(
-    '- Incremental work is per account: an account that gains one touch or conversion has all its conversions recomputed over their windows. The new data follows the same skew as the history (busy accounts stay busy), so the accounts it reaches hold a large share of all touches — the "hold N%" figure, computed from the generator — and that share, not the 1%, bounds what an account-level incremental run can save.',
-  );
-  extra.push(
-    '- Both runs start once what they process is ≥ 2 minutes old, as the cron (every 15 min) mostly meets it. A client that loops on `POST /v1/attribution/run` right after sending data pays more when the run needs several calls: each call re-scans changes received up to 2 minutes before the previous call\'s watermark (SCAN_OVERLAP_MS, the margin for requests still committing) and re-queues their keys, so the new data\'s accounts are recomputed again until it is 2 minutes old.',
-  );
-  const retried = results.filter((r) => r.fullRun.proxyRetries || r.incremental.proxyRetries);
-  if (retried.length) {
-    extra.push(
-      `- wrangler dev's proxy answered 503 "Your worker restarted mid-request" within milliseconds (it does on the call after a long one; the Worker did no work) ${retried.map((r) => `${r.fullRun.proxyRetries + r.incremental.proxyRetries}× at ${fmtInt(r.tier.n)} touches`).join(', ')}; those calls were sent again (the job is idempotent), their 500 ms pauses not counted.`,
-    );
-  }
-  const unfinished = results.filter((r) => !r.fullRun.done || !r.incremental.done);
-  if (unfinished.length) extra.push(`- **Not finished within ${MAX_RUN_CALLS} calls / ${MAX_RUN_MS / 60_000} min** at ${unfinished.map((r) => fmtInt(r.tier.n)).join(', ')} touches: times are lower bounds.`);
-  const rejected = results.flatMap((r) => [r.tier.seed.touches, r.tier.seed.conversions]).filter((s) => s.rejected);
-  if (rejected.length) extra.push(`- Seeding rejections: ${rejected.map((s) => `${s.rejected} (first: ${JSON.stringify(s.firstRejection)})`).join('; ')}.`);
-  const f0 = results[0].floor;
-  const headline = [
-    `attribution job: growth exponent ${fmt(slope, 2)} (log-log, ${results.map((r) => fmtInt(r.tier.n)).join(' → ')} touches); ` +
-      `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(ratio(largest.fullRun.ms, largest.floor?.floorMs), 0)} the read floor; ` +
-      `incremental after 1% new data = ${fmtRatio(ratio(largest.incremental.ms, largest.fullRun.ms), 2)} the full run (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})`,
-  ];
-  const markdown = [
-    'Baseline: the **read floor**, the time to read all of the site\'s touches once, which no job can beat: ' +
-      '`' + d1Command('<state>', 'SELECT COUNT(*), SUM(occurred_at), SUM(LENGTH(touch_id) + LENGTH(channel) + …) FROM touches WHERE site_id = …') + '` ' +
-      '(bench/lib/d1.mjs). The aggregate reads every column the job needs but returns one row, so nothing is printed or transferred; the figure is D1\'s own `meta.duration` for the statement, ' +
-      'which leaves out wrangler\'s start-up. The statement repeats K times in one command (K × touches ≈ 2M rows, so small tiers add up to whole milliseconds); per-scan mean, median of 3 commands. ' +
-      'It is SQLite scanning in-process, warm in the OS page cache, with no Worker↔D1 round trip: a strict lower bound.',
-    `Data: synthetic, seeded PRNG (bench/lib/crm-data.mjs): touches over touches/50 accounts (skewed: a few busy accounts), up to 5 contacts each, browsers stitched by email + anonymous id, 10% free-mail contacts, 4% never-identified visitors; 60% web visits with UTMs, 40% offline types; conversions = touches/50 (lead → closed_won with revenue) by account domain or contact email. Seeded through the public API — \`POST /v1/touches\` and \`POST /v1/conversions\`, 500 items per request, ${SEED_CONCURRENCY} in flight — so contacts, accounts and identity links are written exactly as the Worker writes them. Each tier is its own site in the same local D1.`,
-    'Full run: the first `POST /v1/attribution/run` calls on a fresh site (the job runs full when a site has no state), repeated while it answers `done: false`; the time is the wall time over all calls. Incremental: after adding 1% more touches and conversions (recent activity, same account skew), the calls until done again. ' +
-      `${ctx.smoke ? 'Smoke mode does not wait out the job\'s 2-minute rescan overlap, so its incremental figure includes rescanning the seed.' : 'The full run starts ≥ 2 min after seeding, and the incremental run ≥ 2 min after its new data (every tier\'s full run comes first, so only the last tier waits), so that the job\'s 2-minute rescan overlap (SCAN_OVERLAP_MS) does not count data twice.'}`,
-    '',
-    '| touches | accounts | conversions | seeding (HTTP) | full run | read floor | full / floor | incremental (1% new) | incr. / floor | incr. / full |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    ...rows,
-    '',
-    ...details,
-    `- Growth exponent (least-squares slope of log time over log touches): full run **${fmt(slope, 2)}**, read floor ${fmt(floorSlope, 2)} (1 = linear).`,
-    ...extra,
-    f0?.wallDiffMs !== undefined
-      ? `- Cross-check of the floor by wall time (command minus the same command repeating \`SELECT 1\`, per scan): ${results.map((r) => `${fmtInt(r.tier.n)}: ${fmt(r.floor?.wallDiffMs, 0)} ms`).join(', ')} — wrangler's start-up varies by seconds on a shared machine, which is why \`meta.duration\` is the figure used.`
-      : f0
-        ? '- Smoke mode skips the wall-time cross-check of the floor.'
-        : '- Read floor: not measured (no local state dir: set BENCH_STATE_DIR with BASE_URL).',
-  ].join('\n');
-  return {
-    title: 'Attribution job',
-    status: 'ok',
-    headline,
-    markdown,
-    data: { slope, floorSlope, tiers: results.map((r) => ({ n: r.tier.n, siteId: r.tier.site.id, seed: r.tier.seed, fullRun: r.fullRun, floor: r.floor, incremental: r.incremental })) },
-  };
 }

@@ -25,7 +25,7 @@ function bench(args: string[]) {
 }
 
 describe('npm run bench -- --smoke', () => {
-  it('measures size, ingest, job and query in under a minute and writes only its --out file', { timeout: SMOKE_LIMIT_MS + 15_000 }, async () => {
+  it('measures size, ingest, job (time, D1 rows, bytes) and query in under a minute and writes only its --out file', { timeout: SMOKE_LIMIT_MS + 15_000 }, async () => {
     const before = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : null;
     const out = path.join(dir, 'bench.md');
     const started = Date.now();
@@ -52,6 +52,13 @@ describe('npm run bench -- --smoke', () => {
     expect(report).toMatch(/\| 300 \| \d+ \| \d+ \||## Attribution job — not available/);
     expect(report).toMatch(/## Query \(credit API\)(?! — failed)/);
     expect(report).not.toContain('**Failed**');
+    // Issue 11's goals: each figure with its goal and a mark; rows and bytes say why when not measured.
+    expect(report).toMatch(/the read floor \(goal ≤ 30×: (pass|\*\*fail\*\*)\)/);
+    expect(report).toMatch(/D1 rows written (at [\d,]+: full run [\d,]+ = [\d.]+ per touch \(goal ≤ 1 per touch: |per run: not reported by this server)/);
+    expect(report).toMatch(/storage (at [\d,]+ touches: credit store .+ \(goal ≤ 0\.5×: (pass|\*\*fail\*\*)\)|\(dbstat\): \*\*not measured\*\* — )/);
+    expect(report).toMatch(/query goal, p95 ≤ 2\.5× \/healthz p95 .+ \(goal ≤ 2\.5×: (pass|\*\*fail\*\*)\)/);
+    expect(report).toContain('`GET /v1/credit/compare?group_by=channel` (every model:');
+    expect(report).toContain('`GET /v1/credit?model=linear&group_by=account`');
 
     expect(existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : null).toBe(before);
   });
