@@ -30,7 +30,7 @@ CREATE TABLE credit (
   payload        TEXT NOT NULL,
   PRIMARY KEY (site_id, conversion_id, part)
 );
-CREATE INDEX credit_by_akey ON credit (site_id, akey);
+CREATE INDEX credit_by_akey ON credit (site_id, akey, converted_at);
 CREATE INDEX credit_by_stage_time ON credit (site_id, stage, converted_at);
 
 -- What credit adds up to per stage, dimension, UTC day of conversion (whole days since the epoch)

@@ -77,6 +77,8 @@ export interface RunResult {
   rows_written: number;
   rows_read: number;
   duration_ms: number;
+  /** Where the time went: the change scan, crediting the queue, rebuilding the rollup. */
+  phases_ms: { scan: number; credit: number; rollup: number };
 }
 
 export async function settingsHash(s: AttributionSettings): Promise<string> {
@@ -96,9 +98,11 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const to = Math.max(now, state?.watermark ?? 0);
   await meter.batch(scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash }));
   budget.spend(2);
+  const scanned = Date.now();
 
   const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING, fits: new Map() };
   const credit = await creditQueue(ctx, budget, opts.chunkSize);
+  const credited = Date.now();
 
   const [[queued], [backlog]] = (await meter.batch([countDirty(db, site.id), rollupBacklog(db, site.id)])).map((r) => r.results) as [
     { n: number }[],
@@ -126,6 +130,7 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
     rows_written: meter.rowsWritten,
     rows_read: meter.rowsRead,
     duration_ms: Date.now() - started,
+    phases_ms: { scan: scanned - started, credit: credited - scanned, rollup: Date.now() - credited },
   };
 }
 

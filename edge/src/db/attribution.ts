@@ -35,7 +35,13 @@ const SCANS = {
       UNION ALL SELECT t.account_domain, t.contact_id, t.visitor_id, t.occurred_at FROM events e
         CROSS JOIN touches t ON t.site_id = ?1 AND t.session_id = e.session_id
         WHERE e.site_id = ?1 AND e.type = 'form' AND ${IN_WINDOW('e.received_at')})
-    ${enqueueSql(CHANGED_TOUCH_KEYS, '?3')}`,
+    ${enqueueSql(
+      // A touch at t can move only credit of conversions at or after t. Those already credited under
+      // the key are found here; new ones, and ones that join the key, are queued by their own scans.
+      `SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k
+       WHERE EXISTS (SELECT 1 FROM credit m WHERE m.site_id = ?1 AND m.akey = k.akey AND m.converted_at >= k.since)`,
+      '?3',
+    )}`,
   // A new link moves the visitor's history (touches and conversions) to the contact's key, and
   // moves its conversions away from the key they were credited under.
   links: `WITH changed AS (

@@ -103,3 +103,21 @@ export function rollupRange(db: D1Database, siteId: string, stage: string, dim: 
     .prepare('SELECT key, sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND day BETWEEN ?4 AND ?5 LIMIT ?6')
     .bind(siteId, stage, dim, days.first, days.last, limit);
 }
+
+/**
+ * The same days summed in SQL per key and model (one row each, not days × keys): the fast path of
+ * reports. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM is 64-bit and raises "integer overflow" past it; the caller then falls back
+ * to rollupRange and adds in BigInt, so a total is never wrong and never a fault.
+ */
+export function rollupTotals(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }, models: readonly string[], limit: number) {
+  return db
+    .prepare(
+      `SELECT r.key, j.key AS model, SUM(j.value->>0) AS units, CAST(SUM(j.value->>1) AS TEXT) AS cents, SUM(j.value->>2) AS touches
+       FROM credit_rollup r CROSS JOIN json_each(r.sums) j
+       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.day BETWEEN ?4 AND ?5 AND j.key IN (SELECT value FROM json_each(?6))
+       GROUP BY r.key, j.key LIMIT ?7`,
+    )
+    .bind(siteId, stage, dim, days.first, days.last, JSON.stringify(models), limit);
+}
+
+export const SUM_OVERFLOW = 'integer overflow';

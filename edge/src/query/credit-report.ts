@@ -12,11 +12,11 @@ import {
 } from '../../../schemas/query';
 import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
 import { allocateCents } from '../attribution/models';
-import { addConversion, addEncodedSums, type KeySums } from '../attribution/rollup';
+import { addConversion, addEncodedSums, addSums, totalCents, type KeySums } from '../attribution/rollup';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
-import { rollupRange } from '../db/rollup';
+import { rollupRange, rollupTotals, SUM_OVERFLOW } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, type QueryRange } from './range';
@@ -70,10 +70,26 @@ function checkStage(stage: string, known: string[] | null): void {
 type Groups = Map<string, KeySums>;
 
 async function storedGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Groups; stages: string[] | null }> {
+  try {
+    return await readStored(db, site, req, 'totals');
+  } catch (err) {
+    if (!String((err as Error)?.message ?? err).includes(SUM_OVERFLOW)) throw err;
+    return readStored(db, site, req, 'rows');
+  }
+}
+
+/** `totals`: days summed by SQL (fast); `rows`: every rollup row, summed here exactly (past 64 bits). */
+async function readStored(db: D1Database, site: Site, req: ReportRequest, how: 'totals' | 'rows'): Promise<{ groups: Groups; stages: string[] | null }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
-  if (split.days) statements.push(rollupRange(db, site.id, req.stage, req.dim, split.days, MAX_ROLLUP_ROWS + 1));
+  if (split.days) {
+    statements.push(
+      how === 'totals'
+        ? rollupTotals(db, site.id, req.stage, req.dim, split.days, req.models, (LIMITS.queryRows + 1) * req.models.length)
+        : rollupRange(db, site.id, req.stage, req.dim, split.days, MAX_ROLLUP_ROWS + 1),
+    );
+  }
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // An unusual stage is checked against the site's stages in the same round trip.
   if (!usual) statements.push(siteStages(db, site.id));
@@ -88,7 +104,12 @@ async function storedGroups(db: D1Database, site: Site, req: ReportRequest): Pro
     return sums;
   };
   let i = 0;
-  if (split.days) {
+  if (split.days && how === 'totals') {
+    for (const r of results[i++].results as { key: string; model: string; units: number; cents: string; touches: number }[]) {
+      const cents = Number(r.cents);
+      addSums(into(req.dim, r.key), r.model, r.units, Number.isSafeInteger(cents) ? cents : BigInt(r.cents), r.touches);
+    }
+  } else if (split.days) {
     const rows = results[i++].results as { key: string; sums: string }[];
     if (rows.length > MAX_ROLLUP_ROWS) throw tooManyRows(req.dim);
     for (const row of rows) addEncodedSums(into(req.dim, row.key), row.sums, models);
@@ -128,9 +149,10 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
     for (const [model, s] of sums) {
       const byModel = groups.get(model);
       if (!byModel) continue;
+      const cents = totalCents(s);
       // A key a model gives nothing (all its sums zero) is not a row of that model.
-      if (s.units === 0 && s.cents === 0n && s.touches === 0) continue;
-      byModel.set(key, { units: s.units, cents: s.cents, touches: s.touches });
+      if (s.units === 0 && cents === 0n && s.touches === 0) continue;
+      byModel.set(key, { units: s.units, cents, touches: s.touches });
     }
   }
   for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);

@@ -63,6 +63,9 @@ const runResult = z.object({
   rows_written: z.number().int().meta({ description: 'D1 rows written by this call, index entries included' }),
   rows_read: z.number().int().meta({ description: 'D1 rows read by this call' }),
   duration_ms: z.number(),
+  phases_ms: z
+    .object({ scan: z.number(), credit: z.number(), rollup: z.number() })
+    .meta({ description: 'where the time went: the change scan, crediting queued keys, rebuilding the report rollup' }),
 });
 const runResultMatches: Same<z.infer<typeof runResult>, RunResult> = true;
 
