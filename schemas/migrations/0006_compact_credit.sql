@@ -33,18 +33,21 @@ CREATE TABLE credit (
 CREATE INDEX credit_by_akey ON credit (site_id, akey, converted_at);
 CREATE INDEX credit_by_stage_time ON credit (site_id, stage, converted_at);
 
--- What credit adds up to per stage, dimension, UTC day of conversion (whole days since the epoch)
--- and key, for every model at once: `sums` is {"<model>": [weight units, cents, credited touches]}.
--- Rebuilt a day at a time from `credit` (never added to), so it cannot drift.
+-- What credit adds up to per stage, dimension and UTC day of conversion (whole days since the epoch),
+-- for every key of that dimension and every model at once: `sums` is
+-- {"<key>": {"<model>": [weight units, cents, credited touches]}} (cents past 2^53 as a string).
+-- A day with very many keys is split into parts, each self-contained. Rebuilt a day at a time from
+-- `credit` (never added to), so it cannot drift; one row per day and dimension keeps the rows a
+-- run writes few.
 CREATE TABLE credit_rollup (
   site_id  TEXT NOT NULL,
   stage    TEXT NOT NULL,
   dim      TEXT NOT NULL,
   day      INTEGER NOT NULL,
-  key      TEXT NOT NULL,
+  part     INTEGER NOT NULL,
   sums     TEXT NOT NULL,
-  PRIMARY KEY (site_id, stage, dim, day, key)
-) WITHOUT ROWID;
+  PRIMARY KEY (site_id, stage, dim, day, part)
+);
 
 -- Days whose credit changed since their rollup was built: the job rebuilds them once the key queue
 -- is drained (a full run would otherwise rebuild every day once per call), or when they wait too long.

@@ -57,11 +57,11 @@ describe('parameters', () => {
 
   it('refuses more than 10,000 rows, suggesting a narrower grouping or range', async () => {
     const big = await createSite('Many accounts');
-    // 10,001 accounts credited on one day: rollup rows written directly (the job would take minutes).
+    // 10,001 accounts credited on one day: rollup rows (one part each) written directly (the job would take minutes).
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
-       INSERT INTO credit_rollup (site_id, stage, dim, day, key, sums)
-       SELECT ?1, 'closed_won', 'account', ?2, 'acct' || i || '.com', '{"first_touch":[1000000000,100,1],"linear":[1000000000,100,1]}'
+       INSERT INTO credit_rollup (site_id, stage, dim, day, part, sums)
+       SELECT ?1, 'closed_won', 'account', ?2, i, json_object('acct' || i || '.com', json('{"first_touch":[1000000000,100,1],"linear":[1000000000,100,1]}'))
        FROM n`,
     )
       .bind(big.id, Math.floor(NOW / DAY))

@@ -123,11 +123,13 @@ export async function creditTruth(site: TestSite, model: string, stage: string, 
 /** The rollup as the job left it, against the same sums added up from the stored credit row by row. */
 export async function expectRollupInStep(site: TestSite) {
   const stored = new Map<string, Record<string, number[]>>();
-  for (const r of await rows<{ stage: string; dim: string; day: number; key: string; sums: string }>(
-    'SELECT stage, dim, day, key, sums FROM credit_rollup WHERE site_id = ?',
+  for (const r of await rows<{ stage: string; dim: string; day: number; sums: string }>(
+    'SELECT stage, dim, day, sums FROM credit_rollup WHERE site_id = ?',
     site.id,
   )) {
-    stored.set(`${r.stage}|${r.dim}|${r.day}|${r.key}`, JSON.parse(r.sums));
+    for (const [key, byModel] of Object.entries(JSON.parse(r.sums) as Record<string, Record<string, (number | string)[]>>)) {
+      stored.set(`${r.stage}|${r.dim}|${r.day}|${key}`, Object.fromEntries(Object.entries(byModel).map(([m, v]) => [m, v.map(Number)])));
+    }
   }
   const fresh = new Map<string, Record<string, number[]>>();
   for (const r of await flatCredit(site.id)) {

@@ -1,13 +1,12 @@
 // Rebuilds credit_rollup for the days whose credit changed, from the stored credit of those days,
 // writing only the rows that differ.
 import { DAY_MS } from '../../../schemas/credit';
-import { GROUP_BY } from '../../../schemas/dimensions';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import type { D1Meter } from '../db/meter';
 import { deleteRollup, dequeueRollupDays, readRollupDirty, rollupOfDays, upsertRollup, type DirtyDay, type RollupRow } from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
-import { encodeSums, rollupDays, rollupId } from './rollup';
+import { encodeDay, rollupDayId, rollupDays } from './rollup';
 
 const MODEL_ORDER = REGISTRY.map((m) => m.name);
 /** Days per round to start with; fewer when their conversions are many, more when few. */
@@ -41,32 +40,33 @@ export async function rebuildRollup(meter: D1Meter, siteId: string, budget: Budg
   return out;
 }
 
+const partId = (r: { stage: string; dim: string; day: number; part: number }) => `${rollupDayId(r.stage, r.dim, r.day)}\u0000${r.part}`;
+
 /** One round: read the days' credit and rollup rows, write the difference, take the days off. Returns conversions read. */
 async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[]): Promise<number> {
   const db = meter.db;
   const [stored, ...credit] = await meter.batch([
-    rollupOfDays(db, siteId, days, GROUP_BY),
+    rollupOfDays(db, siteId, days),
     ...days.map((d) => creditInRange(db, siteId, d.stage, d.day * DAY_MS, (d.day + 1) * DAY_MS - 1)),
   ]);
   const conversions = groupParts(credit.flatMap((r) => r.results as unknown as StoredCreditRow[]));
-  const fresh = rollupDays(conversions);
 
+  const fresh = new Map<string, RollupRow>();
+  for (const d of rollupDays(conversions).values()) {
+    encodeDay(d.keys, MODEL_ORDER).forEach((sums, part) => {
+      const row = { stage: d.stage, dim: d.dim, day: d.day, part, sums };
+      fresh.set(partId(row), row);
+    });
+  }
   const upserts: RollupRow[] = [];
   const deletes: Omit<RollupRow, 'sums'>[] = [];
-  const kept = new Set<string>();
   for (const row of stored.results as unknown as RollupRow[]) {
-    const id = rollupId(row.stage, row.dim, row.day, row.key);
-    const g = fresh.get(id);
-    if (!g) deletes.push({ stage: row.stage, dim: row.dim, day: row.day, key: row.key });
-    else {
-      kept.add(id);
-      const sums = encodeSums(g.sums, MODEL_ORDER);
-      if (sums !== row.sums) upserts.push({ stage: row.stage, dim: row.dim, day: row.day, key: row.key, sums });
-    }
+    const id = partId(row);
+    const now = fresh.get(id);
+    if (!now) deletes.push({ stage: row.stage, dim: row.dim, day: row.day, part: row.part });
+    else if (now.sums === row.sums) fresh.delete(id);
   }
-  for (const [id, g] of fresh) {
-    if (!kept.has(id)) upserts.push({ stage: g.stage, dim: g.dim, day: g.day, key: g.key, sums: encodeSums(g.sums, MODEL_ORDER) });
-  }
+  for (const row of fresh.values()) upserts.push(row);
   await meter.batch([...upsertRollup(db, siteId, upserts), ...deleteRollup(db, siteId, deletes), ...dequeueRollupDays(db, siteId, days)]);
   return conversions.length;
 }

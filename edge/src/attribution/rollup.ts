@@ -80,51 +80,75 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
   }
 }
 
-/** Serialised sums, models in a fixed order so that equal sums are equal strings. */
-export function encodeSums(sums: KeySums, order: readonly string[]): string {
+/** One model's sums as stored: [units, cents, touches], cents as a string past 2^53 so JSON keeps it exact. */
+function encodeModel(s: ModelSums): string {
+  const cents = totalCents(s);
+  const text = cents >= -BigInt(Number.MAX_SAFE_INTEGER) && cents <= BigInt(Number.MAX_SAFE_INTEGER) ? `${cents}` : `"${cents}"`;
+  return `[${s.units},${text},${s.touches}]`;
+}
+
+/**
+ * A day's keys as stored rows: {"<key>": {"<model>": [units, cents, touches]}}, keys sorted and
+ * models in a fixed order, so equal sums are equal strings; split into parts of at most `maxChars`.
+ */
+export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly string[], maxChars = 400_000): string[] {
   const parts: string[] = [];
-  for (const model of order) {
-    const s = sums.get(model);
-    if (s) parts.push(`${JSON.stringify(model)}:[${s.units},${totalCents(s)},${s.touches}]`);
+  let current: string[] = [];
+  let chars = 0;
+  for (const key of [...keys.keys()].sort()) {
+    const sums = keys.get(key)!;
+    const models = order.filter((m) => sums.has(m)).map((m) => `${JSON.stringify(m)}:${encodeModel(sums.get(m)!)}`);
+    const entry = `${JSON.stringify(key)}:{${models.join(',')}}`;
+    if (current.length && chars + entry.length > maxChars) {
+      parts.push(`{${current.join(',')}}`);
+      current = [];
+      chars = 0;
+    }
+    current.push(entry);
+    chars += entry.length + 1;
   }
-  return `{${parts.join(',')}}`;
+  if (current.length) parts.push(`{${current.join(',')}}`);
+  return parts;
 }
 
-/** Adds serialised sums into `into`; cents are read as text first, so no total is ever rounded. */
-export function addEncodedSums(into: KeySums, json: string, models: ReadonlySet<string>): void {
-  // Big integers stay exact: each number is matched as text before it becomes a BigInt.
-  for (const m of json.matchAll(/"([^"]+)":\[(-?\d+),(-?\d+),(-?\d+)\]/g)) {
-    if (!models.has(m[1])) continue;
-    const cents = Number(m[3]);
-    addSums(into, m[1], Number(m[2]), Number.isSafeInteger(cents) ? cents : BigInt(m[3]), Number(m[4]));
+/** Adds one stored row's sums (encodeDay) into `into(key)`, for the given models only. */
+export function addEncodedDay(json: string, models: ReadonlySet<string>, into: (key: string) => KeySums): void {
+  const keys = JSON.parse(json) as Record<string, Record<string, [number, number | string, number]>>;
+  for (const [key, byModel] of Object.entries(keys)) {
+    const sums = into(key);
+    for (const [model, [units, cents, touches]] of Object.entries(byModel)) {
+      if (models.has(model)) addSums(sums, model, units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
+    }
   }
 }
 
-export interface RollupGroup {
+export interface RollupDay {
   stage: string;
   dim: GroupBy;
   day: number;
-  key: string;
-  sums: KeySums;
+  keys: Map<string, KeySums>;
 }
 
-/** The rollup rows of the days the given conversions fall on (all of each day's conversions must be given). */
-export function rollupDays(conversions: readonly { meta: CreditRowMeta; payloads: string[] }[]): Map<string, RollupGroup> {
-  const groups = new Map<string, RollupGroup>();
+/** The rollup of the days the given conversions fall on (all of each day's conversions must be given). */
+export function rollupDays(conversions: readonly { meta: CreditRowMeta; payloads: string[] }[]): Map<string, RollupDay> {
+  const days = new Map<string, RollupDay>();
   for (const { meta, payloads } of conversions) {
     const day = Math.floor(meta.converted_at / DAY_MS);
+    const byDim = new Map<GroupBy, Map<string, KeySums>>();
+    for (const dim of GROUP_BY) {
+      const id = rollupDayId(meta.stage, dim, day);
+      let d = days.get(id);
+      if (!d) days.set(id, (d = { stage: meta.stage, dim, day, keys: new Map() }));
+      byDim.set(dim, d.keys);
+    }
     addConversion(meta, payloads, GROUP_BY, (dim, key) => {
-      const id = rollupId(meta.stage, dim, day, key);
-      let g = groups.get(id);
-      if (!g) {
-        g = { stage: meta.stage, dim, day, key, sums: new Map() };
-        groups.set(id, g);
-      }
-      return g.sums;
+      const keys = byDim.get(dim)!;
+      let sums = keys.get(key);
+      if (!sums) keys.set(key, (sums = new Map()));
+      return sums;
     });
   }
-  return groups;
+  return days;
 }
 
-export const rollupId = (stage: string, dim: string, day: number, key: string) => `${stage}\u0000${dim}\u0000${day}\u0000${key}`;
-
+export const rollupDayId = (stage: string, dim: string, day: number) => `${stage}\u0000${dim}\u0000${day}`;

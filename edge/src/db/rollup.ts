@@ -7,10 +7,11 @@ export interface StageDay {
   day: number;
 }
 
+/** One stored rollup row: a day of one stage and dimension (or a part of it), every key and model. */
 export interface RollupRow extends StageDay {
   dim: string;
-  key: string;
-  /** JSON: {"<model>": [weight units, cents, credited touches]} */
+  part: number;
+  /** JSON: {"<key>": {"<model>": [weight units, cents, credited touches]}} */
   sums: string;
 }
 
@@ -56,66 +57,66 @@ export function dequeueRollupDays(db: D1Database, siteId: string, days: DirtyDay
   );
 }
 
-/** The rollup rows of some days, every dimension, through the primary key (one seek per day and dimension). */
-export function rollupOfDays(db: D1Database, siteId: string, days: StageDay[], dims: readonly string[]): D1PreparedStatement {
+/** The rollup rows of some days, every dimension and part, through the primary key. */
+export function rollupOfDays(db: D1Database, siteId: string, days: StageDay[]): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT r.stage, r.dim, r.day, r.key, r.sums FROM json_each(?2) d CROSS JOIN json_each(?3) m
-       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.dim = m.value AND r.day = d.value->>'day'`,
+      `SELECT r.stage, r.dim, r.day, r.part, r.sums FROM json_each(?2) d
+       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.day = d.value->>'day'`,
     )
-    .bind(siteId, JSON.stringify(days), JSON.stringify(dims));
+    .bind(siteId, JSON.stringify(days));
 }
 
 export function upsertRollup(db: D1Database, siteId: string, rows: RollupRow[]): D1PreparedStatement[] {
-  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.day, r.key, r.sums]));
-  return jsonParts(encoded, 400_000, 5000).map((json) =>
+  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.day, r.part, r.sums]));
+  return jsonParts(encoded, 500_000, 1000).map((json) =>
     db
       .prepare(
-        `INSERT INTO credit_rollup (site_id, stage, dim, day, key, sums)
+        `INSERT INTO credit_rollup (site_id, stage, dim, day, part, sums)
          SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4 FROM json_each(?2) j WHERE true
-         ON CONFLICT (site_id, stage, dim, day, key) DO UPDATE SET sums = excluded.sums`,
+         ON CONFLICT (site_id, stage, dim, day, part) DO UPDATE SET sums = excluded.sums`,
       )
       .bind(siteId, json),
   );
 }
 
 export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRow, 'sums'>[]): D1PreparedStatement[] {
-  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.day, r.key]));
-  return jsonParts(encoded, 400_000, 5000).map((json) =>
+  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.day, r.part]));
+  return jsonParts(encoded, 200_000, 5000).map((json) =>
     db
       .prepare(
-        `DELETE FROM credit_rollup WHERE site_id = ?1 AND (stage, dim, day, key) IN (
-           SELECT r.stage, r.dim, r.day, r.key FROM json_each(?2) j
+        `DELETE FROM credit_rollup WHERE site_id = ?1 AND (stage, dim, day, part) IN (
+           SELECT r.stage, r.dim, r.day, r.part FROM json_each(?2) j
            CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = j.value->>0 AND r.dim = j.value->>1
-             AND r.day = j.value->>2 AND r.key = j.value->>3)`,
+             AND r.day = j.value->>2 AND r.part = j.value->>3)`,
       )
       .bind(siteId, json),
   );
 }
 
 /**
- * Whole days of one stage and dimension, through the primary key: rows = days × keys. The sums
- * are added up by the caller (exactly, in BigInt where needed); `limit` caps what a too-wide
- * grouping can pull.
+ * Whole days of one stage and dimension, every part, through the primary key: a row per day. The
+ * sums are added up by the caller, exactly.
  */
-export function rollupRange(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }, limit: number) {
+export function rollupRange(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }) {
   return db
-    .prepare('SELECT key, sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND day BETWEEN ?4 AND ?5 LIMIT ?6')
-    .bind(siteId, stage, dim, days.first, days.last, limit);
+    .prepare('SELECT sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND day BETWEEN ?4 AND ?5')
+    .bind(siteId, stage, dim, days.first, days.last);
 }
 
 /**
- * The same days summed in SQL per key and model (one row each, not days × keys): the fast path of
- * reports. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM is 64-bit and raises "integer overflow" past it; the caller then falls back
- * to rollupRange and adds in BigInt, so a total is never wrong and never a fault.
+ * The same days summed in SQL per key and model: the fast path of reports, one result row per key
+ * and model. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM
+ * is 64-bit and raises "integer overflow" past it; the caller then falls back to rollupRange and
+ * adds in BigInt, so a total is never wrong and never a fault.
  */
 export function rollupTotals(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }, models: readonly string[], limit: number) {
   return db
     .prepare(
-      `SELECT r.key, j.key AS model, SUM(j.value->>0) AS units, CAST(SUM(j.value->>1) AS TEXT) AS cents, SUM(j.value->>2) AS touches
-       FROM credit_rollup r CROSS JOIN json_each(r.sums) j
-       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.day BETWEEN ?4 AND ?5 AND j.key IN (SELECT value FROM json_each(?6))
-       GROUP BY r.key, j.key LIMIT ?7`,
+      `SELECT k.key, m.key AS model, SUM(m.value->>0) AS units, CAST(SUM(m.value->>1) AS TEXT) AS cents, SUM(m.value->>2) AS touches
+       FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(k.value) m
+       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.day BETWEEN ?4 AND ?5 AND m.key IN (SELECT value FROM json_each(?6))
+       GROUP BY k.key, m.key LIMIT ?7`,
     )
     .bind(siteId, stage, dim, days.first, days.last, JSON.stringify(models), limit);
 }

@@ -12,7 +12,7 @@ import {
 } from '../../../schemas/query';
 import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
 import { allocateCents } from '../attribution/models';
-import { addConversion, addEncodedSums, addSums, totalCents, type KeySums } from '../attribution/rollup';
+import { addConversion, addEncodedDay, addSums, totalCents, type KeySums } from '../attribution/rollup';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
@@ -35,9 +35,6 @@ interface Sums {
   cents: bigint;
   touches: number;
 }
-
-/** Rollup rows one report may read (days × keys) before it is refused as too wide. */
-const MAX_ROLLUP_ROWS = 400_000;
 
 /** Conversions are shown to 4 decimals: 1e9 weight units per conversion = 1e4 shown units × 1e5. */
 const SHOWN_PER_CONVERSION = 10_000;
@@ -87,7 +84,7 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
     statements.push(
       how === 'totals'
         ? rollupTotals(db, site.id, req.stage, req.dim, split.days, req.models, (LIMITS.queryRows + 1) * req.models.length)
-        : rollupRange(db, site.id, req.stage, req.dim, split.days, MAX_ROLLUP_ROWS + 1),
+        : rollupRange(db, site.id, req.stage, req.dim, split.days),
     );
   }
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
@@ -110,9 +107,7 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
       addSums(into(req.dim, r.key), r.model, r.units, Number.isSafeInteger(cents) ? cents : BigInt(r.cents), r.touches);
     }
   } else if (split.days) {
-    const rows = results[i++].results as { key: string; sums: string }[];
-    if (rows.length > MAX_ROLLUP_ROWS) throw tooManyRows(req.dim);
-    for (const row of rows) addEncodedSums(into(req.dim, row.key), row.sums, models);
+    for (const row of results[i++].results as { sums: string }[]) addEncodedDay(row.sums, models, (key) => into(req.dim, key));
   }
   for (; i < results.length; i++) {
     for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], into);
