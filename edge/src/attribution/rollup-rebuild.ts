@@ -40,6 +40,18 @@ export async function rebuildRollup(meter: D1Meter, siteId: string, budget: Budg
   return out;
 }
 
+/** Consecutive days of one stage as one range, so a full rebuild reads each stage in one statement. */
+function dayRuns(days: readonly DirtyDay[]): { stage: string; first: number; last: number }[] {
+  const sorted = [...days].sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : a.day - b.day));
+  const runs: { stage: string; first: number; last: number }[] = [];
+  for (const d of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && run.stage === d.stage && run.last + 1 === d.day) run.last = d.day;
+    else runs.push({ stage: d.stage, first: d.day, last: d.day });
+  }
+  return runs;
+}
+
 const partId = (r: { stage: string; dim: string; day: number; part: number }) => `${rollupDayId(r.stage, r.dim, r.day)}\u0000${r.part}`;
 
 /** One round: read the days' credit and rollup rows, write the difference, take the days off. Returns conversions read. */
@@ -47,7 +59,7 @@ async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[]): Pr
   const db = meter.db;
   const [stored, ...credit] = await meter.batch([
     rollupOfDays(db, siteId, days),
-    ...days.map((d) => creditInRange(db, siteId, d.stage, d.day * DAY_MS, (d.day + 1) * DAY_MS - 1)),
+    ...dayRuns(days).map((r) => creditInRange(db, siteId, r.stage, r.first * DAY_MS, (r.last + 1) * DAY_MS - 1)),
   ]);
   const conversions = groupParts(credit.flatMap((r) => r.results as unknown as StoredCreditRow[]));
 

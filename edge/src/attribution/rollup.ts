@@ -1,8 +1,8 @@
 // What stored credit adds up to per stage, dimension, UTC day and key, for every model (pure): the
 // rows of credit_rollup for some days, and sums over any set of conversions for reports.
 import { NO_TOUCH } from '../../../schemas/akey';
-import { centsByTouch, DAY_MS, decodeCredit, WEIGHT_UNITS } from '../../../schemas/credit';
-import { GROUP_BY, NOT_SET, type GroupBy } from '../../../schemas/dimensions';
+import { centsByTouch, DAY_MS, WEIGHT_UNITS } from '../../../schemas/credit';
+import { GROUP_BY, NOT_SET, TOUCH_DIMENSIONS, type GroupBy } from '../../../schemas/dimensions';
 import type { CreditRowMeta } from '../db/credit';
 import { accountOf } from './credit-key';
 
@@ -41,29 +41,39 @@ export function addSums(sums: KeySums, model: string, units: number, cents: numb
  * their fields (one stored tuple) are summed first, so the maps are reached once per tuple.
  */
 export function addConversion(meta: CreditRowMeta, payloads: readonly string[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
-  const { models, touches } = decodeCredit(payloads);
-  if (!touches.length) {
+  // Read straight off the stored parts (schemas/credit.ts): tuples "g", touches "t" = [id, tuple, units…].
+  const parts = payloads.map((json) => JSON.parse(json) as { m: string[]; g: (string | null)[][]; t: [string, number, ...number[]][] });
+  const models = parts[0].m;
+  const touches = parts.reduce((n, p) => n + p.t.length, 0);
+  if (!touches) {
     for (const dim of dims) {
       const sums = into(dim, NO_TOUCH);
       for (const model of models) addSums(sums, model, WEIGHT_UNITS, meta.amount_cents, 0);
     }
     return;
   }
-  // Per field tuple (decodeCredit shares one fields object per stored tuple), per model: [units, cents, touches].
-  const tuples = new Map<object, number[][]>();
-  for (const t of touches) if (!tuples.has(t.fields)) tuples.set(t.fields, models.map(() => [0, 0, 0]));
+  // Per stored tuple, per model: [units, cents, touches]. Cents are split over all of the
+  // conversion's touches by their units, so only a conversion with an amount needs the split.
+  const tuples: { fields: (string | null)[]; acc: number[][] }[] = [];
+  const tupleOf: number[] = [];
+  for (const p of parts) {
+    const base = tuples.length;
+    for (const fields of p.g) tuples.push({ fields, acc: models.map(() => [0, 0, 0]) });
+    for (const t of p.t) tupleOf.push(base + t[1]);
+  }
   const credited = models.map(() => 0);
   models.forEach((_, m) => {
-    const units = touches.map((t) => t.units[m]);
-    const cents = centsByTouch(meta.amount_cents, units);
-    touches.forEach((t, i) => {
-      if (units[i] === 0) return;
-      const acc = tuples.get(t.fields)![m];
+    const units: number[] = [];
+    for (const p of parts) for (const t of p.t) units.push(t[2 + m] as number);
+    const cents = meta.amount_cents ? centsByTouch(meta.amount_cents, units) : null;
+    for (let i = 0; i < units.length; i++) {
+      if (units[i] === 0) continue;
+      const acc = tuples[tupleOf[i]].acc[m];
       acc[0] += units[i];
-      acc[1] += cents[i];
+      if (cents) acc[1] += cents[i];
       acc[2]++;
       credited[m]++;
-    });
+    }
   });
   for (const dim of dims) {
     if (dim === 'account') {
@@ -71,8 +81,9 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
       models.forEach((model, m) => addSums(sums, model, WEIGHT_UNITS, meta.amount_cents, credited[m]));
       continue;
     }
-    for (const [fields, acc] of tuples) {
-      const sums = into(dim, (fields as Record<string, string | null>)[dim] ?? NOT_SET);
+    const column = TOUCH_DIMENSIONS.indexOf(dim);
+    for (const { fields, acc } of tuples) {
+      const sums = into(dim, fields[column] ?? NOT_SET);
       models.forEach((model, m) => {
         if (acc[m][2] > 0) addSums(sums, model, acc[m][0], acc[m][1], acc[m][2]);
       });
@@ -82,9 +93,10 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
 
 /** One model's sums as stored: [units, cents, touches], cents as a string past 2^53 so JSON keeps it exact. */
 function encodeModel(s: ModelSums): string {
+  if (s.bigCents === undefined) return `[${s.units},${s.cents},${s.touches}]`;
   const cents = totalCents(s);
-  const text = cents >= -BigInt(Number.MAX_SAFE_INTEGER) && cents <= BigInt(Number.MAX_SAFE_INTEGER) ? `${cents}` : `"${cents}"`;
-  return `[${s.units},${text},${s.touches}]`;
+  const safe = cents >= -BigInt(Number.MAX_SAFE_INTEGER) && cents <= BigInt(Number.MAX_SAFE_INTEGER);
+  return `[${s.units},${safe ? cents : `"${cents}"`},${s.touches}]`;
 }
 
 /**
