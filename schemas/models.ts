@@ -12,6 +12,8 @@ export const MODEL_NAMES = [
   'w_shaped',
   'full_path',
   'custom',
+  'markov',
+  'shapley',
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 

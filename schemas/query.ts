@@ -74,6 +74,8 @@ export const creditParams = z.object({ model: modelParam.optional(), ...reportPa
 export const compareParams = z.object({ models: modelsParam.optional(), ...reportParams }).strict();
 /** GET /v1/accounts/:domain/journey; from/to (optional) filter touches and conversions by time. */
 export const journeyParams = z.object({ models: modelsParam.optional(), ...rangeParams }).strict();
+/** GET /v1/models: the latest data-driven fit of one stage. */
+export const modelsParams = z.object({ conversion: stageParam.optional() }).strict();
 /** GET /v1/quality; from/to are taken as whole UTC days (site counters are daily). */
 export const qualityParams = z.object(rangeParams).strict();
 
@@ -181,7 +183,32 @@ export const qualityReport = z.object({
   conversions: z.object({ credited: z.number().int(), without_touch: z.number().int(), without_touch_pct: pct }),
 });
 
+export const modelsReport = z.object({
+  conversion: z.string(),
+  fitted_at: iso,
+  window_days: z.number().int().meta({ description: "the site's window the journeys were built with" }),
+  journeys: z.object({ converting: z.number().int(), non_converting: z.number().int() }),
+  low_data: z.boolean().meta({ description: 'true under 30 converting journeys: the fit says little yet' }),
+  markov: z.object({
+    p_conversion: z.number().meta({ description: 'probability that a journey from its start ends in a conversion' }),
+    channels: z.array(
+      z.object({
+        channel: z.string(),
+        removal_effect: z.number().meta({ description: 'share of conversions lost if the channel were removed: 1 − P without it ÷ P' }),
+        share: z.number().meta({ description: 'removal effect ÷ Σ removal effects' }),
+      }),
+    ),
+  }),
+  shapley: z.object({
+    channels: z.array(z.object({ channel: z.string(), value: z.number().meta({ description: "Σ over converting journeys of the channel's share" }) })),
+    sets: z.array(
+      z.object({ channels: z.array(z.string()), journeys: z.number().int(), conversions: z.number().int(), rate: z.number() }),
+    ).meta({ description: 'the 50 most frequent sets of channels a journey had, and how often they converted' }),
+  }),
+});
+
 export type CreditReport = z.infer<typeof creditReport>;
+export type ModelsReport = z.infer<typeof modelsReport>;
 export type CompareReport = z.infer<typeof compareReport>;
 export type JourneyReport = z.infer<typeof journeyReport>;
 export type QualityReport = z.infer<typeof qualityReport>;

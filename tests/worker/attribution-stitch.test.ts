@@ -2,6 +2,7 @@
 // POST /v1/attribution/run, then the credit table, with the §7 invariants audited every time.
 import { flatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
+import { MODEL_NAMES as MODELS } from '../../schemas/models';
 import { describe, expect, it } from 'vitest';
 import { auditCredit } from '../../edge/src/attribution/audit';
 import { findSiteById } from '../../edge/src/db/sites';
@@ -238,7 +239,7 @@ describe('windows and stages', () => {
     expect((await credit(site, 'conv-window-1')).map((c) => c.touch_id)).toEqual(['t-win-at-conv', 't-win-edge-in']);
 
     const quiet = await flatCredit(site.id, { conversionId: 'conv-quiet-01' });
-    expect(quiet).toHaveLength(9);
+    expect(quiet).toHaveLength(MODELS.length);
     for (const row of quiet) {
       expect(row).toMatchObject({ touch_id: '', weight: 1, revenue_cents: 123_456, channel: '(no touch)', source: '(no touch)', touch_type: '(no touch)', account_domain: '(no touch)' });
     }

@@ -1,5 +1,6 @@
 // GET /openapi.json: documents every route the Worker serves, and real responses of every documented
 // operation (successes and errors, JSON and CSV) validate against it; so do the request bodies sent.
+import { MODEL_NAMES as MODELS } from '../../schemas/models';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../edge/src/app';
@@ -127,6 +128,12 @@ describe('GET /openapi.json', () => {
     await exercise('get', '/v1/credit', '/v1/credit?window_days=150&group_by=account', { headers: secret() });
     await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/ccc.com/journey', { headers: secret() });
     await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/nope.com/journey', { headers: secret() });
+    await exercise('get', '/v1/models', '/v1/models', { headers: secret() });
+    await exercise('get', '/v1/models', '/v1/models?conversion=sql', { headers: secret() });
+    await exercise('get', '/v1/models', '/v1/models?conversion=closed_lost', { headers: secret() });
+    await exercise('get', '/v1/models', '/v1/models', { headers: { authorization: `Bearer ${pk}` } });
+    await exercise('get', '/v1/models', '/v1/models');
+    await exercise('get', '/v1/credit', '/v1/credit?model=markov&window_days=30', { headers: secret() });
 
     // Admin
     const created = await exercise('post', '/admin/sites', '/admin/sites', jsonBody({ name: 'Doc site', origins: ['https://doc.test'] }, admin));
@@ -155,7 +162,7 @@ describe('GET /openapi.json', () => {
     const params = doc.paths['/v1/credit'].get.parameters.map((p: any) => p.name);
     expect(params).toEqual(['model', 'conversion', 'group_by', 'window_days', 'from', 'to', 'format']);
     const model = doc.paths['/v1/credit'].get.parameters.find((p: any) => p.name === 'model');
-    expect(model.schema.enum).toHaveLength(9);
+    expect(model.schema.enum).toEqual([...MODELS]);
     expect(model.description).toContain('default linear');
     expect(doc.paths['/v1/credit'].get.responses['200'].content['text/csv']).toBeDefined();
   });

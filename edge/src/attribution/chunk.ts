@@ -18,7 +18,8 @@ export interface ChunkContext {
   /** The run's watermark: what keys it queues elsewhere are marked with. */
   markedAt: number;
   slicing: { over: number; size: number };
-  fits: ReadonlyMap<string, unknown>;
+  /** stage → model → fit: what the data-driven models credit with. */
+  fits: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
 }
 
 export interface ChunkOutcome {

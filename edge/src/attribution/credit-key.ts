@@ -43,7 +43,8 @@ export function creditKey(
   targets: readonly CreditConversion[],
   touches: readonly KeyTouch[],
   settings: AttributionSettings,
-  fits: ReadonlyMap<string, unknown> = new Map(),
+  /** stage → model → fit, for models that learn from the site's journeys. */
+  fits: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map(),
 ): NewCredit[] {
   const out: NewCredit[] = [];
   for (const c of targets) {
@@ -56,7 +57,8 @@ export function creditKey(
         conversion: c,
         ctx: { milestones: findMilestones(window, c, conversions), halfLifeDays: settings.half_life_days, customWeights: settings.custom_weights },
       };
-      const unitsByModel = REGISTRY.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input, fits.get(model.name))));
+      const stageFits = fits.get(c.stage);
+      const unitsByModel = REGISTRY.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input, stageFits?.get(model.name))));
       window.forEach((t, i) => {
         const units = unitsByModel.map((u) => u[i]);
         if (units.some((u) => u > 0)) credited.push({ id: t.id, fields: t.fields, units });

@@ -9,13 +9,16 @@
 // the queue in one batch, so a run that dies half way leaves the unfinished keys queued and the
 // rerun finishes them; crediting is deterministic, so doing a key twice changes nothing.
 import { readState, scanStatements, type AttributionState } from '../db/attribution';
+import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
 import { countDirty, readDirty, type DirtyKey } from '../db/queue';
 import { rollupBacklog } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { sha256Hex } from '../identity/hash';
+import { DAY_MS } from '../../../schemas/credit';
 import { Budget } from './budget';
 import { creditChunk, type ChunkContext } from './chunk';
+import { fitSite, parseFits, type SiteFits } from './fit';
 import type { AttributionSettings } from './credit-key';
 import { REGISTRY } from './models';
 import { rebuildRollup } from './rollup-rebuild';
@@ -56,11 +59,15 @@ export interface RunOptions {
   scanOverlapMs?: number;
   /** Heavy-key slicing (tests vary it). */
   slicing?: { over: number; size: number };
+  /** Fit the data-driven models again now (as the first run of each UTC day does). */
+  refit?: boolean;
 }
 
 export interface RunResult {
   site_id: string;
   full: boolean;
+  /** True when this run fitted the data-driven models (and so recomputed every conversion's credit). */
+  refitted: boolean;
   /** False when the budget ran out first; the rest is queued and the next run continues it. */
   done: boolean;
   accounts_recomputed: number;
@@ -78,7 +85,7 @@ export interface RunResult {
   rows_read: number;
   duration_ms: number;
   /** Where the time went: the change scan, crediting the queue, rebuilding the rollup. */
-  phases_ms: { scan: number; credit: number; rollup: number };
+  phases_ms: { fit: number; scan: number; credit: number; rollup: number };
 }
 
 export async function settingsHash(s: AttributionSettings): Promise<string> {
@@ -93,14 +100,24 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const now = opts.now ?? Date.now();
   const hash = await settingsHash(site.settings);
   const [state] = await meter.all<AttributionState>(readState(db, site.id));
-  const full = Boolean(opts.full) || !state || state.settings_hash !== hash;
+  const changed = !state || state.settings_hash !== hash;
+  // A fit when there is none, on the first run of each UTC day, and after a change of settings.
+  const refit = Boolean(opts.refit) || changed || !state.fitted_at || Math.floor(state.fitted_at / DAY_MS) < Math.floor(now / DAY_MS);
+  let fits: SiteFits;
+  if (refit) fits = (await fitSite(meter, site, now)).fits;
+  else fits = parseFits(await meter.all<StoredFit>(readFits(db, site.id)));
+  const fitted = Date.now();
+  // A new fit moves every conversion's data-driven credit: everything is recomputed.
+  const full = Boolean(opts.full) || changed || refit;
   // The watermark never moves back, even if this Worker's clock trails the last run's.
   const to = Math.max(now, state?.watermark ?? 0);
-  await meter.batch(scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash }));
+  await meter.batch(
+    scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash, fittedAt: refit ? now : null }),
+  );
   budget.spend(2);
   const scanned = Date.now();
 
-  const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING, fits: new Map() };
+  const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING, fits };
   const credit = await creditQueue(ctx, budget, opts.chunkSize);
   const credited = Date.now();
 
@@ -118,6 +135,7 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   return {
     site_id: site.id,
     full,
+    refitted: refit,
     done: queued.n === 0 && daysLeft === 0,
     accounts_recomputed: credit.keysDone,
     conversions_credited: credit.conversionsCredited,
@@ -130,7 +148,7 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
     rows_written: meter.rowsWritten,
     rows_read: meter.rowsRead,
     duration_ms: Date.now() - started,
-    phases_ms: { scan: scanned - started, credit: credited - scanned, rollup: Date.now() - credited },
+    phases_ms: { fit: fitted - started, scan: scanned - fitted, credit: credited - scanned, rollup: Date.now() - credited },
   };
 }
 

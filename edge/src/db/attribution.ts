@@ -103,10 +103,12 @@ const OVERLAP_DIGEST = OVERLAP_TABLES.map(
 export interface AttributionState {
   watermark: number;
   settings_hash: string;
+  /** When the data-driven models were last fitted; null: never. */
+  fitted_at: number | null;
 }
 
 export function readState(db: D1Database, siteId: string): D1PreparedStatement {
-  return db.prepare('SELECT watermark, settings_hash FROM attribution_state WHERE site_id = ?').bind(siteId);
+  return db.prepare('SELECT watermark, settings_hash, fitted_at FROM attribution_state WHERE site_id = ?').bind(siteId);
 }
 
 export interface ScanWindow {
@@ -117,6 +119,8 @@ export interface ScanWindow {
   overlapMs: number;
   to: number;
   settingsHash: string;
+  /** Set when this run fitted the data-driven models. */
+  fittedAt: number | null;
 }
 
 /**
@@ -138,13 +142,13 @@ export function scanStatements(db: D1Database, siteId: string, w: ScanWindow): D
   statements.push(
     db
       .prepare(
-        `INSERT INTO attribution_state (site_id, watermark, settings_hash, last_run_at, last_full_at, overlap_digest)
-         VALUES (?1, ?3, ?4, ?3, CASE WHEN ?5 THEN ?3 END, ${OVERLAP_DIGEST})
+        `INSERT INTO attribution_state (site_id, watermark, settings_hash, last_run_at, last_full_at, overlap_digest, fitted_at)
+         VALUES (?1, ?3, ?4, ?3, CASE WHEN ?5 THEN ?3 END, ${OVERLAP_DIGEST}, ?6)
          ON CONFLICT (site_id) DO UPDATE SET watermark = excluded.watermark, settings_hash = excluded.settings_hash,
            last_run_at = excluded.last_run_at, last_full_at = COALESCE(excluded.last_full_at, attribution_state.last_full_at),
-           overlap_digest = excluded.overlap_digest`,
+           overlap_digest = excluded.overlap_digest, fitted_at = COALESCE(excluded.fitted_at, attribution_state.fitted_at)`,
       )
-      .bind(siteId, w.to - w.overlapMs, w.to, w.settingsHash, w.full ? 1 : 0),
+      .bind(siteId, w.to - w.overlapMs, w.to, w.settingsHash, w.full ? 1 : 0, w.fittedAt),
   );
   return statements;
 }

@@ -11,7 +11,7 @@ import {
   type ModelName,
 } from '../../../schemas/query';
 import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
-import { allocateCents } from '../attribution/models';
+import { allocateCents, DATA_DRIVEN } from '../attribution/models';
 import { addConversion, addEncodedDay, addSums, totalCents, type KeySums } from '../attribution/rollup';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { D1Meter } from '../db/meter';
@@ -117,6 +117,14 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
 
 /** Sums per model and key, for one stage, grouping and range. One round trip for stored credit. */
 export async function creditGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number }> {
+  const fixed = req.models.filter((m) => DATA_DRIVEN.has(m));
+  if (req.windowDays !== undefined && fixed.length) {
+    throw new ApiError(
+      400,
+      'window_fixed_for_model',
+      `${fixed.join(' and ')} ${fixed.length > 1 ? 'are' : 'is'} fitted on the site's own window (${site.settings.window_days} days); omit window_days, or ask for rule-based models only`,
+    );
+  }
   const onDemand = req.windowDays !== undefined && req.windowDays !== site.settings.window_days;
   let byKey: Groups;
   if (onDemand) {

@@ -12,7 +12,7 @@ import {
   touchesBody,
   type BatchResult,
 } from '../../../schemas/api';
-import { compareReport, creditReport, journeyReport, qualityReport } from '../../../schemas/query';
+import { compareReport, creditReport, journeyReport, modelsReport, qualityReport } from '../../../schemas/query';
 import { wireBatch, wireEvent } from '../../../schemas/wire';
 import type { RunResult } from '../attribution/job';
 import type { ErasureCounts } from '../db/people';
@@ -51,6 +51,7 @@ const siteRotated = z.object({ id: z.string(), secret_key: z.string() });
 const runResult = z.object({
   site_id: z.string(),
   full: z.boolean(),
+  refitted: z.boolean().meta({ description: 'true when this run fitted the data-driven models (markov, shapley) again' }),
   done: z.boolean().meta({ description: 'false: the time budget ran out; call again to continue' }),
   accounts_recomputed: z.number().int().meta({ description: 'attribution keys (accounts, personal contacts, lone visitors) finished' }),
   conversions_credited: z.number().int(),
@@ -64,8 +65,8 @@ const runResult = z.object({
   rows_read: z.number().int().meta({ description: 'D1 rows read by this call' }),
   duration_ms: z.number(),
   phases_ms: z
-    .object({ scan: z.number(), credit: z.number(), rollup: z.number() })
-    .meta({ description: 'where the time went: the change scan, crediting queued keys, rebuilding the report rollup' }),
+    .object({ fit: z.number(), scan: z.number(), credit: z.number(), rollup: z.number() })
+    .meta({ description: 'where the time went: fitting the data-driven models, the change scan, crediting queued keys, rebuilding the report rollup' }),
 });
 const runResultMatches: Same<z.infer<typeof runResult>, RunResult> = true;
 
@@ -121,6 +122,7 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     CompareReport: jsonSchema(compareReport, 'output'),
     JourneyReport: jsonSchema(journeyReport, 'output'),
     QualityReport: jsonSchema(qualityReport, 'output'),
+    ModelsReport: jsonSchema(modelsReport, 'output'),
   };
 }
 

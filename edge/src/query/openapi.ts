@@ -1,6 +1,6 @@
 // GET /openapi.json: the OpenAPI 3.1 description of every endpoint of CONTRACT §4, built from the zod schemas.
 import { LIMITS } from '../../../schemas/limits';
-import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
+import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, modelsParams, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
 import { componentSchemas, queryParameters } from './openapi-schemas';
 import { ON_DEMAND_MAX_CONVERSIONS } from '../attribution/on-demand';
 
@@ -71,7 +71,7 @@ const REPORT_PARAMS: Record<string, string> = {
   group_by: `one of ${GROUP_BY.join(', ')}; default ${QUERY_DEFAULTS.group_by}`,
   from: RANGE_TEXT,
   to: RANGE_TEXT,
-  window_days: `attribution window; default the site's. Another value is computed per request (same numbers the job would store with it; at most ${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions)`,
+  window_days: `attribution window; default the site's. Another value is computed per request (same numbers the job would store with it; at most ${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions). Refused for the data-driven models (400 window_fixed_for_model): they are fitted on the site's window`,
   format: 'json (default) or csv',
 };
 
@@ -127,7 +127,16 @@ function paths(): Json {
         summary: "Run this site's attribution job now",
         tag: 'Server-side',
         security: 'secret',
-        parameters: [{ name: 'full', in: 'query', required: false, description: 'recompute every conversion', schema: { type: 'string', enum: ['true', 'false', '1', '0'] } }],
+        parameters: [
+          { name: 'full', in: 'query', required: false, description: 'recompute every conversion', schema: { type: 'string', enum: ['true', 'false', '1', '0'] } },
+          {
+            name: 'refit',
+            in: 'query',
+            required: false,
+            description: 'fit the data-driven models (markov, shapley) again now, and recompute every conversion with the new fit',
+            schema: { type: 'string', enum: ['true', 'false', '1', '0'] },
+          },
+        ],
         ok: { status: 200, description: 'what the run did', content: json(ref('RunResult')) },
         errors: [400, 401, 403],
       }),
@@ -173,6 +182,18 @@ function paths(): Json {
         security: 'secret',
         parameters: [{ name: 'domain', in: 'path', required: true, schema: { type: 'string' } }, ...queryParameters(journeyParams, { ...REPORT_PARAMS, from: 'ISO date or timestamp; optional', to: 'ISO date or timestamp; optional' })],
         ok: reportOk('JourneyReport', 'the journey'),
+        errors: [400, 401, 403, 404],
+      }),
+    },
+    '/v1/models': {
+      get: operation({
+        summary: 'Data-driven models explained',
+        description:
+          "The latest fit of markov and shapley for one stage (conversion, default closed_won), learned from the site's converting and non-converting journeys: P(conversion) and each channel's removal effect, each channel's Shapley value and the most frequent channel sets. Fitted on the job's first run of each UTC day, after a settings change, and on POST /v1/attribution/run?refit=true. 404 until a fit exists.",
+        tag: 'Query',
+        security: 'secret',
+        parameters: queryParameters(modelsParams, REPORT_PARAMS),
+        ok: { status: 200, description: 'the fit, explained', content: json(ref('ModelsReport')) },
         errors: [400, 401, 403, 404],
       }),
     },

@@ -13,12 +13,13 @@ const REQUEST_BUDGET_MS = 20_000;
 const REQUEST_BUDGET_QUERIES = 900;
 
 attribution.post('/attribution/run', async (c) => {
-  const full = c.req.query('full');
-  if (full !== undefined && !['true', 'false', '1', '0'].includes(full)) {
-    throw new ApiError(400, 'invalid_query', 'full must be true or false');
-  }
+  const flag = (name: string) => {
+    const value = c.req.query(name);
+    if (value !== undefined && !['true', 'false', '1', '0'].includes(value)) throw new ApiError(400, 'invalid_query', `${name} must be true or false`);
+    return value === 'true' || value === '1';
+  };
   const budget = new Budget(REQUEST_BUDGET_MS, REQUEST_BUDGET_QUERIES);
-  const result = await runAttribution(c.env.DB, c.get('site'), { full: full === 'true' || full === '1', budget });
+  const result = await runAttribution(c.env.DB, c.get('site'), { full: flag('full'), refit: flag('refit'), budget });
   return c.json(result);
 });
 attribution.all('/attribution/run', methodNotAllowed);

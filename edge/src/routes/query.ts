@@ -1,4 +1,4 @@
-// The marketer query API (CONTRACT §4 Query): channel credit, model comparison, account journeys, data quality.
+// The marketer query API: channel credit, model comparison, account journeys, data-driven fits, data quality.
 // Mounted under /v1, behind the secret-key check in app.ts; every read is keyed by the key's own site.
 import { Hono, type Context } from 'hono';
 import {
@@ -7,9 +7,11 @@ import {
   creditParams,
   journeyParams,
   MODELS,
+  modelsParams,
   qualityParams,
   QUERY_DEFAULTS,
 } from '../../../schemas/query';
+import { DATA_DRIVEN } from '../attribution/models';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { normaliseDomain } from '../identity/email';
@@ -17,6 +19,7 @@ import { buildCompareReport, buildCreditReport, type ReportRequest } from '../qu
 import { compareCsv, creditCsv, journeyCsv, qualityCsv } from '../query/csv';
 import { buildJourney } from '../query/journey';
 import { parseQuery, wantsCsv } from '../query/params';
+import { buildModelsReport } from '../query/models-report';
 import { buildQuality } from '../query/quality';
 import { parseRange } from '../query/range';
 import { methodNotAllowed } from './method-not-allowed';
@@ -57,7 +60,8 @@ query.all('/credit', methodNotAllowed);
 
 query.get('/credit/compare', async (c) => {
   const p = parseQuery(c, compareParams);
-  const req = reportRequest(p, p.models ?? [...MODELS]);
+  // Without a list, every model, but with window_days only those that take one (not the data-driven ones).
+  const req = reportRequest(p, p.models ?? MODELS.filter((m) => p.window_days === undefined || !DATA_DRIVEN.has(m)));
   const report = await buildCompareReport(c.env.DB, c.get('site'), req);
   const name = `credit_compare_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, compareCsv, name);
@@ -74,6 +78,12 @@ query.get('/accounts/:domain/journey', async (c) => {
   return respond(c, wantsCsv(c, p.format), report, journeyCsv, `journey_${domain}`);
 });
 query.all('/accounts/:domain/journey', methodNotAllowed);
+
+query.get('/models', async (c) => {
+  const p = parseQuery(c, modelsParams);
+  return c.json(await buildModelsReport(c.env.DB, c.get('site'), p.conversion ?? QUERY_DEFAULTS.conversion));
+});
+query.all('/models', methodNotAllowed);
 
 query.get('/quality', async (c) => {
   const p = parseQuery(c, qualityParams);

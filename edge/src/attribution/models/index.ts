@@ -6,7 +6,7 @@ import { modelNamed } from './registry';
 import type { CreditConversion, CreditTouch, ModelContext } from './types';
 
 export { findMilestones } from './milestones';
-export { REGISTRY, modelNamed } from './registry';
+export { DATA_DRIVEN, REGISTRY, modelNamed } from './registry';
 export type { AttributionModel, CreditConversion, CreditTouch, Journey, Milestones, ModelContext, ModelInput } from './types';
 export { compareTouches, selectWindowTouches } from './window';
 export type { ModelName };

@@ -7,6 +7,8 @@ import { fullPath } from './full-path';
 import { lastNonDirect } from './last-non-direct';
 import { lastTouch } from './last-touch';
 import { linear } from './linear';
+import { markov } from './markov';
+import { shapley } from './shapley';
 import { timeDecay } from './time-decay';
 import type { AttributionModel } from './types';
 import { uShaped } from './u-shaped';
@@ -23,7 +25,12 @@ const BY_NAME: Record<ModelName, AttributionModel> = {
   w_shaped: wShaped,
   full_path: fullPath,
   custom,
+  markov,
+  shapley,
 };
+
+/** Models that learn from the site's journeys: fitted by the job, and only on the site's own window. */
+export const DATA_DRIVEN: ReadonlySet<ModelName> = new Set(MODEL_NAMES.filter((name) => BY_NAME[name].fit !== undefined));
 
 /** In the order of schemas/models.ts, which is the order stored credit lists them in. */
 export const REGISTRY: readonly AttributionModel[] = MODEL_NAMES.map((name) => BY_NAME[name]);

@@ -1,0 +1,77 @@
+// Fits the data-driven models of a site: every key's journeys of every stage, built from the same
+// stitched touches and conversions the job credits, then each model's fit per stage, stored whole.
+import { formatAkey } from '../../../schemas/akey';
+import { DAY_MS } from '../../../schemas/credit';
+import { UNCREDITED_STAGE } from '../../../schemas/query';
+import { allKeySources, replaceFits, type StoredFit } from '../db/fits';
+import type { D1Meter } from '../db/meter';
+import { siteStages } from '../db/reports';
+import type { Site } from '../db/sites';
+import { loadCandidates, loadKeyTouches } from './load';
+import { REGISTRY, type Journey } from './models';
+import { FIT_LOOKBACK_MS, keyJourneys } from './models/journeys';
+
+/** Keys per load: two round trips each, like the job's chunks. */
+const KEYS_PER_CHUNK = 500;
+
+/** stage → model name → fit, as the models read them. */
+export type SiteFits = Map<string, Map<string, unknown>>;
+
+export function parseFits(rows: readonly StoredFit[]): SiteFits {
+  return new Map(rows.map((r) => [r.stage, new Map(Object.entries(JSON.parse(r.fit) as Record<string, unknown>))]));
+}
+
+/**
+ * Builds every stage's journeys at `fittedAt`, fits every data-driven model on them and stores the
+ * fits in one batch. One pass over the site's keys in chunks; journeys hold channel names only.
+ */
+export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<{ fits: SiteFits; stored: StoredFit[] }> {
+  const db = meter.db;
+  const sources = allKeySources(db, site.id);
+  const [stageRows, accounts, personal, visitors] = await meter.batch<{ stage?: string; id?: string }>([
+    siteStages(db, site.id),
+    sources.accounts,
+    sources.personal,
+    sources.visitors,
+  ]);
+  const stages = stageRows.results.map((r) => r.stage!).filter((s) => s !== UNCREDITED_STAGE);
+  const keys = [
+    ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id! })),
+    ...personal.results.map((r) => formatAkey({ kind: 'personal', contactId: r.id! })),
+    ...visitors.results.map((r) => formatAkey({ kind: 'visitor', visitorId: r.id! })),
+  ];
+  const windowDays = site.settings.window_days;
+  const range = { from: fittedAt - FIT_LOOKBACK_MS - windowDays * DAY_MS, to: fittedAt };
+  const journeys = new Map<string, Journey[]>(stages.map((s) => [s, []]));
+
+  for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
+    const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
+    const inChunk = new Set(chunk);
+    const conversions = new Map<string, { at: number; id: string; stage: string }[]>();
+    for (const c of await loadCandidates(meter, site.id, chunk)) {
+      if (!inChunk.has(c.akey)) continue;
+      const list = conversions.get(c.akey) ?? [];
+      list.push({ at: c.occurred_at, id: c.conversion_id, stage: c.stage });
+      conversions.set(c.akey, list);
+    }
+    const touches = await loadKeyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
+    for (const akey of chunk) {
+      const history = { touches: touches.get(akey) ?? [], conversions: conversions.get(akey) ?? [] };
+      if (!history.touches.length) continue;
+      for (const stage of stages) {
+        const list = journeys.get(stage)!;
+        for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) list.push(j);
+      }
+    }
+  }
+
+  const stored: StoredFit[] = [];
+  for (const [stage, list] of journeys) {
+    const fit: Record<string, unknown> = {};
+    for (const model of REGISTRY) if (model.fit) fit[model.name] = model.fit(list);
+    const converting = list.filter((j) => j.converted).length;
+    stored.push({ stage, fitted_at: fittedAt, window_days: windowDays, converting, non_converting: list.length - converting, fit: JSON.stringify(fit) });
+  }
+  await meter.batch(replaceFits(db, site.id, stored));
+  return { fits: parseFits(stored), stored };
+}
