@@ -2,22 +2,15 @@
 import { offlineTouch, type BatchResult } from '../../../schemas/api';
 import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
-import { issueMessage } from '../errors';
-import { storedId } from '../identity/stored-id';
 import { deriveAttribution, parseUrl, presentText } from './campaign';
 import { offlineChannel } from './channel';
 import { ingestItems, type Rejection } from './ingest-items';
-import { serverTime } from './time';
-import { resolveWho } from './who';
+import { readServerItem } from './server-item';
 
 async function buildTouch(site: Site, item: unknown, w: WriteSet, receivedAt: number): Promise<{ id: string } | Rejection> {
-  const parsed = offlineTouch.safeParse(item);
-  if (!parsed.success) return { code: 'invalid_touch', message: issueMessage(parsed.error.issues) };
-  const t = parsed.data;
-  const time = serverTime('occurred_at', t.occurred_at, null, receivedAt);
-  if ('code' in time) return time;
-  const who = await resolveWho(site, w, t, time.at);
-  if ('code' in who) return who;
+  const read = await readServerItem(site, w, item, offlineTouch, 'invalid_touch', receivedAt);
+  if ('code' in read) return read;
+  const { data: t, id, at, who } = read;
   // Without an explicit channel, UTM-like fields are classified by the GA4 rules; when they say
   // nothing (no fields, or only a campaign name: GA4's "Unassigned"), the touch type decides, so a
   // webinar with a campaign name stays in Events.
@@ -25,12 +18,11 @@ async function buildTouch(site: Site, item: unknown, w: WriteSet, receivedAt: nu
   const ga4 = hasFields
     ? deriveAttribution(parseUrl(t.url), null, { source: t.source, medium: t.medium, campaign: t.campaign }).channel
     : 'Unassigned';
-  const id = await storedId(site, String(t.id));
   w.touches.push({
     touch_id: id,
     origin: 'offline',
     touch_type: t.touch_type,
-    occurred_at: time.at,
+    occurred_at: at,
     channel: presentText(t.channel) ?? (ga4 !== 'Unassigned' ? ga4 : offlineChannel(t.touch_type)),
     source: presentText(t.source),
     medium: presentText(t.medium),
