@@ -80,7 +80,7 @@ export const serverId = z.union([
     .regex(SERVER_ID_PATTERN, 'id must have no control characters and no white space at either end')
     .refine((s) => !LONE_SURROGATE.test(s), 'id must be valid Unicode'),
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-]);
+]).meta({ description: 'a CRM id as it is: 1-128 characters, no control characters, no space at either end (4711, 0065g00000AbCdEAAZ, deal:2026/acme #1)' });
 
 /** Money: a JSON number or a decimal string, at most 10,000,000,000 units; converted to cents exactly. */
 const amount = z
