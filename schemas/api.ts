@@ -1,7 +1,8 @@
 // Server-side API bodies (admin, Segment-compatible tracking, offline touches, CRM conversions):
 // the validators the Worker uses and the types they infer. Defined once, here.
 import { z } from 'zod';
-import { EVENT_ID_PATTERN, LIMITS } from './limits';
+import { LIMITS, LONE_SURROGATE, SERVER_ID_PATTERN } from './limits';
+import { ISO_TIMESTAMP_PATTERN } from './time';
 
 const text = z.string().max(LIMITS.stringChars);
 const url = z.string().max(LIMITS.urlChars);
@@ -19,25 +20,31 @@ export const siteSettings = z
   .partial()
   .strict();
 
-function parsesAsUrl(value: string): boolean {
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\[[0-9a-f:.]+\])$/;
+const ORIGIN_RULE = 'an origin is scheme://host[:port] as a browser sends it: http or https, no path, user name or wildcard (list each site)';
 
 /**
- * Stored as the browser sends its Origin header (lower-case, no default port, no trailing slash),
- * so that "https://WWW.Acme.com:443/" matches the browser's "https://www.acme.com".
+ * Stored as the browser sends its Origin header (lower-case, punycode, no default port, no trailing
+ * slash), so that "https://WWW.Acme.com:443/" matches the browser's "https://www.acme.com". Checked
+ * after normalising: "https://a.com@evil.com" is evil.com with a user name, and "https://*.acme.com"
+ * is no host a browser can be on.
  */
 const origin = z
   .string()
   .max(LIMITS.urlChars)
-  .regex(/^https?:\/\/[^/\s?#]+\/?$/, 'origin must be scheme://host[:port] with no path')
-  .refine(parsesAsUrl, 'origin must be a valid URL')
-  .transform((o) => new URL(o).origin);
+  .transform((raw, ctx) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(raw.trim());
+    } catch {}
+    const bare = url && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash && !/[?#]$/.test(raw.trim());
+    if (!url || !bare || !/^https?:$/.test(url.protocol) || !HOST.test(url.hostname)) {
+      ctx.addIssue({ code: 'custom', message: ORIGIN_RULE });
+      return z.NEVER;
+    }
+    return url.origin;
+  })
+  .meta({ description: ORIGIN_RULE, examples: ['https://www.acme.com'] });
 
 export const createSite = z
   .object({
@@ -55,17 +62,37 @@ export const patchSite = z
   })
   .strict();
 
-/** ISO-8601 timestamp string or epoch milliseconds. */
+/**
+ * ISO 8601 text or epoch milliseconds. Only the shape is checked here; the ingest answers a text
+ * that is not a real ISO 8601 instant per item with invalid_timestamp (schemas/time.ts).
+ */
 export const timestamp = z.union([
-  z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 timestamp'),
-  z.number().int().nonnegative(),
+  z.string().max(64).meta({ pattern: ISO_TIMESTAMP_PATTERN, description: 'ISO 8601: 2026-01-31, 2026-01-31T12:00:00Z or with an offset; UTC without one' }),
+  z.number().int().nonnegative().meta({ description: 'epoch milliseconds' }),
 ]);
 
+/** A server-side id: text, or a whole number taken as its decimal digits (a CRM's 4711). */
+export const serverId = z.union([
+  z
+    .string()
+    .min(1)
+    .max(LIMITS.serverIdChars)
+    .regex(SERVER_ID_PATTERN, 'id must have no control characters and no white space at either end')
+    .refine((s) => !LONE_SURROGATE.test(s), 'id must be valid Unicode'),
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+]).meta({ description: 'a CRM id as it is: 1-128 characters, no control characters, no space at either end (4711, 0065g00000AbCdEAAZ, deal:2026/acme #1)' });
+
+/** Money: a JSON number or a decimal string, at most 10,000,000,000 units; converted to cents exactly. */
+const amount = z
+  .union([
+    z.number().meta({ minimum: 0, maximum: LIMITS.maxAmountCents / 100 }),
+    z.string().max(40).meta({ pattern: '^\\d+(?:\\.\\d+)?$' }),
+  ])
+  .meta({ description: `zero or more, at most ${(LIMITS.maxAmountCents / 100).toLocaleString('en-US')} (400 amount_too_large); cents rounded half up` });
+
 const email = z.string().max(LIMITS.stringChars);
-const domain = z
-  .string()
-  .max(253)
-  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain such as example.com');
+/** Checked after normalising (www. and a trailing dot go), per item: invalid_account_domain. */
+const domain = z.string().min(1).max(253).meta({ description: 'a company domain such as acme.com', examples: ['acme.com'] });
 const anonymousId = z.string().min(1).max(LIMITS.stringChars);
 
 /** Traits the Worker reads (the rest pass through); their limits are §8's like any other field. */
@@ -77,7 +104,7 @@ const segmentTraits = z
 export const segmentMessage = z
   .object({
     type: z.enum(['identify', 'track', 'page', 'screen', 'group', 'alias']).optional(),
-    messageId: text.optional(),
+    messageId: serverId.optional(),
     anonymousId: z.union([text, z.number()]).optional(),
     userId: z.union([text, z.number()]).optional(),
     event: text.optional(),
@@ -132,7 +159,7 @@ const whoMessage = { message: 'one of email, anonymous_id or account_domain is r
 /** POST /v1/touches item: an offline touch (event, webinar, meeting, call, direct mail, …). */
 export const offlineTouch = z
   .object({
-    id: z.string().regex(EVENT_ID_PATTERN, 'id must be 8-64 characters of [A-Za-z0-9_-]'),
+    id: serverId,
     occurred_at: timestamp,
     touch_type: name,
     ...who,
@@ -150,12 +177,12 @@ export const offlineTouch = z
 /** POST /v1/conversions item: a CRM milestone. The same id updates it. */
 export const conversion = z
   .object({
-    id: z.string().regex(EVENT_ID_PATTERN, 'id must be 8-64 characters of [A-Za-z0-9_-]'),
+    id: serverId,
     stage: name,
     occurred_at: timestamp,
     ...who,
-    opportunity_id: text.optional(),
-    amount: z.number().min(0).max(1e13).optional(),
+    opportunity_id: serverId.optional(),
+    amount: amount.optional(),
     currency: z.string().regex(/^[A-Za-z]{3}$/, 'currency must be an ISO 4217 code').optional(),
   })
   .strict()

@@ -43,8 +43,10 @@ const later = (ms: number) => {
 
 /**
  * Sends the next batch, then the one after, until the queue is empty, another tab holds the lock or
- * a retry is due. With `hidden` the page may be going away: batches go by sendBeacon, synchronously,
- * whatever this tab has in flight, and the lock is freed for the next page or tab.
+ * a retry is due. With `hidden` the page may be going away: every batch goes by sendBeacon,
+ * synchronously, whatever this tab has in flight, and the lock is freed for the next page or tab.
+ * Only an answer that was read takes events off the queue: a beacon's never is, so what it carried
+ * stays queued and goes again from the next page (the Worker answers it as duplicates).
  */
 export const send = async (hidden?: unknown): Promise<unknown> => {
   if (!hidden) {
@@ -58,35 +60,34 @@ export const send = async (hidden?: unknown): Promise<unknown> => {
     const now = Date.now();
     // Another tab is sending (or backing off) from the same queue: it will take these events too.
     if (lockedOut(store, tab, now, LEASE_MS)) return;
-    const batch = nextBatch(readQueue(store, now));
-    const body = batchBody(key, batch, now);
-    // Nothing (more) to send, or the browser refused the beacon: a zero lease frees the lock.
-    if (!batch[0] || (hidden && !navigator.sendBeacon(url, body))) return lockedOut(store, tab, now, 0);
-    if (!hidden) {
-      busy = 1;
-      let res: Response | undefined;
-      try {
-        res = await fetch(url, { method: 'POST', body, keepalive: true, credentials: 'include' });
-        // Reading the answer ends the request, which frees the browser's 64 KB keepalive quota for the next batch.
-        await res.text();
-        // The site's session length setting, kept for the next events (session.ts: SESSION_MINUTES_KEY);
-        // an answer without it (an error, a proxy that strips it) leaves the kept value alone.
-        const minutes = res.headers.get('tl-session-minutes');
-        if (minutes) store.setItem(SESSION_MINUTES_KEY, minutes);
-      } catch {}
-      busy = 0;
-      if (retryable(res?.status!)) {
-        const delay = retryDelay(attempt++, res?.headers.get('retry-after'));
-        // Keep the lock through the wait so other tabs back off too.
-        lockedOut(store, tab, Date.now(), delay + LEASE_MS);
-        return later(delay);
-      }
+    let q = readQueue(store, now);
+    let batch = nextBatch(q);
+    // Beacons until the queue is covered or the browser refuses one.
+    if (hidden) while (batch[0] && navigator.sendBeacon(url, batchBody(key, batch, now))) batch = nextBatch((q = q.filter((e) => !batch.includes(e))));
+    // Nothing (more) to send, or a page going away: a zero lease frees the lock.
+    if (hidden || !batch[0]) return lockedOut(store, tab, now, 0);
+    busy = 1;
+    let res: Response | undefined;
+    try {
+      res = await fetch(url, { method: 'POST', body: batchBody(key, batch, now), keepalive: true, credentials: 'include' });
+      // Reading the answer ends the request, which frees the browser's 64 KB keepalive quota for the next batch.
+      await res.text();
+      // The site's session length setting, kept for the next events (session.ts: SESSION_MINUTES_KEY);
+      // an answer without it (an error, a proxy that strips it) leaves the kept value alone.
+      const minutes = res.headers.get('tl-session-minutes');
+      if (minutes) store.setItem(SESSION_MINUTES_KEY, minutes);
+    } catch {}
+    busy = 0;
+    if (retryable(res?.status!)) {
+      const delay = retryDelay(attempt++, res?.headers.get('retry-after'));
+      // Keep the lock through the wait so other tabs back off too.
+      lockedOut(store, tab, Date.now(), delay + LEASE_MS);
+      return later(delay);
     }
-    // 2xx: accepted, duplicate and rejected events are all settled; other 4xx: never deliverable. A
-    // beacon the browser took is as good as sent.
+    // 2xx: accepted, duplicate and rejected events are all settled; other 4xx: never deliverable.
     attempt = 0;
     removeEvents(store, batch.map((e) => e.i), now);
-    send(hidden);
+    send();
   } catch {
     // Storage full or gone: the events wait in the queue for the next page.
   }

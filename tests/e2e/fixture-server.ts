@@ -1,5 +1,6 @@
 // A static server for tests/e2e/fixtures/NN_name/*.html. `{{WORKER}}` in a page becomes the Worker's URL,
-// and `{{SNIPPET}}` the documented embed (stub + script tag) for the public key the test passes as ?pk=.
+// and `{{SNIPPET}}` the documented embed (stub + script tag) for the public key the test passes as ?pk=
+// (and, with ?api=http://127.0.0.1:PORT, a data-api that sends the events through a test's proxy).
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -9,9 +10,10 @@ const DIR = path.join(import.meta.dirname, 'fixtures');
 const STUB = '<script>window.tl=window.tl||function(){(tl.q=tl.q||[]).push(arguments)}</script>';
 
 /** CONTRACT §3's two tags, exactly as a customer pastes them, with this run's Worker and key. */
-function snippetTag(workerUrl: string, publicKey: string | null): string {
+function snippetTag(workerUrl: string, publicKey: string | null, api: string | null): string {
   const key = publicKey && /^pk_[A-Za-z0-9_]+$/.test(publicKey) ? publicKey : '';
-  return `${STUB}\n  <script async src="${workerUrl}/s.js" data-site="${key}"></script>`;
+  const dataApi = api && /^http:\/\/127\.0\.0\.1:\d+$/.test(api) ? ` data-api="${api}"` : '';
+  return `${STUB}\n  <script async src="${workerUrl}/s.js" data-site="${key}"${dataApi}></script>`;
 }
 
 export function freePort(): Promise<number> {
@@ -36,7 +38,7 @@ export async function startFixtureServer(port: number, workerUrl: string): Promi
     }
     try {
       const html = (await readFile(file, 'utf8'))
-        .replaceAll('{{SNIPPET}}', snippetTag(workerUrl, requested.searchParams.get('pk')))
+        .replaceAll('{{SNIPPET}}', snippetTag(workerUrl, requested.searchParams.get('pk'), requested.searchParams.get('api')))
         .replaceAll('{{WORKER}}', workerUrl);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
     } catch {

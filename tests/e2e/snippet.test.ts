@@ -233,12 +233,12 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     await page.evaluate((n) => (window as any).tl('track', n), name);
     await eventually(async () => v.attempts.some((a) => a.status === 503));
     const [id] = v.attempts.find((a) => a.status === 503)!.ids;
-    return { page, id };
+    return { page, id, unblock: () => void (blockFetch = false) };
   }
 
-  it('06a: a page going hidden hands its queued events to sendBeacon, which delivers them', async () => {
+  it('06a: a page going hidden hands its queued events to sendBeacon, which delivers them; they stay queued until an answer is read', async () => {
     const v = await visitor();
-    const { page, id } = await stuckEvent(v, 'before-hidden');
+    const { page, id, unblock } = await stuckEvent(v, 'before-hidden');
 
     // What a tab switch or minimised window does (headless Chromium has no other way to hide a page).
     await page.evaluate(() => {
@@ -246,17 +246,23 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
       Object.defineProperty(document, 'hidden', { value: true, configurable: true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    await drained(page);
     const { events } = await storedOnce(
       () => stored(v.site.id, { events: ['event_id', 'type', 'name'] }),
       (r) => r.events.some((e) => e.event_id === id),
     );
     expect(events.map((e) => e.name)).toEqual(['06 hidden', 'before-hidden']);
     // It went by beacon ("ping"); every fetch that carried it was refused.
-    const carriers = v.attempts.filter((a) => a.ids.includes(id));
-    expect(carriers.filter((a) => a.kind === 'ping')).toHaveLength(1);
-    expect(carriers.filter((a) => a.kind !== 'ping').map((a) => `${a.kind} ${a.status}`)).toEqual(expect.arrayContaining(['fetch 503']));
-    expect(carriers.every((a) => a.kind === 'ping' || a.status === 503)).toBe(true);
+    const carriers = () => v.attempts.filter((a) => a.ids.includes(id));
+    expect(carriers().filter((a) => a.kind === 'ping')).toHaveLength(1);
+    expect(carriers().filter((a) => a.kind !== 'ping').map((a) => `${a.kind} ${a.status}`)).toEqual(expect.arrayContaining(['fetch 503']));
+    expect(carriers().every((a) => a.kind === 'ping' || a.status === 503)).toBe(true);
+    // No answer to the beacon was read: the event is still queued, and goes again with the next fetch.
+    expect(await page.evaluate(() => localStorage.getItem('tl_q'))).toContain(id);
+    unblock();
+    await page.evaluate(() => (window as any).tl('flush'));
+    await drained(page);
+    expect(carriers().at(-1)).toMatchObject({ kind: 'fetch', status: 200 });
+    expect((await stored(v.site.id, { events: ['event_id'] })).events.filter((e) => e.event_id === id)).toHaveLength(1);
   });
 
   it('06b: a page closed with events still queued delivers them by sendBeacon on pagehide', async () => {

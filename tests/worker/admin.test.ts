@@ -35,6 +35,18 @@ describe('/admin/sites', () => {
     expect(((await res.json()) as { origins: string[] }).origins).toEqual(['https://www.acme-site.test', 'http://localhost:8080', 'http://shop.test']);
   });
 
+  it('checks origins after normalising: a user name, a wildcard, a path or another scheme is refused, IDN hosts become punycode', async () => {
+    for (const origin of ['https://a.com@evil.com', 'https://*.acme.com', 'https://acme.com/path', 'https://acme.com/?q', 'https://acme.com#x', 'ftp://acme.com', 'acme.com', 'https://ex ample.com']) {
+      const res = await admin('/admin/sites', 'POST', { name: 'S', origins: [origin] });
+      expect([origin, res.status, (await errorOf(res)).code]).toEqual([origin, 400, 'invalid_site']);
+    }
+    const site = await createSite();
+    const patched = await admin(`/admin/sites/${site.id}`, 'PATCH', { origins: ['https://a.com@evil.com'] });
+    expect(patched.status).toBe(400);
+    const ok = await admin('/admin/sites', 'POST', { name: 'S', origins: ['https://Bücher.de:443/', 'http://[::1]:8787', 'http://127.0.0.1:8787'] });
+    expect(((await ok.json()) as { origins: string[] }).origins).toEqual(['https://xn--bcher-kva.de', 'http://[::1]:8787', 'http://127.0.0.1:8787']);
+  });
+
   it('patches origins and settings, keeping the rest', async () => {
     const site = await createSite();
     const res = await admin(`/admin/sites/${site.id}`, 'PATCH', { origins: ['https://new.test'], settings: { custom_weights: { webinar: 2 } } });

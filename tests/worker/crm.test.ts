@@ -128,6 +128,6 @@ describe('POST /v1/conversions', () => {
     const body = (await res.json()) as { accepted: number; rejected: { index: number; code: string }[] };
     expect(body.accepted).toBe(1);
     expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 3, 4]);
-    expect(new Set(body.rejected.map((r) => r.code))).toEqual(new Set(['invalid_conversion']));
+    expect(body.rejected.map((r) => r.code)).toEqual(['invalid_amount', 'invalid_conversion', 'invalid_conversion', 'invalid_conversion']);
   });
 });

@@ -173,7 +173,8 @@ describe('request bodies', () => {
     const schemas = doc.components.schemas;
     const touch = { id: 't-openapi-0001', occurred_at: iso(ago(2)), touch_type: 'webinar', account_domain: 'openapi.com' };
     expect(validate(schemas.TouchesBody, { touches: [touch] }, doc)).toEqual([]);
-    expect(validate(schemas.TouchesBody, { touches: [{ ...touch, id: 'x' }] }, doc)).not.toEqual([]);
+    expect(validate(schemas.TouchesBody, { touches: [{ ...touch, id: 4711 }] }, doc)).toEqual([]);
+    expect(validate(schemas.TouchesBody, { touches: [{ ...touch, id: ' padded' }] }, doc)).not.toEqual([]);
     expect(validate(schemas.WireBatch, batch('pk_x', [pageEvent('sess_openapi_1', `${ORIGIN}/`, { l: 1 })]), doc)).toEqual([]);
     expect(validate(schemas.CreateSite, { name: 'S', origins: ['https://s.test'], settings: { window_days: 30 } }, doc)).toEqual([]);
   });

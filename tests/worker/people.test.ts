@@ -152,6 +152,9 @@ describe('DELETE /v1/people', () => {
     expect(missing.status).toBe(400);
     expect((await errorOf(missing)).code).toBe('missing_email');
     expect((await erase(site, 'a@b.com', 'GET')).status).toBe(405);
+    // One person per request: a repeated email is refused, and nobody is erased.
+    const repeated = await call('/v1/people?email=a%40b.com&email=c%40d.com', { method: 'DELETE', headers: { authorization: `Bearer ${site.secret_key}` } });
+    expect([repeated.status, (await errorOf(repeated)).code]).toEqual([400, 'repeated_email']);
     expect((await call('/v1/people?email=a%40b.com', { method: 'DELETE' })).status).toBe(401);
   });
 });

@@ -32,7 +32,7 @@ describe('Segment HTTP tracking API', () => {
     expect(links.map((l) => l.visitor_id)).toContain(anon);
     expect(links.find((l) => l.visitor_id !== anon)!.visitor_id).toMatch(/^u_[0-9a-f]{32}$/);
     const [track] = await rows<{ props: string; visitor_id: string }>("SELECT * FROM events WHERE site_id = ? AND type = 'track'", site.id);
-    expect(JSON.parse(track.props)).toEqual({ plan: 'pro' }); // the email property never reaches storage
+    expect(JSON.parse(track.props)).toEqual({ plan: 'pro', email: '[redacted]' }); // the email property never reaches storage
     expect(track.visitor_id).toMatch(/^u_/); // a userId is stored only as a per-site HMAC
   });
 
@@ -92,7 +92,7 @@ describe('Segment HTTP tracking API', () => {
       [3, 'invalid_email'],
       [4, 'timestamp_out_of_range'],
       [5, 'timestamp_out_of_range'],
-      [6, 'invalid_message'],
+      [6, 'invalid_timestamp'],
       [7, 'invalid_message'],
       [8, 'invalid_message'],
       [9, 'invalid_message'],

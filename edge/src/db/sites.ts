@@ -68,6 +68,15 @@ export async function findSiteById(db: D1Database, id: string): Promise<Site | n
   return row ? toSite(row) : null;
 }
 
+/** True when some site lists `origin` among its allowed origins. */
+export async function isSiteOrigin(db: D1Database, origin: string): Promise<boolean> {
+  const row = await db
+    .prepare('SELECT 1 AS known FROM sites, json_each(sites.origins) AS o WHERE o.value = ? LIMIT 1')
+    .bind(origin)
+    .first<{ known: number }>();
+  return row !== null;
+}
+
 export interface NewSite {
   id: string;
   name: string;

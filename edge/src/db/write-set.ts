@@ -39,6 +39,18 @@ export class WriteSet {
     const prev = this.visitors.get(visitorId);
     if (!prev || at > prev.at) this.visitors.set(visitorId, { visitor_id: visitorId, at, device });
   }
+
+  /** Adds every row of `other` (one item's rows), merged as if they had been added here. */
+  absorb(other: WriteSet): void {
+    this.events.push(...other.events);
+    this.touches.push(...other.touches);
+    this.forms.push(...other.forms);
+    this.conversions.push(...other.conversions);
+    for (const contact of other.contacts.values()) this.addContact(contact);
+    for (const [domain, at] of other.accounts) this.addAccount(domain, at);
+    for (const link of other.links.values()) this.addLink(link.visitor_id, link.contact_id, link.at);
+    for (const v of other.visitors.values()) this.addVisitor(v.visitor_id, v.at, v.device);
+  }
 }
 
 export interface CommitResult {

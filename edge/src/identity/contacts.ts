@@ -1,7 +1,6 @@
 // Turns an email into a contact (per-site HMAC, never the email itself) and its account.
 import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
-import { redactText } from '../ingest/redact';
 import { hmacHex } from './hash';
 import { accountForEmail, emailDomain, normaliseDomain, normaliseEmail } from './email';
 
@@ -35,8 +34,8 @@ export async function identifyContact(
     email_domain: emailDomain(email),
     account_domain: accountDomain,
     explicit: opts.explicitAccount ? 1 : 0,
-    // A company field is free text typed by the visitor: redacted like any stored text.
-    company: opts.company?.trim() ? redactText(opts.company.trim()) : null,
+    // Free text typed by the visitor: redacted with every other stored text (ingest/redact-writes.ts).
+    company: opts.company?.trim() || null,
     at,
   });
   return { contactId, accountDomain };

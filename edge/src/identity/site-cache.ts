@@ -1,6 +1,6 @@
 // Site lookups by key with a short per-isolate cache: every ingest request needs its site, and a
 // D1 round trip per request would dominate the cost of /e.
-import { findSiteByPublicKey, findSiteBySecretHash, type Site } from '../db/sites';
+import { findSiteByPublicKey, findSiteBySecretHash, isSiteOrigin, type Site } from '../db/sites';
 import { sha256Hex } from './hash';
 
 const TTL_MS = 5_000;
@@ -25,7 +25,21 @@ export async function siteBySecretKey(db: D1Database, secretKey: string): Promis
   return cached(`sk:${hash}`, () => findSiteBySecretHash(db, hash));
 }
 
+const origins = new Map<string, { known: boolean; expires: number }>();
+
+/** Whether any site allows `origin` (for errors on /e that come before the site is known), cached like sites. */
+export async function isKnownOrigin(db: D1Database, origin: string): Promise<boolean> {
+  const hit = origins.get(origin);
+  const now = Date.now();
+  if (hit && hit.expires > now) return hit.known;
+  const known = await isSiteOrigin(db, origin);
+  if (origins.size > 1000) origins.clear();
+  origins.set(origin, { known, expires: now + TTL_MS });
+  return known;
+}
+
 /** Called after a site changes, so this isolate serves the change at once (others within TTL_MS). */
 export function forgetSites(): void {
   cache.clear();
+  origins.clear();
 }

@@ -1,6 +1,5 @@
 // Attribution fields of a visit: UTMs, else a click id, else the external referrer, else direct (§5).
 import { classifyChannel, sourceFromClickId, sourceFromReferrer } from './channel';
-import { redactField } from './redact';
 
 /** Click ids in the order they are looked for; the first present wins. */
 // fbclid and twclid come last: they also tag organic links, so a paid click id beside them must win.
@@ -22,6 +21,9 @@ export interface Attribution {
   /** True when the URL carries UTMs or a click id: mid-session, such a page makes a new touch. */
   hasCampaign: boolean;
 }
+
+/** A field as sent, trimmed; null when absent or blank. Redaction happens once, on the rows (redact-writes.ts). */
+export const presentText = (value: string | null | undefined): string | null => value?.trim() || null;
 
 export function parseUrl(raw: string | null | undefined): URL | null {
   if (!raw) return null;
@@ -50,9 +52,7 @@ export function deriveAttribution(
   explicit: { source?: string; medium?: string; campaign?: string; content?: string; term?: string; id?: string } = {},
 ): Attribution {
   const q = page?.searchParams;
-  // Campaign values are free text (a utm_term can be a search for someone's email): redacted like
-  // URLs, since they are stored, credited and shown as report keys.
-  const field = redactField;
+  const field = presentText;
   const utm = (name: (typeof UTMS)[number]) => field(q?.get(name));
   const source = field(explicit.source) ?? utm('utm_source');
   const medium = field(explicit.medium) ?? utm('utm_medium');

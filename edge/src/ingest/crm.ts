@@ -1,50 +1,38 @@
 // POST /v1/conversions: CRM milestones (lead → opportunity → closed-won with revenue).
 import { conversion, type BatchResult } from '../../../schemas/api';
 import type { Site } from '../db/sites';
-import { commitWrites, WriteSet } from '../db/write-set';
-import { issueMessage } from '../errors';
-import { settleBatch, tallyOf } from './settle';
-import { serverTime } from './time';
-import { resolveWho } from './who';
+import type { WriteSet } from '../db/write-set';
+import { amountToCents } from './amount';
+import { ingestItems, type Rejection } from './ingest-items';
+import { readServerItem } from './server-item';
 
-export async function ingestConversions(db: D1Database, site: Site, items: unknown[], receivedAt: number): Promise<BatchResult> {
-  const w = new WriteSet();
-  const rejected: BatchResult['rejected'] = [];
-  const ids: { index: number; id: string }[] = [];
+async function buildConversion(site: Site, item: unknown, w: WriteSet, receivedAt: number): Promise<{ id: string } | Rejection> {
+  const read = await readServerItem(site, w, item, conversion, 'invalid_conversion', receivedAt);
+  if ('code' in read) return read;
+  const { data: c, id, at, who } = read;
+  // Cents as integers, so revenue reconciles to the cent, and capped so that report sums cannot overflow.
+  const amount = c.amount === undefined ? null : amountToCents(c.amount);
+  if (amount && 'code' in amount) return amount;
+  w.conversions.push({
+    conversion_id: id,
+    stage: c.stage,
+    occurred_at: at,
+    origin: 'crm',
+    contact_id: who.contactId,
+    visitor_id: who.visitorId,
+    account_domain: who.accountDomain,
+    // Redacted with every other stored field: hashed when it holds personal data (redact-writes.ts).
+    opportunity_id: c.opportunity_id === undefined ? null : String(c.opportunity_id),
+    amount_cents: amount?.cents ?? null,
+    currency: c.currency?.toUpperCase() ?? null,
+  });
+  return { id };
+}
 
-  for (let index = 0; index < items.length; index++) {
-    const parsed = conversion.safeParse(items[index]);
-    if (!parsed.success) {
-      rejected.push({ index, code: 'invalid_conversion', message: issueMessage(parsed.error.issues) });
-      continue;
-    }
-    const c = parsed.data;
-    const time = serverTime(c.occurred_at, null, receivedAt);
-    if ('code' in time) {
-      rejected.push({ index, ...time });
-      continue;
-    }
-    const who = await resolveWho(site, w, c, time.at);
-    if ('code' in who) {
-      rejected.push({ index, ...who });
-      continue;
-    }
-    w.conversions.push({
-      conversion_id: c.id,
-      stage: c.stage,
-      occurred_at: time.at,
-      origin: 'crm',
-      contact_id: who.contactId,
-      visitor_id: who.visitorId,
-      account_domain: who.accountDomain,
-      opportunity_id: c.opportunity_id ?? null,
-      // Cents as integers, so revenue reconciles exactly (§7).
-      amount_cents: c.amount === undefined ? null : Math.round(c.amount * 100),
-      currency: c.currency?.toUpperCase() ?? null,
-    });
-    ids.push({ index, id: c.id });
-  }
-
-  const committed = await commitWrites(db, site.id, w, receivedAt, tallyOf('conversions', ids, rejected));
-  return settleBatch(ids, committed.changedConversions, rejected);
+export function ingestConversions(db: D1Database, site: Site, items: unknown[], receivedAt: number): Promise<BatchResult> {
+  return ingestItems(db, site, items, {
+    counter: 'conversions',
+    build: (item, w) => buildConversion(site, item, w, receivedAt),
+    fresh: (committed) => committed.changedConversions,
+  }, receivedAt);
 }

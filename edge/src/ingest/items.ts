@@ -1,18 +1,37 @@
-// Shared checks for server-side batch bodies: per-item size limit and stable ids for items without one.
+// Shared checks for server-side batch bodies: the envelope, the per-item size limit, and stable ids
+// for Segment messages.
+import type { z } from 'zod';
 import { EVENT_ID_PATTERN, LIMITS } from '../../../schemas/limits';
-import { ApiError } from '../errors';
+import { ApiError, issueDetails } from '../errors';
 import { sha256Hex } from '../identity/hash';
 
 const encoder = new TextEncoder();
 
-/** CONTRACT §8: an item over 32 KB makes the whole request 413, naming the item. */
+/** An item over 32 KB makes the whole request 413, naming the item. */
 export function assertItemSizes(items: unknown[]): void {
   const details = [];
   for (let i = 0; i < items.length; i++) {
     const bytes = encoder.encode(JSON.stringify(items[i]) ?? '').length;
-    if (bytes > LIMITS.serverItemBytes) details.push({ index: i, message: `item is ${bytes} bytes; the limit is 32768` });
+    if (bytes > LIMITS.serverItemBytes) details.push({ index: i, message: `item is ${bytes} bytes; the limit is ${LIMITS.serverItemBytes}` });
   }
-  if (details.length) throw new ApiError(413, 'item_too_large', 'an item is larger than 32 KB', details);
+  if (details.length) throw new ApiError(413, 'item_too_large', `an item is larger than ${LIMITS.serverItemBytes / 1024} KB`, details);
+}
+
+/**
+ * The items of a body `{<field>: [items], …}` checked against its envelope `schema`: "too many items"
+ * is a 413, any other envelope problem a 400 with `code`; items are validated one by one later.
+ */
+export function itemsOf<T extends Record<string, unknown>>(body: unknown, schema: z.ZodType<T>, field: string, code: string): { envelope: T; items: unknown[] } {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    if (parsed.error.issues.some((i) => i.path[0] === field && i.code === 'too_big')) {
+      throw new ApiError(413, 'too_many_items', `"${field}" holds at most ${LIMITS.serverItems} items per request`);
+    }
+    throw new ApiError(400, code, `body must be {"${field}": [ … ]}`, issueDetails(parsed.error.issues));
+  }
+  const items = parsed.data[field] as unknown[];
+  assertItemSizes(items);
+  return { envelope: parsed.data, items };
 }
 
 /**

@@ -1,71 +1,57 @@
 // Segment HTTP tracking API (identify, track, page; /v1/batch): messages become events, identity
 // links and, for pages with a campaign or an external referrer, touches.
 import { segmentMessage, type BatchResult, type SegmentMessage } from '../../../schemas/api';
+import { parseTimestamp } from '../../../schemas/time';
 import type { Site } from '../db/sites';
-import { commitWrites, WriteSet } from '../db/write-set';
+import type { WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
-import { hashedVisitorId, storedVisitorId } from '../identity/visitor-id';
-import { deriveAttribution, parseUrl } from './campaign';
+import { hashedVisitorId, storedId } from '../identity/stored-id';
+import { deriveAttribution, parseUrl, presentText } from './campaign';
+import { ingestItems, type Rejection } from './ingest-items';
 import { messageEventId } from './items';
-import { redactField, redactProps, redactUrl } from './redact';
-import { settleBatch, tallyOf } from './settle';
-import { parseTimestamp, serverTime } from './time';
+import { invalidTimestamp, serverTime } from './time';
 import { serverTouchId } from './touch-id';
 
 export type SegmentType = 'identify' | 'track' | 'page';
 const SUPPORTED = new Set<string>(['identify', 'track', 'page']);
 
-type Rejection = BatchResult['rejected'][number];
-
-export async function ingestSegmentMessages(
-  db: D1Database,
-  site: Site,
-  messages: unknown[],
-  opts: { type?: SegmentType; sentAt?: string | number; receivedAt: number },
-): Promise<BatchResult> {
-  const w = new WriteSet();
-  const rejected: Rejection[] = [];
-  const ids: { index: number; id: string }[] = [];
-  const batchSentAt = parseTimestamp(opts.sentAt);
-
-  for (let index = 0; index < messages.length; index++) {
-    const parsed = segmentMessage.safeParse(messages[index]);
-    if (!parsed.success) {
-      rejected.push({ index, code: 'invalid_message', message: issueMessage(parsed.error.issues) });
-      continue;
-    }
-    const msg = parsed.data;
-    const type = opts.type ?? msg.type;
-    if (!type || !SUPPORTED.has(type)) {
-      rejected.push({ index, code: 'unsupported_type', message: 'type must be identify, track or page' });
-      continue;
-    }
-    const id = await messageEventId(msg.messageId, messages[index]);
-    const problem = await addMessage(site, w, msg, type as SegmentType, id, batchSentAt, opts.receivedAt);
-    if (problem) rejected.push({ index, ...problem });
-    else ids.push({ index, id });
-  }
-
-  const committed = await commitWrites(db, site.id, w, opts.receivedAt, tallyOf('events', ids, rejected));
-  return settleBatch(ids, committed.newEvents, rejected);
+interface SegmentContext {
+  /** The route's type (/v1/identify…); messages of /v1/batch carry their own. */
+  type?: SegmentType;
+  /** The batch's sentAt, already checked by the route. */
+  sentAt: number | null;
+  receivedAt: number;
 }
 
-async function addMessage(
-  site: Site,
-  w: WriteSet,
-  msg: SegmentMessage,
-  type: SegmentType,
-  eventId: string,
-  batchSentAt: number | null,
-  receivedAt: number,
-): Promise<Omit<Rejection, 'index'> | null> {
-  const sentAt = parseTimestamp(msg.sentAt) ?? batchSentAt;
-  const time = serverTime(msg.timestamp ?? msg.originalTimestamp ?? receivedAt, sentAt, receivedAt);
+export function ingestSegmentMessages(db: D1Database, site: Site, messages: unknown[], ctx: SegmentContext): Promise<BatchResult> {
+  return ingestItems(db, site, messages, {
+    counter: 'events',
+    build: (item, w) => buildMessage(site, item, w, ctx),
+    fresh: (committed) => committed.newEvents,
+  }, ctx.receivedAt);
+}
+
+async function buildMessage(site: Site, item: unknown, w: WriteSet, ctx: SegmentContext): Promise<{ id: string } | Rejection> {
+  const parsed = segmentMessage.safeParse(item);
+  if (!parsed.success) return { code: 'invalid_message', message: issueMessage(parsed.error.issues) };
+  const msg = parsed.data;
+  const type = ctx.type ?? msg.type;
+  if (!type || !SUPPORTED.has(type)) return { code: 'unsupported_type', message: 'type must be identify, track or page' };
+  if (msg.sentAt !== undefined && parseTimestamp(msg.sentAt) === null) return invalidTimestamp('sentAt');
+  const eventId = await messageEventId(msg.messageId === undefined ? undefined : String(msg.messageId), item);
+  const problem = await addMessage(site, w, msg, type as SegmentType, eventId, ctx);
+  return problem ?? { id: eventId };
+}
+
+async function addMessage(site: Site, w: WriteSet, msg: SegmentMessage, type: SegmentType, eventId: string, ctx: SegmentContext): Promise<Rejection | null> {
+  const sentAt = parseTimestamp(msg.sentAt) ?? ctx.sentAt;
+  const field = msg.timestamp !== undefined ? 'timestamp' : 'originalTimestamp';
+  const time = serverTime(field, msg.timestamp ?? msg.originalTimestamp ?? ctx.receivedAt, sentAt, ctx.receivedAt);
   if ('code' in time) return time;
   const at = time.at;
 
-  const anonymousId = msg.anonymousId !== undefined ? await storedVisitorId(site, String(msg.anonymousId)) : null;
+  const anonymousId = msg.anonymousId !== undefined ? await storedId(site, String(msg.anonymousId)) : null;
   const userId = msg.userId !== undefined ? String(msg.userId) : null;
   if (!anonymousId && !userId) return { code: 'missing_identity', message: 'anonymousId or userId is required' };
   // userIds are often emails: they are stored only as a per-site HMAC, as a visitor id of their own.
@@ -109,8 +95,8 @@ async function addMessage(
         utm_id: attribution.utmId,
         click_id_type: attribution.clickIdType,
         click_id: attribution.clickId,
-        referrer: redactUrl(attribution.referrer),
-        url: redactUrl(pageUrl),
+        referrer: attribution.referrer,
+        url: presentText(pageUrl),
         visitor_id: visitorId,
         session_id: null,
         contact_id: contactId,
@@ -126,10 +112,11 @@ async function addMessage(
     visitor_id: visitorId,
     contact_id: contactId,
     session_id: null,
-    name: redactField(type === 'track' ? msg.event : type === 'page' ? (msg.name ?? msg.context?.page?.title) : null),
-    url: redactUrl(pageUrl),
-    referrer: redactUrl(referrer),
-    props: msg.properties ? JSON.stringify(redactProps(msg.properties)) : null,
+    name: presentText(type === 'track' ? msg.event : type === 'page' ? (msg.name ?? msg.context?.page?.title) : null),
+    url: presentText(pageUrl),
+    referrer: presentText(referrer),
+    // Redacted with the row (redact-writes.ts): properties.url and .referrer as URLs, like every URL value.
+    props: msg.properties ? JSON.stringify(msg.properties) : null,
     occurred_at: at,
   });
   if (visitorId) w.addVisitor(visitorId, at, null);

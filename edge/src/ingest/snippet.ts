@@ -5,61 +5,38 @@ import type { Site } from '../db/sites';
 import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
-import { deriveAttribution, parseUrl } from './campaign';
-import { redactField, redactProps, redactUrl } from './redact';
+import { deriveAttribution, parseUrl, presentText } from './campaign';
+import { ingestItems, type Rejection } from './ingest-items';
 import { correctSnippetTime } from './time';
 import { webTouchId } from './touch-id';
-import { settleBatch, tallyOf } from './settle';
 
 export interface SnippetContext {
   receivedAt: number;
   device: string | null;
 }
 
-type Rejection = BatchResult['rejected'][number];
+type Envelope = Omit<WireBatch, 'e'>;
 
-export async function ingestSnippetBatch(
-  db: D1Database,
-  site: Site,
-  batch: Omit<WireBatch, 'e'> & { e: unknown[] },
-  ctx: SnippetContext,
-): Promise<BatchResult> {
-  const w = new WriteSet();
-  const rejected: Rejection[] = [];
-  const ids: { index: number; id: string }[] = [];
-  const visitorId = batch.v ?? null;
-
-  for (let index = 0; index < batch.e.length; index++) {
-    const parsed = wireEvent.safeParse(batch.e[index]);
-    if (!parsed.success) {
-      rejected.push({ index, code: 'invalid_event', message: issueMessage(parsed.error.issues) });
-      continue;
-    }
-    const problem = await addEvent(site, w, parsed.data, batch, visitorId, ctx);
-    if (problem) rejected.push({ index, ...problem });
-    else ids.push({ index, id: parsed.data.i });
-  }
-
-  if (visitorId && ids.length) w.addVisitor(visitorId, ctx.receivedAt, ctx.device);
-  const committed = await commitWrites(db, site.id, w, ctx.receivedAt, tallyOf('events', ids, rejected));
-  return settleBatch(ids, committed.newEvents, rejected);
+export function ingestSnippetBatch(db: D1Database, site: Site, batch: Envelope & { e: unknown[] }, ctx: SnippetContext): Promise<BatchResult> {
+  return ingestItems(db, site, batch.e, {
+    counter: 'events',
+    build: (item, w) => buildEvent(site, item, w, batch, ctx),
+    fresh: (committed) => committed.newEvents,
+  }, ctx.receivedAt);
 }
 
 /** A bot's batch stores nothing; each event is answered as rejected and counted as a bot. */
 export async function refuseBotBatch(db: D1Database, site: Site, events: number, bot: string, at: number): Promise<BatchResult> {
   const rejected = Array.from({ length: events }, (_, index) => ({ index, code: 'bot', message: `filtered as a bot (${bot})` }));
-  await commitWrites(db, site.id, new WriteSet(), at, tallyOf('events', [], rejected, events));
-  return settleBatch([], new Set(), rejected);
+  await commitWrites(db, site.id, new WriteSet(), at, { kind: 'events', items: 0, rejected: events, bots: events });
+  return { accepted: 0, duplicates: 0, rejected };
 }
 
-async function addEvent(
-  site: Site,
-  w: WriteSet,
-  e: WireEvent,
-  batch: Omit<WireBatch, 'e'>,
-  visitorId: string | null,
-  ctx: SnippetContext,
-): Promise<Omit<Rejection, 'index'> | null> {
+async function buildEvent(site: Site, item: unknown, w: WriteSet, batch: Envelope, ctx: SnippetContext): Promise<{ id: string } | Rejection> {
+  const parsed = wireEvent.safeParse(item);
+  if (!parsed.success) return { code: 'invalid_event', message: issueMessage(parsed.error.issues) };
+  const e = parsed.data;
+  const visitorId = batch.v ?? null;
   const time = correctSnippetTime(e.c, batch.t, ctx.receivedAt);
   if ('code' in time) return time;
   const at = time.at;
@@ -96,8 +73,8 @@ async function addEvent(
         utm_id: attribution.utmId,
         click_id_type: attribution.clickIdType,
         click_id: attribution.clickId,
-        referrer: redactUrl(attribution.referrer),
-        url: redactUrl(e.u),
+        referrer: attribution.referrer,
+        url: e.u ?? null,
         visitor_id: visitorId,
         session_id: e.s,
         contact_id: null,
@@ -132,14 +109,15 @@ async function addEvent(
     visitor_id: visitorId,
     contact_id: contactId,
     session_id: e.s,
-    name: redactField(e.y === 'form' ? e.f?.i || e.f?.n : (e.n ?? e.h)),
+    name: presentText(e.y === 'form' ? e.f?.i || e.f?.n : (e.n ?? e.h)),
     // A form's action is the attribute as written (often relative): stored resolved against the page.
-    url: redactUrl(e.y === 'form' && e.f?.a ? resolveUrl(e.f.a, e.u) : e.u),
-    referrer: redactUrl(e.r),
+    url: presentText(e.y === 'form' && e.f?.a ? resolveUrl(e.f.a, e.u) : e.u),
+    referrer: presentText(e.r),
     props: eventProps(e),
     occurred_at: at,
   });
-  return null;
+  if (visitorId) w.addVisitor(visitorId, ctx.receivedAt, ctx.device);
+  return { id: e.i };
 }
 
 function resolveUrl(href: string, base: string | undefined): string {
@@ -150,9 +128,10 @@ function resolveUrl(href: string, base: string | undefined): string {
   }
 }
 
+/** Properties as sent; they are redacted with the rest of the row (redact-writes.ts). */
 function eventProps(e: WireEvent): string | null {
-  if (e.y === 'track' && e.p) return JSON.stringify(redactProps(e.p));
-  if (e.y === 'form') return JSON.stringify(redactProps({ form_id: e.f?.i, form_name: e.f?.n, stage: e.g }));
-  if (e.y === 'page' && e.h) return JSON.stringify(redactProps({ title: e.h }));
+  if (e.y === 'track' && e.p) return JSON.stringify(e.p);
+  if (e.y === 'form') return JSON.stringify({ form_id: e.f?.i, form_name: e.f?.n, stage: e.g });
+  if (e.y === 'page' && e.h) return JSON.stringify({ title: e.h });
   return null;
 }

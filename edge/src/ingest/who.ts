@@ -2,8 +2,9 @@
 import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
 import { identifyContact } from '../identity/contacts';
-import { isFreeMail, normaliseDomain } from '../identity/email';
-import { storedVisitorId } from '../identity/visitor-id';
+import { accountDomain as normalisedAccount, isFreeMail } from '../identity/email';
+import { storedId } from '../identity/stored-id';
+import type { Rejection } from './ingest-items';
 
 export interface Who {
   contactId: string | null;
@@ -21,10 +22,16 @@ export async function resolveWho(
   w: WriteSet,
   item: { email?: string; anonymous_id?: string; account_domain?: string },
   at: number,
-): Promise<Who | { code: string; message: string }> {
-  const visitorId = item.anonymous_id ? await storedVisitorId(site, item.anonymous_id) : null;
+): Promise<Who | Rejection> {
+  const visitorId = item.anonymous_id ? await storedId(site, item.anonymous_id) : null;
   let contactId: string | null = null;
-  const accountDomain = item.account_domain ? normaliseDomain(item.account_domain) : null;
+  const accountDomain = item.account_domain !== undefined ? normalisedAccount(item.account_domain) : null;
+  if (item.account_domain !== undefined && !accountDomain) {
+    return {
+      code: 'invalid_account_domain',
+      message: 'account_domain must be a company domain such as acme.com (checked after removing www. and a trailing dot)',
+    };
+  }
   if (accountDomain && isFreeMail(accountDomain)) {
     return {
       code: 'free_mail_account',

@@ -1,10 +1,10 @@
 // Public endpoints for browsers: the snippet itself (GET /s.js) and its batches (POST /e).
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { LIMITS } from '../../../schemas/limits';
 import { wireBatch } from '../../../schemas/wire';
 import type { AppEnv } from '../env';
 import { ApiError, issueDetails } from '../errors';
-import { siteByPublicKey } from '../identity/site-cache';
+import { isKnownOrigin, siteByPublicKey } from '../identity/site-cache';
 import { detectBot, deviceClass } from '../ingest/bots';
 import { ingestSnippetBatch, refuseBotBatch } from '../ingest/snippet';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
@@ -37,6 +37,7 @@ ingest.options('/e', async (c) => {
 
 ingest.post(
   '/e',
+  readableErrors(),
   limitBody(LIMITS.snippetBodyBytes),
   requireContentType(['text/plain', 'application/json']),
   async (c) => {
@@ -58,6 +59,7 @@ ingest.post(
     }
     const site = await siteByPublicKey(c.env.DB, batch.k);
     if (!site) throw new ApiError(401, 'unknown_key', 'the public key is not valid');
+    c.set('site', site);
     allowOrigin(c, site);
 
     const limit = await c.env.INGEST_LIMITER.limit({ key: site.publicKey });
@@ -93,12 +95,29 @@ function allowOrigin(c: Context<AppEnv>, site: Site): void {
     throw new ApiError(403, 'origin_not_allowed', `origin ${origin} is not allowed for this site`);
   }
   setCorsHeaders(c, origin);
-  c.header('Access-Control-Expose-Headers', `Retry-After, ${SESSION_HEADER}`);
+}
+
+/**
+ * A browser cannot read an answer without CORS headers, and the snippet retries what it cannot read
+ * (a network error to it), forever. So errors carry them too for an origin of the request's site, or,
+ * when the error comes before the site is known (body too large, wrong type, not JSON, unknown key),
+ * for an origin some site allows: the snippet then sees the 4xx and drops the batch. A foreign
+ * origin still gets nothing it can read.
+ */
+function readableErrors(): MiddlewareHandler<AppEnv> {
+  return async function errorCors(c, next) {
+    await next();
+    const origin = c.req.header('origin');
+    if (!origin || c.res.status < 400 || c.res.headers.has('access-control-allow-origin')) return;
+    const site = c.get('site') as Site | undefined;
+    if (site ? site.origins.includes(origin) : await isKnownOrigin(c.env.DB, origin)) setCorsHeaders(c, origin);
+  };
 }
 
 /** Credentialed CORS for one origin: the snippet sends cookies so that the Worker can re-set tl_vid. */
 function setCorsHeaders(c: Context<AppEnv>, origin: string): void {
   c.header('Access-Control-Allow-Origin', origin);
   c.header('Access-Control-Allow-Credentials', 'true');
+  c.header('Access-Control-Expose-Headers', `Retry-After, ${SESSION_HEADER}`);
   c.header('Vary', 'Origin');
 }

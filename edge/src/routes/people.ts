@@ -15,7 +15,10 @@ export const people = new Hono<AppEnv>();
  * request can be retried safely. What is kept, anonymised or deleted: edge/src/db/people.ts.
  */
 people.delete('/people', async (c) => {
-  const raw = c.req.query('email');
+  const given = c.req.queries('email') ?? [];
+  // One person per request: which of two emails would be erased is not the caller's guess to make.
+  if (given.length > 1) throw new ApiError(400, 'repeated_email', 'pass exactly one ?email= per request; erase each person with a request of their own');
+  const raw = given[0];
   if (!raw) throw new ApiError(400, 'missing_email', 'pass the person to erase as ?email=');
   const email = normaliseEmail(raw);
   if (!email) throw new ApiError(400, 'invalid_email', 'email is not an email address');

@@ -3,10 +3,12 @@
 import { Hono } from 'hono';
 import { segmentBatch } from '../../../schemas/api';
 import { LIMITS } from '../../../schemas/limits';
+import { parseTimestamp } from '../../../schemas/time';
 import type { AppEnv } from '../env';
-import { ApiError, issueDetails } from '../errors';
-import { assertItemSizes } from '../ingest/items';
+import { ApiError } from '../errors';
+import { assertItemSizes, itemsOf } from '../ingest/items';
 import { ingestSegmentMessages, type SegmentType } from '../ingest/segment';
+import { invalidTimestamp } from '../ingest/time';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
 
@@ -15,19 +17,13 @@ export const segment = new Hono<AppEnv>();
 const jsonBody = [limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json'])] as const;
 
 segment.post('/batch', ...jsonBody, async (c) => {
-  const body = await readJson(c);
-  const parsed = segmentBatch.safeParse(body);
-  if (!parsed.success) {
-    const tooMany = parsed.error.issues.some((i) => i.path[0] === 'batch' && i.code === 'too_big');
-    if (tooMany) throw new ApiError(413, 'too_many_items', `a batch holds at most ${LIMITS.serverItems} messages`);
-    throw new ApiError(400, 'invalid_batch', 'body must be {"batch": [messages]}', issueDetails(parsed.error.issues));
+  const { envelope, items } = itemsOf(await readJson(c), segmentBatch, 'batch', 'invalid_batch');
+  const sentAt = envelope.sentAt === undefined ? null : parseTimestamp(envelope.sentAt);
+  if (envelope.sentAt !== undefined && sentAt === null) {
+    const { code, message } = invalidTimestamp('sentAt');
+    throw new ApiError(400, code, message);
   }
-  assertItemSizes(parsed.data.batch);
-  const result = await ingestSegmentMessages(c.env.DB, c.get('site'), parsed.data.batch, {
-    sentAt: parsed.data.sentAt,
-    receivedAt: Date.now(),
-  });
-  return c.json(result);
+  return c.json(await ingestSegmentMessages(c.env.DB, c.get('site'), items, { sentAt, receivedAt: Date.now() }));
 });
 
 for (const type of ['identify', 'track', 'page'] as SegmentType[]) {
@@ -37,8 +33,7 @@ for (const type of ['identify', 'track', 'page'] as SegmentType[]) {
       throw new ApiError(400, 'invalid_message', 'body must be one JSON object');
     }
     assertItemSizes([body]);
-    const result = await ingestSegmentMessages(c.env.DB, c.get('site'), [body], { type, receivedAt: Date.now() });
-    return c.json(result);
+    return c.json(await ingestSegmentMessages(c.env.DB, c.get('site'), [body], { type, sentAt: null, receivedAt: Date.now() }));
   });
 }
 
