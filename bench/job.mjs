@@ -1,4 +1,5 @@
 // Job benchmark: attribution job full and incremental run times at growing sizes, against the time to read every touch once.
+import { readFileSync } from 'node:fs';
 import { crmDataset } from './lib/crm-data.mjs';
 import { touchReadFloor } from './lib/d1.mjs';
 import { bytesAround, wholeFileBytes } from './lib/db-bytes.mjs';
@@ -123,6 +124,11 @@ async function runUntilDone(base, key) {
     serverMs: sum('duration_ms'),
     rowsWritten: reported('rows_written'),
     rowsRead: reported('rows_read'),
+    // Where the server says its time went (fit, scan, credit, rollup), summed over calls; null when not reported.
+    phases: calls.every((c) => c?.phases_ms)
+      ? Object.fromEntries(['fit', 'scan', 'credit', 'rollup'].map((k) => [k, calls.reduce((n, c) => n + (Number(c.phases_ms[k]) || 0), 0)]))
+      : null,
+    refitted: calls.some((c) => c?.refitted),
   };
 }
 
@@ -169,6 +175,39 @@ export async function measureJob(ctx, tiers) {
   return report(ctx, results, LIMITS, await wholeFileBytes(ctx.server.stateDir));
 }
 
+/**
+ * Peak resident memory of the Worker's workerd processes while a run goes on, over their resident
+ * memory just before it: sampled from /proc every 100 ms. Locally D1 runs inside workerd too, so
+ * this is an upper bound on the isolate's own memory (a deployed Worker has 128 MB).
+ */
+function peakRss(server) {
+  const rss = () => {
+    let kb = 0;
+    for (const pid of server.pids?.() ?? []) {
+      const status = (() => {
+        try {
+          return readFileSync(`/proc/${pid}/status`, 'utf8');
+        } catch {
+          return '';
+        }
+      })();
+      if (!/^Name:\s*workerd/m.test(status)) continue;
+      kb += Number(/^VmRSS:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+    return kb * 1024;
+  };
+  const before = rss();
+  let peak = before;
+  const timer = setInterval(() => (peak = Math.max(peak, rss())), 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      peak = Math.max(peak, rss());
+      return before ? { beforeBytes: before, peakBytes: peak, growthBytes: peak - before } : null;
+    },
+  };
+}
+
 /** Waits until `since` is older than the job's rescan overlap, so that the run sees it only as new. */
 async function ageOut(ctx, since, what) {
   const wait = ctx.smoke ? 0 : since + SCAN_OVERLAP_MS - Date.now();
@@ -181,7 +220,9 @@ async function ageOut(ctx, since, what) {
 async function measureFullRun(ctx, base, tier) {
   const key = tier.site.secret_key;
   await ageOut(ctx, tier.seededAt, 'the seed');
+  const sampler = peakRss(ctx.server);
   const { value: fullRun, bytes: fullBytes } = await bytesAround(ctx.server.stateDir, () => runUntilDone(base, key));
+  fullRun.memory = sampler.stop();
   if (fullRun.unavailable) return fullRun;
   ctx.log(`job: ${fmtInt(tier.n)} touches, full run ${fmt(fullRun.ms / 1000, 2)} s in ${fullRun.calls} call(s)`);
   if (fullBytes.credit && tier.seedBytes.touches) {

@@ -6,6 +6,8 @@ export const GOAL_TOUCHES = 1_000_000;
 /** Every goal is an upper bound on a ratio measured in one run (the machines are too noisy for absolute figures). */
 export const GOALS = {
   fullOverFloor: { max: 30, text: '≤ 30×' },
+  /** Issue 12: fitting both data-driven models at 1M touches. */
+  fitOverFloor: { max: 5, text: '≤ 5×' },
   incrementalOverFull: { max: 0.1, text: '≤ 0.1×' },
   rowsWrittenPerTouch: { max: 1, text: '≤ 1 per touch' },
   incrementalRowsOverFull: { max: 0.1, text: '≤ 10%' },

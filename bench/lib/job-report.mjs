@@ -192,6 +192,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
     `attribution job: growth exponent ${fmt(slope, 2)} (log-log, ${results.map((r) => fmtInt(r.tier.n)).join(' → ')} touches); ` +
       `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(overFloor, 0)} the read floor ${goalNote(overFloor, GOALS.fullOverFloor)}; ` +
       `incremental after 1% new data = ${fmtRatio(overFull, 2)} the full run ${goalNote(overFull, GOALS.incrementalOverFull)} (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})${goalTierNote(largest.tier.n)}`,
+    fitHeadline(largest),
     rowsWritten.headline,
     storage.headline,
   ];
@@ -229,4 +230,20 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
     markdown,
     data: { slope, floorSlope, tiers: results.map((r) => ({ n: r.tier.n, siteId: r.tier.site.id, seed: r.tier.seed, fullRun: r.fullRun, floor: r.floor, incremental: r.incremental })) },
   };
+}
+
+/** The data-driven fit inside the full run: its time against the read floor and the rest of the run, and memory. */
+function fitHeadline({ tier, fullRun, floor }) {
+  const p = fullRun.phases;
+  if (!p) return 'data-driven fit: not reported by this server (`phases_ms` missing from the job\'s answer)';
+  const overFloor = ratio(p.fit, floor?.floorMs);
+  const rest = fullRun.ms - p.fit;
+  const mem = fullRun.memory;
+  return (
+    `data-driven fit (markov + shapley, every stage) at ${fmtInt(tier.n)}: ${fmt(p.fit / 1000, 2)} s = ${fmtRatio(overFloor, 1)} the read floor ${goalNote(overFloor, GOALS.fitOverFloor)}, ` +
+    `${fmtRatio(ratio(p.fit, rest), 2)} the rest of the full run (scan ${fmt(p.scan / 1000, 2)} s, credit ${fmt(p.credit / 1000, 2)} s, rollup ${fmt(p.rollup / 1000, 2)} s); ` +
+    (mem
+      ? `workerd resident memory during the full run: peak ${fmt(mem.peakBytes / 2 ** 20, 0)} MiB, ${fmt(mem.growthBytes / 2 ** 20, 0)} MiB over its ${fmt(mem.beforeBytes / 2 ** 20, 0)} MiB before (sampled from /proc every 100 ms; includes local D1's SQLite, so an upper bound on the isolate's own)`
+      : 'memory: not measured (no local workerd process)')
+  );
 }
