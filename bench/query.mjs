@@ -1,4 +1,4 @@
-// Query benchmark: p50/p95 of the credit endpoints (CONTRACT §4) on the largest job tier, against GET /healthz.
+// Query benchmark: p50/p95 of the credit endpoints (docs/api.md) on the largest job tier, against GET /healthz.
 import { request } from './lib/http.mjs';
 import { GOALS, goalNote, goalTierNote, mark, markedCell } from './lib/goals.mjs';
 import { fmt, fmtInt, fmtRatio, latencySummary, ratio } from './lib/stats.mjs';
@@ -89,7 +89,7 @@ export async function runQuery(ctx, target) {
       title,
       status: 'not available',
       headline: [`query: not available — ${missing.map((m) => m.split(' answered')[0] + ' ' + m.match(/answered \d+/)?.[0]).join('; ')}`],
-      markdown: `**Not available** on ${fmtInt(target.touches)} touches:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n\nThe query endpoints are being built; the benchmark is coded against CONTRACT §4's shape and runs once they answer.`,
+      markdown: `**Not available** on ${fmtInt(target.touches)} touches:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n\nThe query endpoints are being built; the benchmark is coded against the documented API (docs/api.md) and runs once they answer.`,
     };
   }
   const goal = GOALS.queryP95OverHealthz;

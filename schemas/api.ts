@@ -8,7 +8,7 @@ const text = z.string().max(LIMITS.stringChars);
 const url = z.string().max(LIMITS.urlChars);
 const name = z.string().regex(/^[a-z_]{1,40}$/, 'must match [a-z_]{1,40}');
 
-/** Site settings (CONTRACT §2). Every field optional on input; defaults live in edge/src/db/sites.ts. */
+/** Site settings (docs/api.md). Every field optional on input; defaults live in edge/src/db/sites.ts. */
 export const siteSettings = z
   .object({
     window_days: z.number().int().min(1).max(730),
@@ -95,7 +95,7 @@ const email = z.string().max(LIMITS.stringChars);
 const domain = z.string().min(1).max(253).meta({ description: 'a company domain such as acme.com', examples: ['acme.com'] });
 const anonymousId = z.string().min(1).max(LIMITS.stringChars);
 
-/** Traits the Worker reads (the rest pass through); their limits are §8's like any other field. */
+/** Traits the Worker reads (the rest pass through); their limits are docs/limits.md's like any other field. */
 const segmentTraits = z
   .object({ email: text.optional(), company: z.union([text, z.object({ name: text.optional() }).passthrough()]).optional() })
   .passthrough();
@@ -198,7 +198,7 @@ export type SegmentMessage = z.infer<typeof segmentMessage>;
 export type OfflineTouchInput = z.infer<typeof offlineTouch>;
 export type ConversionInput = z.infer<typeof conversion>;
 
-/** Per-item outcome of every batch write endpoint (CONTRACT §4). */
+/** Per-item outcome of every batch write endpoint (docs/api.md). */
 export interface BatchResult {
   accepted: number;
   duplicates: number;

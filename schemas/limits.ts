@@ -1,4 +1,4 @@
-// The limits of CONTRACT.md §8, in one place for the Worker, the snippet's tests and the docs.
+// The limits of docs/limits.md, in one place for the Worker, the snippet's tests and the docs.
 
 export const LIMITS = {
   snippetBodyBytes: 64 * 1024,

@@ -12,7 +12,7 @@ export type { ModelName };
 
 /** Stages always accepted as `conversion`, with or without data; a site's own stages are accepted too. */
 export const USUAL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
-/** Stored but never credited (CONTRACT §7), so never a valid `conversion`. */
+/** Stored but never credited (docs/attribution.md), so never a valid `conversion`. */
 export const UNCREDITED_STAGE = 'closed_lost';
 
 export const QUERY_DEFAULTS = {

@@ -7,7 +7,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE = `${root}sdk/dist/s.js`;
 const STUB_FILE = `${root}sdk/src/stub.html`;
-/** CONTRACT §3: the whole snippet at most 2,048 bytes gzip -9, the inline stub at most 100 bytes. */
+/** docs/snippet.md: the whole snippet at most 2,048 bytes gzip -9, the inline stub at most 100 bytes. */
 const SNIPPET_GZIP_BUDGET = 2048;
 const STUB_BUDGET = 100;
 

@@ -1,4 +1,4 @@
-// The one error type routes throw; app.onError renders it as the JSON envelope of CONTRACT §4.
+// The one error type routes throw; app.onError renders it as the JSON envelope of docs/api.md.
 
 export interface ErrorDetail {
   index?: number;

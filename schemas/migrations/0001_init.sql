@@ -7,7 +7,7 @@ CREATE TABLE sites (
   name          TEXT NOT NULL,
   public_key    TEXT NOT NULL UNIQUE,
   secret_hash   TEXT NOT NULL UNIQUE,       -- SHA-256 hex of the secret key; the key itself is never stored
-  hash_key      TEXT NOT NULL,              -- per-site HMAC key for emails (§6)
+  hash_key      TEXT NOT NULL,              -- per-site HMAC key for emails (docs/identity-and-privacy.md)
   origins       TEXT NOT NULL DEFAULT '[]', -- JSON array of allowed origins for the snippet
   settings      TEXT NOT NULL DEFAULT '{}', -- JSON: window_days, half_life_days, session_minutes, custom_weights, block_headless
   created_at    INTEGER NOT NULL,
@@ -52,7 +52,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_visitor ON events (site_id, visitor_id, occurred_at);
 CREATE INDEX events_by_session ON events (site_id, session_id, type, occurred_at);
 
--- Marketing interactions credited by models (§5). Raw fields sit beside the derived channel
+-- Marketing interactions credited by models (docs/attribution.md). Raw fields sit beside the derived channel
 -- so history can be reclassified.
 CREATE TABLE touches (
   site_id         TEXT NOT NULL,
@@ -91,7 +91,7 @@ CREATE TABLE accounts (
   PRIMARY KEY (site_id, domain)
 ) WITHOUT ROWID;
 
--- A contact is a normalised email known only by its per-site HMAC (§6).
+-- A contact is a normalised email known only by its per-site HMAC (docs/identity-and-privacy.md).
 CREATE TABLE contacts (
   site_id         TEXT NOT NULL,
   contact_id      TEXT NOT NULL,            -- HMAC-SHA-256(site.hash_key, normalised email), hex
@@ -104,7 +104,7 @@ CREATE TABLE contacts (
 ) WITHOUT ROWID;
 CREATE INDEX contacts_by_account ON contacts (site_id, account_domain);
 
--- Anonymous ids identified as a contact; identification is retroactive (§6).
+-- Anonymous ids identified as a contact; identification is retroactive (docs/identity-and-privacy.md).
 CREATE TABLE identity_links (
   site_id     TEXT NOT NULL,
   visitor_id  TEXT NOT NULL,
@@ -116,7 +116,7 @@ CREATE TABLE identity_links (
 CREATE INDEX identity_links_by_contact ON identity_links (site_id, contact_id);
 CREATE INDEX identity_links_by_received ON identity_links (site_id, received_at);
 
--- CRM milestones and web form conversions; the same conversion_id updates in place (§4).
+-- CRM milestones and web form conversions; the same conversion_id updates in place (docs/api.md).
 CREATE TABLE conversions (
   site_id         TEXT NOT NULL,
   conversion_id   TEXT NOT NULL,

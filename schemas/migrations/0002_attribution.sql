@@ -1,4 +1,4 @@
--- State of the incremental attribution job (CONTRACT §7) and the indexes its reads and erasure need.
+-- State of the incremental attribution job (docs/attribution.md) and the indexes its reads and erasure need.
 --
 -- The job groups credit by "attribution key" (akey): an account domain; '(personal):<contact_id>'
 -- for a free-mail contact; '(visitor):<visitor_id>' for a visitor never identified; and
@@ -34,7 +34,7 @@ CREATE TABLE attribution_conversions (
 ) WITHOUT ROWID;
 CREATE INDEX attribution_conversions_by_akey ON attribution_conversions (site_id, akey);
 
--- Conversions attach by contact or anonymous id as well as by account (§6).
+-- Conversions attach by contact or anonymous id as well as by account (docs/identity-and-privacy.md).
 CREATE INDEX conversions_by_contact ON conversions (site_id, contact_id);
 CREATE INDEX conversions_by_visitor ON conversions (site_id, visitor_id);
 -- A contact whose account changes moves its touches: the scan reads contacts by update time.

@@ -1,4 +1,4 @@
--- The local demo site that `npm start` ensures (CONTRACT §1): public key pk_demo, secret key sk_demo.
+-- The local demo site that `npm start` ensures (docs/operations.md): public key pk_demo, secret key sk_demo.
 -- Only for local development; production keys are always generated. Placeholders are filled by
 -- scripts/lib/local-server.mjs with quoted literals it computes itself (no outside input).
 INSERT INTO sites (id, name, public_key, secret_hash, hash_key, origins, settings, created_at, updated_at)

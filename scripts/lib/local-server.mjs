@@ -43,7 +43,7 @@ export async function buildSnippet() {
   await run(ROLLUP, ['-c', 'sdk/rollup.config.mjs', '--silent']);
 }
 
-/** Creates .dev.vars with the local admin token when missing (CONTRACT §1); never overwrites it. */
+/** Creates .dev.vars with the local admin token when missing (docs/operations.md); never overwrites it. */
 export function ensureDevVars() {
   const file = path.join(ROOT, '.dev.vars');
   if (!existsSync(file)) writeFileSync(file, 'ADMIN_TOKEN=dev-admin-token\n');

@@ -9,7 +9,7 @@ import path from 'node:path';
 const DIR = path.join(import.meta.dirname, 'fixtures');
 const STUB = '<script>window.tl=window.tl||function(){(tl.q=tl.q||[]).push(arguments)}</script>';
 
-/** CONTRACT §3's two tags, exactly as a customer pastes them, with this run's Worker and key. */
+/** docs/snippet.md's two tags, exactly as a customer pastes them, with this run's Worker and key. */
 function snippetTag(workerUrl: string, publicKey: string | null, api: string | null): string {
   const key = publicKey && /^pk_[A-Za-z0-9_]+$/.test(publicKey) ? publicKey : '';
   const dataApi = api && /^http:\/\/127\.0\.0\.1:\d+$/.test(api) ? ` data-api="${api}"` : '';

@@ -1,6 +1,6 @@
 // Starts the local stack once for all browser tests (fresh D1 in a temp dir, free ports) and a
 // static server for the numbered fixture pages, which embed the snippet from the Worker. With
-// BASE_URL set (CONTRACT §1), the tests use that running Worker instead, and read its local D1 from
+// BASE_URL set (docs/operations.md), the tests use that running Worker instead, and read its local D1 from
 // STATE_DIR (default .wrangler/state, where `npm start` keeps it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

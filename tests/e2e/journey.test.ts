@@ -1,6 +1,6 @@
 // One whole B2B journey through the real product: two people of one company browse the demo site in
 // Chromium, the CRM posts a webinar, an opportunity and a closed-won, the job runs, and the credit
-// and journey APIs return the split every rule-based model promises (CONTRACT §7).
+// and journey APIs return the split every rule-based model promises (docs/attribution.md).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, eventually, launchBrowser, query, visitorContext, workerUrl } from './harness';

@@ -149,7 +149,7 @@ describe('the snippet in Chromium, against the Worker and D1', () => {
     expect(rows.identity_links).toEqual([{ visitor_id: vid, contact_id: form.contact_id }]);
     // The lead is the contact's; its account is the contact's (above), read by the attribution job.
     expect(rows.conversions).toEqual([{ stage: 'lead', origin: 'web', visitor_id: vid, contact_id: form.contact_id, account_domain: null }]);
-    // The form submitted in the landing's session upgrades its touch (CONTRACT §5).
+    // The form submitted in the landing's session upgrades its touch (docs/attribution.md).
     expect(rows.touches).toEqual([{ touch_type: 'form_fill', visitor_id: vid }]);
     expect(rows.leaks).toEqual([]);
 

@@ -1,4 +1,4 @@
-// Table tests for channel classification (CONTRACT §5): GA4 default channel group, click ids, referrers, offline types.
+// Table tests for channel classification (docs/attribution.md): GA4 default channel group, click ids, referrers, offline types.
 import { describe, it, expect } from 'vitest';
 import {
   classifyChannel,

@@ -1,4 +1,4 @@
-// Journeys of a stage for the data-driven fits (CONTRACT §7.2): hand-made keys at the 365-day and window edges.
+// Journeys of a stage for the data-driven fits (docs/attribution.md): hand-made keys at the 365-day and window edges.
 import { describe, expect, it } from 'vitest';
 import { FIT_LOOKBACK_MS, keyJourneys, type JourneyConversion, type JourneyTouch, type KeyHistory } from '../../edge/src/attribution/models/journeys';
 import { selectWindowTouches } from '../../edge/src/attribution/models';
@@ -109,7 +109,7 @@ describe('options', () => {
 });
 
 describe('keys fed one at a time into a fit', () => {
-  it('six keys make the §7.2 example: P = 0.5', () => {
+  it('six keys make the docs/attribution.md example: P = 0.5', () => {
     const T = F - 10 * DAY;
     const keyOf = (path: string, converts: boolean) =>
       key(

@@ -1,4 +1,4 @@
-// markov (CONTRACT §7.2): the worked example, P and removal effects against the chain iterated to convergence, and properties.
+// markov (docs/attribution.md): the worked example, P and removal effects against the chain iterated to convergence, and properties.
 import { describe, expect, it } from 'vitest';
 import { fitMarkov, markov, type MarkovFit } from '../../edge/src/attribution/models/markov';
 import type { Journey, ModelInput } from '../../edge/src/attribution/models';
@@ -48,7 +48,7 @@ function iteratedP(journeys: readonly Journey[], removed?: string): number {
   return x.get('(start)') ?? 0;
 }
 
-describe('§7.2 worked example', () => {
+describe('docs/attribution.md worked example', () => {
   const journeys = [journey('A>B>C', true), journey('A>C', true), journey('A>C', false), journey('B', false), journey('C', true), journey('C', false)];
   const fit = fitMarkov(journeys);
 

@@ -1,4 +1,4 @@
-// Table tests for the attribution models (CONTRACT §7): worked examples, edge cases and seeded invariants.
+// Table tests for the attribution models (docs/attribution.md): worked examples, edge cases and seeded invariants.
 import { describe, it, expect } from 'vitest';
 import {
   MODELS,
@@ -52,7 +52,7 @@ function expectWeights(actual: number[], expected: number[]): void {
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-describe('§7 worked example: A, B, C at 10, 5, 1 days before a $1,000 closed-won', () => {
+describe('docs/attribution.md worked example: A, B, C at 10, 5, 1 days before a $1,000 closed-won', () => {
   const touches = [touch('A', 10), touch('B', 5), touch('C', 1)];
   const won = conversion('won', 'closed_won', 0, { amountCents: 100_000 });
   const ctx = context(touches, won);
@@ -86,7 +86,7 @@ describe('§7 worked example: A, B, C at 10, 5, 1 days before a $1,000 closed-wo
   });
 });
 
-describe('§7 worked example: seven touches, $120,000 closed-won', () => {
+describe('docs/attribution.md worked example: seven touches, $120,000 closed-won', () => {
   const touches = [60, 50, 40, 30, 20, 10, 1].map((d, i) => touch(`T${i + 1}`, d));
   const won = conversion('won', 'closed_won', 0, { amountCents: 12_000_000, opportunityId: 'opp1' });
   const account = [
@@ -115,7 +115,7 @@ describe('§7 worked example: seven touches, $120,000 closed-won', () => {
   });
 });
 
-describe('§7 worked example: last_non_direct', () => {
+describe('docs/attribution.md worked example: last_non_direct', () => {
   it.each<[string, string[], number[]]>([
     ['credits Organic Search before a final Direct', ['Organic Social', 'Organic Search', 'Direct'], [0, 1, 0]],
     ['skips several trailing Direct touches', ['Email', 'Direct', 'Direct'], [1, 0, 0]],

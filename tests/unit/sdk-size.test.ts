@@ -1,4 +1,4 @@
-// The snippet's size is a test (CONTRACT §3): the built s.js at most 2,048 bytes gzip -9, the inline stub 100 bytes.
+// The snippet's size is a test (docs/snippet.md): the built s.js at most 2,048 bytes gzip -9, the inline stub 100 bytes.
 import { readFileSync } from 'node:fs';
 import { rollup, type OutputOptions, type RollupOptions } from 'rollup';
 import { gzipSync } from 'node:zlib';

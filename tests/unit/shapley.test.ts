@@ -1,4 +1,4 @@
-// shapley (CONTRACT §7.2): the worked example, φ against all orderings and all subsets, and properties.
+// shapley (docs/attribution.md): the worked example, φ against all orderings and all subsets, and properties.
 import { describe, expect, it } from 'vitest';
 import { fitShapley, shapley, TOP_SETS, type ShapleyFit } from '../../edge/src/attribution/models/shapley';
 import { shapleyValues, sparseGame } from '../../edge/src/attribution/models/shapley-values';
@@ -64,7 +64,7 @@ function randomGame(rand: () => number, universe: readonly string[], count: numb
   return [...byKey.values()];
 }
 
-describe('§7.2 worked example', () => {
+describe('docs/attribution.md worked example', () => {
   const journeys = [journey('A>B>C', true), journey('A>C', true), journey('A>C', false), journey('B', false), journey('C', true), journey('C', false)];
   const fit = fitShapley(journeys);
 

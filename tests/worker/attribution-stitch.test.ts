@@ -1,5 +1,5 @@
 // Stitching, account roll-up and the models through the real endpoints: ingest over HTTP, then
-// POST /v1/attribution/run, then the credit table, with the §7 invariants audited every time.
+// POST /v1/attribution/run, then the credit table, with the docs/attribution.md invariants audited every time.
 import { flatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
 import { MODEL_NAMES as MODELS } from '../../schemas/models';
@@ -101,7 +101,7 @@ describe('identity stitching', () => {
         touch('t-bob-meeting', 20, { email: 'bob@acme.com' }, { touch_type: 'meeting' }),
         touch('t-acme-mailer', 15, { account_domain: 'acme.com' }, { touch_type: 'direct_mail' }),
         touch('t-carol-other', 10, { email: 'carol@other.com' }),
-        // A free-mail address sent with an explicit account belongs to that account (§6).
+        // A free-mail address sent with an explicit account belongs to that account (docs/identity-and-privacy.md).
         touch('t-dave-gmail1', 5, { email: 'dave@gmail.com', account_domain: 'acme.com' }, { touch_type: 'call' }),
       ],
     });
@@ -258,7 +258,7 @@ describe('windows and stages', () => {
   });
 });
 
-describe('the models of §7 through the job', () => {
+describe('the models of docs/attribution.md through the job', () => {
   it('gives the contract numbers for touches 10, 5 and 1 days before a $1,000 closed-won', async () => {
     const site = await createSite();
     await send(site, '/v1/touches', {

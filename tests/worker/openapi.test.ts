@@ -60,7 +60,7 @@ const jsonBody = (body: unknown, headers: Record<string, string> = secret({ 'con
 describe('GET /openapi.json', () => {
   it('is OpenAPI 3.1, public, and documents every route the app serves', () => {
     expect(doc.openapi).toBe('3.1.0');
-    // The dashboard is an HTML page for people (CONTRACT §1), not part of the HTTP API of §4.
+    // The dashboard is an HTML page for people (docs/operations.md), not part of the HTTP API of docs/api.md.
     const served = app.routes
       .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/dashboard'))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);

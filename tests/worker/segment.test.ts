@@ -76,7 +76,7 @@ describe('Segment HTTP tracking API', () => {
         { type: 'track', messageId: uid('m'), anonymousId: 'a1', timestamp: new Date(Date.now() + 3600_000).toISOString() },
         { type: 'track', messageId: uid('m'), anonymousId: 'a1', timestamp: 'yesterday' },
         42,
-        // §8's limits hold wherever a field comes from: URL and referrer as properties, company, campaign.
+        // docs/limits.md's limits hold wherever a field comes from: URL and referrer as properties, company, campaign.
         { type: 'page', messageId: uid('m'), anonymousId: 'a1', properties: { url: `https://x.test/?q=${'a'.repeat(2048)}` } },
         { type: 'page', messageId: uid('m'), anonymousId: 'a1', properties: { referrer: `https://x.test/${'r'.repeat(2048)}` } },
         { type: 'identify', messageId: uid('m'), anonymousId: 'a1', traits: { email: 'ok@long-co.com', company: 'c'.repeat(1025) } },

@@ -16,7 +16,7 @@ export async function contactIdFor(site: Site, normalisedEmail: string): Promise
 /**
  * Records the contact for `rawEmail` in the write set and returns its id, or null when the value
  * is not an email address. `explicitAccount` (an account_domain sent by the caller) wins over the
- * email's domain, as CONTRACT §6 says.
+ * email's domain, as docs/identity-and-privacy.md says.
  */
 export async function identifyContact(
   site: Site,

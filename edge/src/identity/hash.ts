@@ -1,4 +1,4 @@
-// Hashing for secrets and identities: SHA-256 for secret keys, per-site HMAC for emails (§6).
+// Hashing for secrets and identities: SHA-256 for secret keys, per-site HMAC for emails (docs/identity-and-privacy.md).
 
 const encoder = new TextEncoder();
 const hmacKeys = new Map<string, Promise<CryptoKey>>();

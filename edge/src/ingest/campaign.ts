@@ -1,4 +1,4 @@
-// Attribution fields of a visit: UTMs, else a click id, else the external referrer, else direct (§5).
+// Attribution fields of a visit: UTMs, else a click id, else the external referrer, else direct (docs/attribution.md).
 import { classifyChannel, sourceFromClickId, sourceFromReferrer } from './channel';
 
 /** Click ids in the order they are looked for; the first present wins. */

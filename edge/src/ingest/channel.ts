@@ -1,4 +1,4 @@
-// Channel classification at ingest (CONTRACT §5): GA4's default channel group, plus the source/medium a click id or referrer implies.
+// Channel classification at ingest (docs/attribution.md): GA4's default channel group, plus the source/medium a click id or referrer implies.
 //
 // Rules and their order follow Google's "[GA4] Default channel group" help page
 // (support.google.com/analytics/answer/9756891). The four data/*-sites.json lists are Google's
@@ -166,7 +166,7 @@ export function sourceFromReferrer(referrerHost: string): { source: string; medi
 }
 
 /**
- * The source/medium a click-id URL parameter proves (CONTRACT §5), or undefined when it proves
+ * The source/medium a click-id URL parameter proves (docs/attribution.md), or undefined when it proves
  * nothing and the referrer must decide.
  */
 export function sourceFromClickId(param: string): { source: string; medium: string } | undefined {
@@ -202,7 +202,7 @@ const OFFLINE_CHANNELS: Record<string, string> = {
   email: 'Email',
 };
 
-/** The channel of an offline touch that carries no source/medium/campaign, from its type (CONTRACT §5). */
+/** The channel of an offline touch that carries no source/medium/campaign, from its type (docs/attribution.md). */
 export function offlineChannel(touchType: string): string {
   return OFFLINE_CHANNELS[touchType.trim().toLowerCase()] ?? 'Offline';
 }

@@ -93,7 +93,7 @@ async function buildEvent(site: Site, item: unknown, w: WriteSet, batch: Envelop
         origin: 'web',
         contact_id: contactId,
         visitor_id: visitorId,
-        // The contact's account is read by the job, so the lead follows the contact if it moves (§6).
+        // The contact's account is read by the job, so the lead follows the contact if it moves (docs/identity-and-privacy.md).
         account_domain: null,
         opportunity_id: null,
         amount_cents: null,

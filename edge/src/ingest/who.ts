@@ -12,7 +12,7 @@ export interface Who {
   /**
    * The account_domain the caller sent, stored on the item. An account that only comes from the
    * contact's email is not stamped on the item: the job reads the contact's current account, so
-   * items follow a contact that a later explicit account_domain moves (§6).
+   * items follow a contact that a later explicit account_domain moves (docs/identity-and-privacy.md).
    */
   accountDomain: string | null;
 }

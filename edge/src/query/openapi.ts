@@ -1,4 +1,4 @@
-// GET /openapi.json: the OpenAPI 3.1 description of every endpoint of CONTRACT §4, built from the zod schemas.
+// GET /openapi.json: the OpenAPI 3.1 description of every endpoint of docs/api.md, built from the zod schemas.
 import { LIMITS } from '../../../schemas/limits';
 import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, modelsParams, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
 import { componentSchemas, queryParameters } from './openapi-schemas';

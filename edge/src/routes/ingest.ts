@@ -13,7 +13,7 @@ import { serveSnippet } from './snippet-file';
 import type { Site } from '../db/sites';
 
 const VISITOR_COOKIE = 'tl_vid';
-/** The site's session_minutes setting, for the snippet to keep its sessions by (CONTRACT §2, §3). */
+/** The site's session_minutes setting, for the snippet to keep its sessions by (docs/api.md, docs/snippet.md). */
 const SESSION_HEADER = 'TL-Session-Minutes';
 const ONE_YEAR_S = 365 * 24 * 3600;
 
@@ -43,7 +43,7 @@ ingest.post(
   async (c) => {
     const receivedAt = Date.now();
     const body = await readJson(c);
-    // A batch object without its key is 401 (CONTRACT §4), whatever else is wrong with it.
+    // A batch object without its key is 401 (docs/api.md), whatever else is wrong with it.
     if (body && typeof body === 'object' && !Array.isArray(body) && !(body as { k?: unknown }).k) {
       throw new ApiError(401, 'missing_key', "the batch needs k, the site's public key (pk_…)");
     }

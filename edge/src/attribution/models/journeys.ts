@@ -1,4 +1,4 @@
-// The journeys of one stage that the data-driven fits learn from (CONTRACT §7.2), built one key at a time.
+// The journeys of one stage that the data-driven fits learn from (docs/attribution.md), built one key at a time.
 import type { Journey } from './types';
 
 const DAY_MS = 86_400_000;

@@ -1,4 +1,4 @@
-// markov: removal effects of a first-order Markov chain over the site's journeys (CONTRACT §7.2), solved exactly.
+// markov: removal effects of a first-order Markov chain over the site's journeys (docs/attribution.md), solved exactly.
 import { distinctSorted, journeysToLearn, perFit, weightsByChannel, type DataDrivenModel } from './data-driven';
 import { factorLU, solveLU } from './lu';
 import type { Journey } from './types';

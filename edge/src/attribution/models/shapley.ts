@@ -1,4 +1,4 @@
-// shapley: Shapley values of the site's conversion-rate game over each conversion's own channels (CONTRACT §7.2).
+// shapley: Shapley values of the site's conversion-rate game over each conversion's own channels (docs/attribution.md).
 import { compareNames, distinctSorted, journeysToLearn, normaliseShares, perFit, weightsByChannel, type DataDrivenModel } from './data-driven';
 import { shapleyValues, sparseGame, type SparseGame } from './shapley-values';
 import type { Journey } from './types';
