@@ -1,5 +1,5 @@
-// The query API's reads: credit from the daily rollup and credit rows, stages, touch fields, an
-// account's contacts and credit, and the data-quality counts. Every statement is keyed by site_id.
+// The query API's reads: stages, conversions in a range, a journey's touches and contacts, and the
+// data-quality counts. Every statement is keyed by site_id.
 import { CONVERSION_AKEY_SQL } from '../../../schemas/akey';
 
 /** The stages a site has conversions of: a skip-scan of conversions_by_time, one seek per stage. */
@@ -16,11 +16,6 @@ export function siteStages(db: D1Database, siteId: string) {
     .bind(siteId);
 }
 
-export interface RangeConversion {
-  conversion_id: string;
-  akey: string;
-}
-
 /** Conversions of one stage in a time range and the key the job would credit each under (conversions_by_time). */
 export function conversionsInRange(db: D1Database, siteId: string, stage: string, range: { fromMs: number; toMs: number }, limit: number) {
   return db
@@ -31,7 +26,7 @@ export function conversionsInRange(db: D1Database, siteId: string, stage: string
     .bind(siteId, stage, range.fromMs, range.toMs, limit);
 }
 
-export interface TouchFields {
+export interface JourneyTouch {
   touch_id: string;
   occurred_at: number;
   touch_type: string;
@@ -63,11 +58,6 @@ export function touchFieldStatements(db: D1Database, siteId: string, ids: string
     );
   }
   return statements;
-}
-
-export async function touchFields(db: D1Database, siteId: string, ids: string[]): Promise<TouchFields[]> {
-  if (!ids.length) return [];
-  return (await db.batch<TouchFields>(touchFieldStatements(db, siteId, ids))).flatMap((r) => r.results);
 }
 
 /** An account's contacts (hashed ids only), by contacts_by_account. */

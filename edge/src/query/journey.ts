@@ -7,7 +7,7 @@ import { loadCandidates } from '../attribution/load';
 import { touchStatements, type LoadedTouch } from '../db/attribution';
 import { creditOf, groupParts, type StoredCreditRow } from '../db/credit';
 import { D1Meter } from '../db/meter';
-import { accountContacts, conversionDetails, touchFieldStatements, type TouchFields } from '../db/reports';
+import { accountContacts, conversionDetails, touchFieldStatements, type JourneyTouch } from '../db/reports';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 
@@ -21,7 +21,7 @@ export interface JourneyRequest {
   range: { fromMs: number; toMs: number; from: string; to: string } | null;
 }
 
-function via(t: TouchFields): 'account' | 'contact' | 'visitor' {
+function via(t: JourneyTouch): 'account' | 'contact' | 'visitor' {
   if (t.account_domain !== null) return 'account';
   return t.contact_id !== null ? 'contact' : 'visitor';
 }
@@ -57,7 +57,7 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
     ...fieldStatements,
   ]);
   const contacts = contactRows.results as { contact_id: string; first_seen: number }[];
-  const touches = fieldRows.flatMap((r) => r.results as unknown as TouchFields[]);
+  const touches = fieldRows.flatMap((r) => r.results as unknown as JourneyTouch[]);
   if (!contacts.length && !touches.length && !conversions.length) {
     throw new ApiError(404, 'not_found', `no account ${domain} on this site`);
   }
