@@ -19,6 +19,13 @@ const CHANGED_TOUCH_KEYS = `
     WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL AND ch.visitor_id IS NOT NULL
       AND EXISTS (SELECT 1 FROM conversions cv WHERE cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id)`;
 
+/**
+ * Touches joining a key at `since` can move only the credit of its conversions at or after then:
+ * those already credited under the key are found here. New conversions, and conversions that join
+ * the key, are queued by their own scans (conversions, links).
+ */
+const CREDIT_AFTER = 'WHERE EXISTS (SELECT 1 FROM credit m WHERE m.site_id = ?1 AND m.akey = k.akey AND m.converted_at >= k.since)';
+
 /** Where the incremental scan starts: set by the batch's first statement (scanStatements). */
 const FROM = '(SELECT scan_from FROM attribution_state WHERE site_id = ?1)';
 const IN_WINDOW = (col: string) => `${col} > ${FROM} AND ${col} <= ?2`;
@@ -36,10 +43,7 @@ const SCANS = {
         CROSS JOIN touches t ON t.site_id = ?1 AND t.session_id = e.session_id
         WHERE e.site_id = ?1 AND e.type = 'form' AND ${IN_WINDOW('e.received_at')})
     ${enqueueSql(
-      // A touch at t can move only credit of conversions at or after t. Those already credited under
-      // the key are found here; new ones, and ones that join the key, are queued by their own scans.
-      `SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k
-       WHERE EXISTS (SELECT 1 FROM credit m WHERE m.site_id = ?1 AND m.akey = k.akey AND m.converted_at >= k.since)`,
+      `SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k ${CREDIT_AFTER}`,
       '?3',
     )}`,
   // A new link moves the visitor's history (touches and conversions) to the contact's key, and
@@ -47,9 +51,11 @@ const SCANS = {
   links: `WITH changed AS (
       SELECT visitor_id, contact_id FROM identity_links WHERE site_id = ?1 AND ${IN_WINDOW('received_at')})
     ${enqueueSql(
-      `SELECT ${akeySql.contact('ct')} AS akey,
-              (SELECT MIN(t.occurred_at) FROM touches t WHERE t.site_id = ?1 AND t.visitor_id = ch.visitor_id) AS since
-         FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
+      `SELECT k.akey, k.since FROM (
+         SELECT ${akeySql.contact('ct')} AS akey,
+                (SELECT MIN(t.occurred_at) FROM touches t WHERE t.site_id = ?1 AND t.visitor_id = ch.visitor_id) AS since
+         FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id) AS k
+       ${CREDIT_AFTER}
        UNION ALL SELECT ${akeySql.contact('ct')}, cv.occurred_at
          FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
          CROSS JOIN conversions cv ON cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id
