@@ -3,16 +3,16 @@
 import { formatAkey } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
 import { UNCREDITED_STAGE } from '../../../schemas/query';
-import { allKeySources, replaceFits, type StoredFit } from '../db/fits';
+import { allKeySources, conversionKeys, replaceFits, type StoredFit } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
-import { loadCandidates, loadKeyTouches } from './load';
+import { loadKeyTouches } from './load';
 import { REGISTRY, type Journey } from './models';
 import { FIT_LOOKBACK_MS, keyJourneys } from './models/journeys';
 
-/** Keys per load: two round trips each, like the job's chunks. */
-const KEYS_PER_CHUNK = 500;
+/** Keys per touch load (one round trip each). */
+const KEYS_PER_CHUNK = 1000;
 
 /** stage → model name → fit, as the models read them. */
 export type SiteFits = Map<string, Map<string, unknown>>;
@@ -28,12 +28,20 @@ export function parseFits(rows: readonly StoredFit[]): SiteFits {
 export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<{ fits: SiteFits; stored: StoredFit[] }> {
   const db = meter.db;
   const sources = allKeySources(db, site.id);
-  const [stageRows, accounts, personal, visitors] = await meter.batch<{ stage?: string; id?: string }>([
+  const [stageRows, accounts, personal, visitors, conversionRows] = await meter.batch<{ stage?: string; id?: string }>([
     siteStages(db, site.id),
     sources.accounts,
     sources.personal,
     sources.visitors,
+    conversionKeys(db, site.id),
   ]);
+  // Every conversion with its key, once: most keys (lone visitors, personal contacts) have none.
+  const conversions = new Map<string, { at: number; id: string; stage: string }[]>();
+  for (const c of conversionRows.results as unknown as { id: string; stage: string; at: number; akey: string }[]) {
+    const list = conversions.get(c.akey) ?? [];
+    list.push({ at: c.at, id: c.id, stage: c.stage });
+    conversions.set(c.akey, list);
+  }
   const stages = stageRows.results.map((r) => r.stage!).filter((s) => s !== UNCREDITED_STAGE);
   const keys = [
     ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id! })),
@@ -46,14 +54,6 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
 
   for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
     const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
-    const inChunk = new Set(chunk);
-    const conversions = new Map<string, { at: number; id: string; stage: string }[]>();
-    for (const c of await loadCandidates(meter, site.id, chunk)) {
-      if (!inChunk.has(c.akey)) continue;
-      const list = conversions.get(c.akey) ?? [];
-      list.push({ at: c.occurred_at, id: c.conversion_id, stage: c.stage });
-      conversions.set(c.akey, list);
-    }
     const touches = await loadKeyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
     for (const akey of chunk) {
       const history = { touches: touches.get(akey) ?? [], conversions: conversions.get(akey) ?? [] };

@@ -1,5 +1,6 @@
 // The data-driven models' fits (migration 0008): read for crediting and for GET /v1/models, and
-// replaced whole, every stage at once, when the site is refitted.
+// replaced whole, every stage at once, when the site is refitted; and what a fit reads.
+import { CONVERSION_AKEY_SQL } from '../../../schemas/akey';
 
 export interface StoredFit {
   stage: string;
@@ -52,4 +53,14 @@ export function allKeySources(db: D1Database, siteId: string): { accounts: D1Pre
       )
       .bind(siteId),
   };
+}
+
+/** Every conversion of the site (but closed_lost) with the key it is credited under: one pass, for a fit. */
+export function conversionKeys(db: D1Database, siteId: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT cv.conversion_id AS id, cv.stage, cv.occurred_at AS at, ${CONVERSION_AKEY_SQL} AS akey
+       FROM conversions cv WHERE cv.site_id = ?1 AND cv.stage <> 'closed_lost'`,
+    )
+    .bind(siteId);
 }
