@@ -11,3 +11,18 @@ export type TouchDimension = (typeof TOUCH_DIMENSIONS)[number];
 export type TouchFields = Record<TouchDimension, string | null>;
 
 export const NOT_SET = '(not set)';
+
+/** The grains of the credit rollup: days, and calendar months (keyed by their first day). */
+export type RollupGrain = 'day' | 'month';
+
+/** The first day (days since the epoch, UTC) of the month holding `day`. */
+export function monthStart(day: number): number {
+  const d = new Date(day * 86_400_000);
+  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 86_400_000);
+}
+
+/** The first day of the month after the one holding `day`. */
+export function nextMonthStart(day: number): number {
+  const d = new Date(day * 86_400_000);
+  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 86_400_000);
+}

@@ -34,7 +34,8 @@ CREATE INDEX credit_by_akey ON credit (site_id, akey, converted_at);
 CREATE INDEX credit_by_stage_time ON credit (site_id, stage, converted_at);
 
 -- What credit adds up to per stage, dimension and UTC day of conversion (whole days since the epoch),
--- for every key of that dimension and every model at once: `sums` is
+-- and per calendar month (grain 'month', `day` = the month's first day), for every key of that
+-- dimension and every model at once, so a year's report reads 12 month rows: `sums` is
 -- {"<key>": {"<model>": [weight units, cents, credited touches]}} (cents past 2^53 as a string).
 -- A day with very many keys is split into parts, each self-contained. Rebuilt a day at a time from
 -- `credit` (never added to), so it cannot drift; one row per day and dimension keeps the rows a
@@ -43,10 +44,11 @@ CREATE TABLE credit_rollup (
   site_id  TEXT NOT NULL,
   stage    TEXT NOT NULL,
   dim      TEXT NOT NULL,
+  grain    TEXT NOT NULL,               -- 'day' | 'month'
   day      INTEGER NOT NULL,
   part     INTEGER NOT NULL,
   sums     TEXT NOT NULL,
-  PRIMARY KEY (site_id, stage, dim, day, part)
+  PRIMARY KEY (site_id, stage, dim, grain, day, part)
 );
 
 -- Days whose credit changed since their rollup was built: the job rebuilds them once the key queue

@@ -159,12 +159,14 @@ describe('revenue sums', () => {
     const day = Math.floor(NOW / DAY);
     // Three days each holding 4e18 cents: 1.2e19 overflows SQLite's 64-bit SUM; the report adds exactly.
     await env.DB.prepare(
-      `INSERT INTO credit_rollup (site_id, stage, dim, day, part, sums)
-       SELECT ?1, 'closed_won', 'channel', ?2 - value, 0, '{"Events":{"linear":[1000000000,"4000000000000000000",1]}}' FROM json_each('[0,1,2]')`,
+      `INSERT INTO credit_rollup (site_id, stage, dim, grain, day, part, sums)
+       SELECT ?1, 'closed_won', 'channel', 'day', ?2 - value, 0, '{"Events":{"linear":[1000000000,"4000000000000000000",1]}}' FROM json_each('[0,1,2]')`,
     )
       .bind(site.id, day)
       .run();
-    const res = await call('/v1/credit?group_by=channel', { headers: { authorization: `Bearer ${site.secret_key}` } });
+    // The three days, read as day rows (no whole month lies inside them).
+    const iso = (d: number) => new Date(d * DAY).toISOString().slice(0, 10);
+    const res = await call(`/v1/credit?group_by=channel&from=${iso(day - 2)}&to=${iso(day)}`, { headers: { authorization: `Bearer ${site.secret_key}` } });
     expect(res.status).toBe(200);
     const report = await res.json<{ totals: { conversions: number; revenue: number }; rows: { key: string; revenue: number }[] }>();
     expect(report.totals).toEqual({ conversions: 3, revenue: 1.2e17 });

@@ -60,19 +60,20 @@ describe('parameters', () => {
     // 10,001 accounts credited on one day: rollup rows (one part each) written directly (the job would take minutes).
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
-       INSERT INTO credit_rollup (site_id, stage, dim, day, part, sums)
-       SELECT ?1, 'closed_won', 'account', ?2, i, json_object('acct' || i || '.com', json('{"first_touch":[1000000000,100,1],"linear":[1000000000,100,1]}'))
+       INSERT INTO credit_rollup (site_id, stage, dim, grain, day, part, sums)
+       SELECT ?1, 'closed_won', 'account', 'day', ?2, i, json_object('acct' || i || '.com', json('{"first_touch":[1000000000,100,1],"linear":[1000000000,100,1]}'))
        FROM n`,
     )
       .bind(big.id, Math.floor(NOW / DAY))
       .run();
-    for (const path of ['/v1/credit?group_by=account', '/v1/credit/compare?models=first_touch,linear&group_by=account']) {
+    const on = `from=${date(NOW)}&to=${date(NOW)}`;
+    for (const path of [`/v1/credit?group_by=account&${on}`, `/v1/credit/compare?models=first_touch,linear&group_by=account&${on}`]) {
       const res = await get(big, path);
       const error = await errorOf(res);
       expect([res.status, error.code]).toEqual([400, 'too_many_rows']);
       expect(error.message).toMatch(/more than 10,000 rows; use a coarser group_by \(channel, source, medium, touch_type\) or a shorter from\/to range/);
     }
-    expect((await get(big, '/v1/credit?group_by=channel')).status).toBe(200);
+    expect((await get(big, `/v1/credit?group_by=channel&${on}`)).status).toBe(200);
   });
 
   it('limits on-demand windows to 5,000 conversions', async () => {

@@ -123,12 +123,13 @@ export async function creditTruth(site: TestSite, model: string, stage: string, 
 /** The rollup as the job left it, against the same sums added up from the stored credit row by row. */
 export async function expectRollupInStep(site: TestSite) {
   const stored = new Map<string, Record<string, number[]>>();
-  for (const r of await rows<{ stage: string; dim: string; day: number; sums: string }>(
-    'SELECT stage, dim, day, sums FROM credit_rollup WHERE site_id = ?',
+  const months = new Map<string, Record<string, number[]>>();
+  for (const r of await rows<{ stage: string; dim: string; grain: string; day: number; sums: string }>(
+    'SELECT stage, dim, grain, day, sums FROM credit_rollup WHERE site_id = ?',
     site.id,
   )) {
     for (const [key, byModel] of Object.entries(JSON.parse(r.sums) as Record<string, Record<string, (number | string)[]>>)) {
-      stored.set(`${r.stage}|${r.dim}|${r.day}|${key}`, Object.fromEntries(Object.entries(byModel).map(([m, v]) => [m, v.map(Number)])));
+      (r.grain === 'day' ? stored : months).set(`${r.stage}|${r.dim}|${r.day}|${key}`, Object.fromEntries(Object.entries(byModel).map(([m, v]) => [m, v.map(Number)])));
     }
   }
   const fresh = new Map<string, Record<string, number[]>>();
@@ -145,6 +146,17 @@ export async function expectRollupInStep(site: TestSite) {
     }
   }
   expect(Object.fromEntries([...stored].sort())).toEqual(Object.fromEntries([...fresh].sort()));
+  // Month rows hold the sums of their days.
+  const byMonth = new Map<string, Record<string, number[]>>();
+  for (const [id, sums] of stored) {
+    const [stage, dim, day, ...key] = id.split('|');
+    const d = new Date(Number(day) * 86_400_000);
+    const id2 = `${stage}|${dim}|${Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 86_400_000}|${key.join('|')}`;
+    const m = byMonth.get(id2) ?? {};
+    for (const [model, v] of Object.entries(sums)) m[model] = (m[model] ?? [0, 0, 0]).map((x, i) => x + v[i]);
+    byMonth.set(id2, m);
+  }
+  expect(Object.fromEntries([...months].sort())).toEqual(Object.fromEntries([...byMonth].sort()));
   expect(await rows('SELECT * FROM credit_rollup_dirty WHERE site_id = ?', site.id)).toEqual([]);
   return stored.size;
 }

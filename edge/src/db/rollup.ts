@@ -1,5 +1,6 @@
 // The credit_rollup table (migration 0006): which days wait for a rebuild, the rebuild's reads and
 // writes, and the report's read over whole days. Every statement is keyed by site.
+import type { RollupGrain } from '../../../schemas/dimensions';
 import { chunks, jsonParts } from './json-parts';
 
 export interface StageDay {
@@ -7,9 +8,10 @@ export interface StageDay {
   day: number;
 }
 
-/** One stored rollup row: a day of one stage and dimension (or a part of it), every key and model. */
+/** One stored rollup row: a day or month of one stage and dimension (or a part of it), every key and model. */
 export interface RollupRow extends StageDay {
   dim: string;
+  grain: RollupGrain;
   part: number;
   /** JSON: {"<key>": {"<model>": [weight units, cents, credited touches]}} */
   sums: string;
@@ -57,38 +59,50 @@ export function dequeueRollupDays(db: D1Database, siteId: string, days: DirtyDay
   );
 }
 
-/** The rollup rows of some days, every dimension and part, through the primary key. */
-export function rollupOfDays(db: D1Database, siteId: string, days: StageDay[]): D1PreparedStatement {
+/** The rows of some days (or months, by their first day) of one grain, every dimension and part, through the primary key. */
+export function rollupOf(db: D1Database, siteId: string, grain: RollupGrain, days: StageDay[], dims: readonly string[]): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT r.stage, r.dim, r.day, r.part, r.sums FROM json_each(?2) d
-       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.day = d.value->>'day'`,
+      `SELECT r.stage, r.dim, r.grain, r.day, r.part, r.sums FROM json_each(?3) d CROSS JOIN json_each(?4) m
+       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.dim = m.value AND r.grain = ?2
+         AND r.day = d.value->>'day'`,
     )
-    .bind(siteId, JSON.stringify(days));
+    .bind(siteId, grain, JSON.stringify(days), JSON.stringify(dims));
+}
+
+/** The day rows of whole months, every dimension: what month rows are summed from. */
+export function dayRowsOfMonths(db: D1Database, siteId: string, months: { stage: string; first: number; last: number }[], dims: readonly string[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT r.stage, r.dim, r.day, r.sums FROM json_each(?2) mo CROSS JOIN json_each(?3) m
+       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = mo.value->>'stage' AND r.dim = m.value AND r.grain = 'day'
+         AND r.day BETWEEN mo.value->>'first' AND mo.value->>'last'`,
+    )
+    .bind(siteId, JSON.stringify(months), JSON.stringify(dims));
 }
 
 export function upsertRollup(db: D1Database, siteId: string, rows: RollupRow[]): D1PreparedStatement[] {
-  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.day, r.part, r.sums]));
+  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part, r.sums]));
   return jsonParts(encoded, 500_000, 1000).map((json) =>
     db
       .prepare(
-        `INSERT INTO credit_rollup (site_id, stage, dim, day, part, sums)
-         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4 FROM json_each(?2) j WHERE true
-         ON CONFLICT (site_id, stage, dim, day, part) DO UPDATE SET sums = excluded.sums`,
+        `INSERT INTO credit_rollup (site_id, stage, dim, grain, day, part, sums)
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?2) j WHERE true
+         ON CONFLICT (site_id, stage, dim, grain, day, part) DO UPDATE SET sums = excluded.sums`,
       )
       .bind(siteId, json),
   );
 }
 
 export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRow, 'sums'>[]): D1PreparedStatement[] {
-  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.day, r.part]));
+  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part]));
   return jsonParts(encoded, 200_000, 5000).map((json) =>
     db
       .prepare(
-        `DELETE FROM credit_rollup WHERE site_id = ?1 AND (stage, dim, day, part) IN (
-           SELECT r.stage, r.dim, r.day, r.part FROM json_each(?2) j
+        `DELETE FROM credit_rollup WHERE site_id = ?1 AND (stage, dim, grain, day, part) IN (
+           SELECT r.stage, r.dim, r.grain, r.day, r.part FROM json_each(?2) j
            CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = j.value->>0 AND r.dim = j.value->>1
-             AND r.day = j.value->>2 AND r.part = j.value->>3)`,
+             AND r.grain = j.value->>2 AND r.day = j.value->>3 AND r.part = j.value->>4)`,
       )
       .bind(siteId, json),
   );
@@ -98,10 +112,10 @@ export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRo
  * Whole days of one stage and dimension, every part, through the primary key: a row per day. The
  * sums are added up by the caller, exactly.
  */
-export function rollupRange(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }) {
+export function rollupRange(db: D1Database, siteId: string, stage: string, dim: string, grain: RollupGrain, days: { first: number; last: number }) {
   return db
-    .prepare('SELECT sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND day BETWEEN ?4 AND ?5')
-    .bind(siteId, stage, dim, days.first, days.last);
+    .prepare('SELECT sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND grain = ?4 AND day BETWEEN ?5 AND ?6')
+    .bind(siteId, stage, dim, grain, days.first, days.last);
 }
 
 /**
@@ -110,15 +124,25 @@ export function rollupRange(db: D1Database, siteId: string, stage: string, dim: 
  * is 64-bit and raises "integer overflow" past it; the caller then falls back to rollupRange and
  * adds in BigInt, so a total is never wrong and never a fault.
  */
-export function rollupTotals(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }, models: readonly string[], limit: number) {
+export function rollupTotals(
+  db: D1Database,
+  siteId: string,
+  stage: string,
+  dim: string,
+  grain: RollupGrain,
+  days: { first: number; last: number },
+  models: readonly string[],
+  limit: number,
+) {
   return db
     .prepare(
       `SELECT k.key, m.key AS model, SUM(m.value->>0) AS units, CAST(SUM(m.value->>1) AS TEXT) AS cents, SUM(m.value->>2) AS touches
        FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(k.value) m
-       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.day BETWEEN ?4 AND ?5 AND m.key IN (SELECT value FROM json_each(?6))
-       GROUP BY k.key, m.key LIMIT ?7`,
+       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.grain = ?4 AND r.day BETWEEN ?5 AND ?6
+         AND m.key IN (SELECT value FROM json_each(?7))
+       GROUP BY k.key, m.key LIMIT ?8`,
     )
-    .bind(siteId, stage, dim, days.first, days.last, JSON.stringify(models), limit);
+    .bind(siteId, stage, dim, grain, days.first, days.last, JSON.stringify(models), limit);
 }
 
 export const SUM_OVERFLOW = 'integer overflow';

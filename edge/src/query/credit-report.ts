@@ -1,6 +1,7 @@
 // GET /v1/credit and /v1/credit/compare: credit per key, from stored credit (the rollup plus partial
 // edge days) or computed on demand for another window, rounded so that rows add up to the totals.
 import { WEIGHT_UNITS } from '../../../schemas/credit';
+import type { RollupGrain } from '../../../schemas/dimensions';
 import { LIMITS } from '../../../schemas/limits';
 import {
   UNCREDITED_STAGE,
@@ -19,7 +20,7 @@ import { siteStages } from '../db/reports';
 import { rollupRange, rollupTotals, SUM_OVERFLOW } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
-import { splitDays, type QueryRange } from './range';
+import { splitDays, splitMonths, type QueryRange } from './range';
 
 export interface ReportRequest {
   models: ModelName[];
@@ -80,11 +81,18 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
+  // Whole months from month rows, the whole days around them from day rows.
+  const spans: [RollupGrain, { first: number; last: number }][] = [];
   if (split.days) {
+    const { months, days } = splitMonths(split.days);
+    if (months) spans.push(['month', months]);
+    for (const d of days) spans.push(['day', d]);
+  }
+  for (const [grain, span] of spans) {
     statements.push(
       how === 'totals'
-        ? rollupTotals(db, site.id, req.stage, req.dim, split.days, req.models, (LIMITS.queryRows + 1) * req.models.length)
-        : rollupRange(db, site.id, req.stage, req.dim, split.days),
+        ? rollupTotals(db, site.id, req.stage, req.dim, grain, span, req.models, (LIMITS.queryRows + 1) * req.models.length)
+        : rollupRange(db, site.id, req.stage, req.dim, grain, span),
     );
   }
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
@@ -101,13 +109,13 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
     return sums;
   };
   let i = 0;
-  if (split.days && how === 'totals') {
-    for (const r of results[i++].results as { key: string; model: string; units: number; cents: string; touches: number }[]) {
-      const cents = Number(r.cents);
-      addSums(into(req.dim, r.key), r.model, r.units, Number.isSafeInteger(cents) ? cents : BigInt(r.cents), r.touches);
-    }
-  } else if (split.days) {
-    for (const row of results[i++].results as { sums: string }[]) addEncodedDay(row.sums, models, (key) => into(req.dim, key));
+  for (; i < spans.length; i++) {
+    if (how === 'totals') {
+      for (const r of results[i].results as { key: string; model: string; units: number; cents: string; touches: number }[]) {
+        const cents = Number(r.cents);
+        addSums(into(req.dim, r.key), r.model, r.units, Number.isSafeInteger(cents) ? cents : BigInt(r.cents), r.touches);
+      }
+    } else for (const row of results[i].results as { sums: string }[]) addEncodedDay(row.sums, models, (key) => into(req.dim, key));
   }
   for (; i < results.length; i++) {
     for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], into);

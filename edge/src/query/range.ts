@@ -2,6 +2,7 @@
 import { LIMITS } from '../../../schemas/limits';
 import { QUERY_DEFAULTS } from '../../../schemas/query';
 import { DAY_MS } from '../../../schemas/credit';
+import { monthStart, nextMonthStart } from '../../../schemas/dimensions';
 import { ApiError } from '../errors';
 
 export interface QueryRange {
@@ -93,4 +94,18 @@ export function splitDays(fromMs: number, toMs: number): DaySplit {
     last--;
   }
   return { days: first <= last ? { first, last } : null, partial };
+}
+
+/**
+ * Whole days as the rollup stores them: the calendar months wholly inside (by their first days) and
+ * the days around them, so a year reads about 12 month rows and a few dozen day rows.
+ */
+export function splitMonths(days: { first: number; last: number }): { months: { first: number; last: number } | null; days: { first: number; last: number }[] } {
+  const start = monthStart(days.first) === days.first ? days.first : nextMonthStart(days.first);
+  const end = nextMonthStart(days.last) - 1 === days.last ? nextMonthStart(days.last) : monthStart(days.last);
+  if (start >= end) return { months: null, days: [days] };
+  const around: { first: number; last: number }[] = [];
+  if (start > days.first) around.push({ first: days.first, last: start - 1 });
+  if (end <= days.last) around.push({ first: end, last: days.last });
+  return { months: { first: start, last: monthStart(end - 1) }, days: around };
 }
