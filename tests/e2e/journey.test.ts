@@ -133,7 +133,8 @@ describe('a full B2B journey', () => {
     for (const [model, shares] of Object.entries(expected)) {
       const byTouch = new Map(credit[model].map((c) => [c.touch_id, c]));
       const weights = touches.map((x) => byTouch.get(x.touch_id)?.weight ?? 0);
-      weights.forEach((w, i) => expect(w, `${model} weight of touch ${i}`).toBeCloseTo(shares[i], 9));
+      // Stored as whole billionths of a conversion: within one unit (1e-9) of the exact share.
+      weights.forEach((w, i) => expect(Math.abs(w - shares[i]), `${model} weight of touch ${i}`).toBeLessThanOrEqual(1e-9));
       const revenue = touches.map((x) => byTouch.get(x.touch_id)?.revenue ?? 0);
       revenue.forEach((r, i) => expect(Math.abs(r - AMOUNT * shares[i]), `${model} revenue of touch ${i}`).toBeLessThanOrEqual(0.01));
       expect(Math.round(revenue.reduce((n, r) => n + r, 0) * 100), `${model} revenue reconciles`).toBe(AMOUNT * 100);
