@@ -7,7 +7,7 @@ import { allKeySources, conversionKeys, replaceFits, type StoredFit } from '../d
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
-import { loadKeyTouches } from './load';
+import { loadJourneyTouches } from './load';
 import { REGISTRY, type Journey } from './models';
 import { FIT_LOOKBACK_MS, keyJourneys } from './models/journeys';
 
@@ -54,7 +54,7 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
 
   for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
     const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
-    const touches = await loadKeyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
+    const touches = await loadJourneyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
     for (const akey of chunk) {
       const history = { touches: touches.get(akey) ?? [], conversions: conversions.get(akey) ?? [] };
       if (!history.touches.length) continue;

@@ -5,6 +5,7 @@ import { candidateStatements, mergeCandidates, touchStatements, type CandidateCo
 import type { D1Meter } from '../db/meter';
 import type { KeyTouch } from './credit-key';
 import type { CreditConversion } from './models';
+import type { JourneyTouch } from './models/journeys';
 
 export const toConversion = (row: CandidateConversion): CreditConversion => ({
   id: row.conversion_id,
@@ -19,8 +20,7 @@ export async function loadCandidates(meter: D1Meter, siteId: string, akeys: stri
   return mergeCandidates(await meter.batch<CandidateConversion>(candidateStatements(meter.db, siteId, splitAkeys(akeys), akeys)));
 }
 
-/** Each key's touches over its range, deduped by id (a touch reached through several links comes back more than once). */
-export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, KeyTouch[]>> {
+function touchRequest(ranges: ReadonlyMap<string, { from: number; to: number }>): TouchRequest {
   const req: TouchRequest = { accounts: [], personal: [], visitors: [] };
   for (const [akey, range] of ranges) {
     const p = parseAkey(akey);
@@ -28,19 +28,38 @@ export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: Rea
     else if (p.kind === 'personal') req.personal.push({ akey, id: p.contactId, ...range });
     else if (p.kind === 'visitor') req.visitors.push({ akey, id: p.visitorId, ...range });
   }
-  const out = new Map<string, Map<string, KeyTouch>>();
-  for (const r of await meter.batch<LoadedTouch>(touchStatements(meter.db, siteId, req))) {
-    for (const t of r.results) {
-      let touches = out.get(t.akey);
-      if (!touches) out.set(t.akey, (touches = new Map()));
-      touches.set(t.touch_id, {
-        id: t.touch_id,
-        at: t.occurred_at,
-        channel: t.channel,
-        touchType: t.touch_type,
-        fields: { touch_type: t.touch_type, channel: t.channel, source: t.source, medium: t.medium, campaign: t.campaign, content: t.content, term: t.term },
-      });
+  return req;
+}
+
+/** Rows of several statements per key, deduped by touch id (a touch reached through several links comes back more than once). */
+function byKey<Row extends { akey: string; touch_id: string }, T>(results: D1Result<Row>[], make: (row: Row) => T): Map<string, T[]> {
+  const out = new Map<string, Map<string, T>>();
+  for (const r of results) {
+    for (const row of r.results) {
+      let touches = out.get(row.akey);
+      if (!touches) out.set(row.akey, (touches = new Map()));
+      touches.set(row.touch_id, make(row));
     }
   }
   return new Map([...out].map(([akey, touches]) => [akey, [...touches.values()]]));
+}
+
+/** Each key's touches over its range, with every field crediting needs. */
+export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, KeyTouch[]>> {
+  const results = await meter.batch<LoadedTouch>(touchStatements(meter.db, siteId, touchRequest(ranges)));
+  return byKey(results, (t) => ({
+    id: t.touch_id,
+    at: t.occurred_at,
+    channel: t.channel,
+    touchType: t.touch_type,
+    fields: { touch_type: t.touch_type, channel: t.channel, source: t.source, medium: t.medium, campaign: t.campaign, content: t.content, term: t.term },
+  }));
+}
+
+/** Each key's touches over its range with only what a journey reads (time, id, channel): a fit reads every touch. */
+export async function loadJourneyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, JourneyTouch[]>> {
+  const results = await meter.batch<{ akey: string; touch_id: string; occurred_at: number; channel: string }>(
+    touchStatements(meter.db, siteId, touchRequest(ranges), 'journey'),
+  );
+  return byKey(results, (t) => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel }));
 }

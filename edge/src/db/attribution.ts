@@ -262,6 +262,8 @@ export interface LoadedTouch extends TouchFields {
 
 const TOUCH_COLUMNS =
   "j.value->>'k' AS akey, t.touch_id, t.occurred_at, t.touch_type, t.channel, t.source, t.medium, t.campaign, t.content, t.term";
+/** What a journey needs of a touch: a data-driven fit reads every touch of the site, so it reads little of each. */
+const JOURNEY_COLUMNS = "j.value->>'k' AS akey, t.touch_id, t.occurred_at, t.channel";
 const IN_RANGE = "t.occurred_at >= j.value->>'f' AND t.occurred_at <= j.value->>'t'";
 
 /**
@@ -269,7 +271,7 @@ const IN_RANGE = "t.occurred_at >= j.value->>'f' AND t.occurred_at <= j.value->>
  * join order (SQLite's planner otherwise guesses json_each is large and scans the site's touches),
  * and the unary + keeps the NULL filters off the index, so the range on occurred_at is used.
  */
-const TOUCH_PATHS = {
+const touchPaths = (TOUCH_COLUMNS: string) => ({
   // Account-level touches (offline touches sent with account_domain, or with a business email).
   accountDirect: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
     CROSS JOIN touches t ON t.site_id = ?1 AND t.account_domain = j.value->>'id' AND ${IN_RANGE}`,
@@ -293,7 +295,9 @@ const TOUCH_PATHS = {
     CROSS JOIN touches t ON t.site_id = ?1 AND t.visitor_id = j.value->>'id' AND ${IN_RANGE}
     WHERE +t.account_domain IS NULL AND +t.contact_id IS NULL
       AND NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = t.visitor_id)`,
-};
+});
+const TOUCH_PATHS = touchPaths(TOUCH_COLUMNS);
+const JOURNEY_PATHS = touchPaths(JOURNEY_COLUMNS);
 
 export interface TouchRequest {
   accounts: TouchRange[];
@@ -305,17 +309,18 @@ export interface TouchRequest {
  * The touches of some keys within their ranges, for one batch. A touch reached through several
  * linked contacts of one account comes back more than once; the caller dedupes by id.
  */
-export function touchStatements(db: D1Database, siteId: string, req: TouchRequest): D1PreparedStatement[] {
+export function touchStatements(db: D1Database, siteId: string, req: TouchRequest, columns: 'credit' | 'journey' = 'credit'): D1PreparedStatement[] {
+  const paths = columns === 'credit' ? TOUCH_PATHS : JOURNEY_PATHS;
   const param = (list: TouchRange[]) => JSON.stringify(list.map((r) => ({ k: r.akey, id: r.id, f: r.from, t: r.to })));
   const statements: D1PreparedStatement[] = [];
   const add = (sql: string, list: TouchRange[]) => {
     if (list.length) statements.push(db.prepare(sql).bind(siteId, param(list)));
   };
-  add(TOUCH_PATHS.accountDirect, req.accounts);
-  add(TOUCH_PATHS.accountContacts, req.accounts);
-  add(TOUCH_PATHS.accountVisitors, req.accounts);
-  add(TOUCH_PATHS.personalDirect, req.personal);
-  add(TOUCH_PATHS.personalVisitors, req.personal);
-  add(TOUCH_PATHS.visitor, req.visitors);
+  add(paths.accountDirect, req.accounts);
+  add(paths.accountContacts, req.accounts);
+  add(paths.accountVisitors, req.accounts);
+  add(paths.personalDirect, req.personal);
+  add(paths.personalVisitors, req.personal);
+  add(paths.visitor, req.visitors);
   return statements;
 }
