@@ -1,6 +1,7 @@
 // Server-side API bodies (admin, Segment-compatible tracking, offline touches, CRM conversions):
 // the validators the Worker uses and the types they infer. Defined once, here.
 import { z } from 'zod';
+import { currencyCode } from './currencies';
 import { EVENT_ID_PATTERN, LIMITS } from './limits';
 
 const text = z.string().max(LIMITS.stringChars);
@@ -15,6 +16,7 @@ export const siteSettings = z
     session_minutes: z.number().int().min(1).max(24 * 60),
     custom_weights: z.record(name, z.number().min(0).max(1000)),
     block_headless: z.boolean(),
+    currency: currencyCode,
   })
   .partial()
   .strict();

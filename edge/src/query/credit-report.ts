@@ -20,6 +20,7 @@ import { rollupRange } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, type QueryRange } from './range';
+import { spendByKey, spendFigures } from './spend-report';
 
 export interface ReportRequest {
   models: ModelName[];
@@ -138,7 +139,25 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const compareSums = ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) => (b.cents > a.cents ? 1 : b.cents < a.cents ? -1 : 0) || b.units - a.units || byText(ka, kb);
+const byBig = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0);
+/** Revenue, then conversions (descending), then spend (descending: keys with spend and no credit), then key. */
+const bySums =
+  (spend?: Map<string, bigint> | null) =>
+  ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) =>
+    byBig(b.cents, a.cents) || b.units - a.units || byBig(spend?.get(kb) ?? 0n, spend?.get(ka) ?? 0n) || byText(ka, kb);
+const compareSums = bySums();
+const EMPTY: Sums = { units: 0, cents: 0n, touches: 0 };
+
+/** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. */
+function withSpendKeys(entries: [string, Sums][], spend: Map<string, bigint> | null, dim: GroupBy): [string, Sums][] {
+  const keys = new Set(entries.map(([k]) => k));
+  const out = [...entries];
+  for (const key of spend?.keys() ?? []) if (!keys.has(key)) out.push([key, EMPTY]);
+  if (out.length > LIMITS.queryRows) throw tooManyRows(dim);
+  return out;
+}
+
+const sumSpend = (spend: Map<string, bigint>) => [...spend.values()].reduce((n, c) => n + c, 0n);
 
 interface Shown {
   conversions: number;
@@ -151,7 +170,12 @@ interface Shown {
  * so that the shown rows add up to the shown total exactly (revenue is whole cents already), and a
  * model shows the same numbers alone as in a comparison.
  */
-function showModel(entries: [string, Sums][]): { rows: Map<string, Shown>; totals: { conversions: number; revenue: number } } {
+function showModel(entries: [string, Sums][]): {
+  rows: Map<string, Shown>;
+  totals: { conversions: number; revenue: number };
+  /** The exact sums behind the totals, for ratios. */
+  sums: { units: number; cents: bigint };
+} {
   const sorted = [...entries].sort(compareSums);
   let units = 0;
   let cents = 0n;
@@ -163,42 +187,56 @@ function showModel(entries: [string, Sums][]): { rows: Map<string, Shown>; total
   const parts = allocateCents(total, sorted.map(([, s]) => Math.max(0, s.units)));
   const rows = new Map<string, Shown>();
   sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: Number(s.cents) / 100, touches: s.touches }));
-  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 } };
+  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 }, sums: { units, cents } };
 }
 
 function header(req: ReportRequest, windowDays: number) {
   return { conversion: req.stage, group_by: req.dim, from: req.range.from, to: req.range.to, window_days: windowDays };
 }
 
-/** Rows by revenue, then conversions (both descending), then key. */
+/** Rows by revenue, then conversions (both descending), then spend, then key. */
 export async function buildCreditReport(db: D1Database, site: Site, req: ReportRequest): Promise<CreditReport> {
-  const { groups, windowDays } = await creditGroups(db, site, req);
+  const [{ groups, windowDays }, spend] = await Promise.all([creditGroups(db, site, req), spendByKey(db, site, req.dim, req.range)]);
   const model = req.models[0];
-  const sorted = [...groups.get(model)!].sort(compareSums);
+  const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
   const shown = showModel(sorted);
   return {
     model,
     ...header(req, windowDays),
-    totals: shown.totals,
-    rows: sorted.map(([key]) => ({ key, ...shown.rows.get(key)! })),
+    currency: site.settings.currency,
+    totals: { ...shown.totals, ...(spend && spendFigures(shown.sums.cents, shown.sums.units, sumSpend(spend))) },
+    rows: sorted.map(([key, s]) => ({ key, ...shown.rows.get(key)!, ...(spend && spendFigures(s.cents, s.units, spend.get(key) ?? 0n)) })),
   };
 }
 
 /** Keys of every model, ordered as the first model's report orders them (keys it lacks after). */
 export async function buildCompareReport(db: D1Database, site: Site, req: ReportRequest): Promise<CompareReport> {
-  const { groups, windowDays } = await creditGroups(db, site, req);
-  const empty: Sums = { units: 0, cents: 0n, touches: 0 };
+  const [{ groups, windowDays }, spend] = await Promise.all([creditGroups(db, site, req), spendByKey(db, site, req.dim, req.range)]);
   const keys = new Set<string>();
   for (const byKey of groups.values()) for (const key of byKey.keys()) keys.add(key);
-  if (keys.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   const first = groups.get(req.models[0])!;
-  const order = [...keys].map((k): [string, Sums] => [k, first.get(k) ?? empty]).sort(compareSums);
+  const order = withSpendKeys([...keys].map((k): [string, Sums] => [k, first.get(k) ?? EMPTY]), spend, req.dim).sort(bySums(spend));
 
-  const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, groups.get(m)!.get(k) ?? empty]))]));
+  const sums = (m: string, key: string) => groups.get(m)!.get(key) ?? EMPTY;
+  const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, sums(m, k)]))]));
+  const ratios = (s: Sums, spent: bigint) => {
+    const { spend: _, ...rest } = spendFigures(s.cents, s.units, spent);
+    return rest;
+  };
+  const total = spend && sumSpend(spend);
   return {
     models: req.models,
     ...header(req, windowDays),
-    totals: Object.fromEntries(req.models.map((m) => [m, shown.get(m)!.totals])),
-    rows: order.map(([key]) => ({ key, models: Object.fromEntries(req.models.map((m) => [m, shown.get(m)!.rows.get(key)!])) })),
+    currency: site.settings.currency,
+    totals: Object.fromEntries(
+      req.models.map((m) => [m, { ...shown.get(m)!.totals, ...(spend && spendFigures(shown.get(m)!.sums.cents, shown.get(m)!.sums.units, total!)) }]),
+    ),
+    rows: order.map(([key]) => ({
+      key,
+      ...(spend && { spend: Number(spend.get(key) ?? 0n) / 100 }),
+      models: Object.fromEntries(
+        req.models.map((m) => [m, { ...shown.get(m)!.rows.get(key)!, ...(spend && ratios(sums(m, key), spend.get(key) ?? 0n)) }]),
+      ),
+    })),
   };
 }

@@ -22,18 +22,36 @@ export function toCsv(header: string[], rows: Cell[][]): string {
 const conv = (n: number) => n.toFixed(4);
 const money = (n: number | null) => (n === null ? null : n.toFixed(2));
 
+const ratio = (n: number | null | undefined) => (n === null || n === undefined ? null : n.toFixed(4));
+
+/** Spend columns come with the spend fields (grouped by channel, source, medium or campaign). */
 export function creditCsv(r: CreditReport): string {
+  const spend = r.totals.spend !== undefined;
   return toCsv(
-    ['key', 'conversions', 'revenue', 'touches'],
-    r.rows.map((x) => [x.key, conv(x.conversions), money(x.revenue), x.touches]),
+    ['key', 'conversions', 'revenue', 'touches', ...(spend ? ['spend', 'roas', 'cost_per_conversion'] : [])],
+    r.rows.map((x) => [
+      x.key,
+      conv(x.conversions),
+      money(x.revenue),
+      x.touches,
+      ...(spend ? [money(x.spend ?? 0), ratio(x.roas), money(x.cost_per_conversion ?? null)] : []),
+    ]),
   );
 }
 
 export function compareCsv(r: CompareReport): string {
-  const header = ['key', ...r.models.flatMap((m) => [`${m}_conversions`, `${m}_revenue`, `${m}_touches`])];
+  const spend = r.models.some((m) => r.totals[m]?.spend !== undefined);
+  const columns = (m: string) => [`${m}_conversions`, `${m}_revenue`, `${m}_touches`, ...(spend ? [`${m}_roas`, `${m}_cost_per_conversion`] : [])];
   return toCsv(
-    header,
-    r.rows.map((x) => [x.key, ...r.models.flatMap((m) => [conv(x.models[m].conversions), money(x.models[m].revenue), x.models[m].touches])]),
+    ['key', ...(spend ? ['spend'] : []), ...r.models.flatMap(columns)],
+    r.rows.map((x) => [
+      x.key,
+      ...(spend ? [money(x.spend ?? 0)] : []),
+      ...r.models.flatMap((m) => {
+        const c = x.models[m];
+        return [conv(c.conversions), money(c.revenue), c.touches, ...(spend ? [ratio(c.roas), money(c.cost_per_conversion ?? null)] : [])];
+      }),
+    ]),
   );
 }
 
@@ -59,8 +77,8 @@ export function journeyCsv(r: JourneyReport): string {
 /** One metric per line: section.name,value. */
 export function qualityCsv(r: QualityReport): string {
   const rows: Cell[][] = [['from', r.from], ['to', r.to]];
-  for (const section of ['ingest', 'identity', 'touches', 'conversions'] as const) {
-    for (const [name, value] of Object.entries(r[section])) rows.push([`${section}.${name}`, value]);
+  for (const section of ['ingest', 'identity', 'touches', 'conversions', 'currency'] as const) {
+    for (const [name, value] of Object.entries(r[section])) rows.push([`${section}.${name}`, Array.isArray(value) ? value.join(' ') : value]);
   }
   return toCsv(['metric', 'value'], rows);
 }

@@ -1,6 +1,7 @@
 // GET /openapi.json: the OpenAPI 3.1 description of every endpoint of CONTRACT §4, built from the zod schemas.
 import { LIMITS } from '../../../schemas/limits';
 import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
+import { MAX_SPEND_DAYS } from '../../../schemas/spend';
 import { componentSchemas, queryParameters } from './openapi-schemas';
 import { ON_DEMAND_MAX_CONVERSIONS } from '../attribution/on-demand';
 
@@ -121,6 +122,16 @@ function paths(): Json {
       'CRM conversions',
       'ConversionsBody',
       "The same id again updates that conversion and its credit; amount, currency and opportunity_id left out of a resend keep their stored values. Identity rules as for /v1/touches (free_mail_account per item).",
+    ),
+    '/v1/spend': secretBody(
+      'Spend',
+      'SpendBody',
+      `What a campaign or source cost: one day (date) or a range (start_date, end_date; at most ${MAX_SPEND_DAYS} days) spread evenly over its days in whole cents. The same id again replaces it. Without channel it is classified from source/medium/campaign like a touch. Per-item codes: invalid_spend, invalid_id, invalid_date, range_too_long, invalid_amount, amount_too_large, invalid_currency.`,
+    ),
+    '/v1/exchange-rates': secretBody(
+      'Exchange rates',
+      'ExchangeRatesBody',
+      "From date on, 1 unit of currency = rate units of the site's reporting currency. Conversion amounts and spend in that currency are converted at the latest rate at or before their date; the conversions a new or changed rate converts are re-credited on the next job run. Per-item codes: invalid_exchange_rate, invalid_currency, invalid_date, invalid_rate, reporting_currency.",
     ),
     '/v1/attribution/run': {
       post: operation({
