@@ -1,4 +1,5 @@
--- Spend and return: what campaigns cost, and dated exchange rates into the site's reporting currency.
+-- Spend and return: what campaigns cost, dated exchange rates into the site's reporting currency,
+-- and influence sums in the credit rollup.
 
 -- One row per spend item, as sent (the same spend_id again replaces it). Raw fields are kept beside
 -- the channel so that it can be reclassified; channel_sent is the caller's channel, NULL when the
@@ -45,3 +46,9 @@ CREATE TABLE exchange_rates (
 
 -- A rate that arrives re-credits the conversions of its currency from its day on.
 CREATE INDEX conversions_by_currency ON conversions (site_id, currency, occurred_at) WHERE currency IS NOT NULL;
+
+-- The rollup now also holds, per key, the conversions its touches influenced: every stored day is
+-- rebuilt once (marked long ago, so the job rebuilds them on its next run).
+INSERT INTO credit_rollup_dirty (site_id, stage, day, marked_at)
+SELECT DISTINCT site_id, stage, converted_at / 86400000, 0 FROM credit WHERE part = 0
+ON CONFLICT (site_id, stage, day) DO UPDATE SET marked_at = 0;

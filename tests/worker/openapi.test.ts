@@ -65,7 +65,7 @@ describe('GET /openapi.json', () => {
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...new Set(served)].sort()).toEqual([...documented].sort());
-    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality', '/v1/spend', '/v1/exchange-rates']) {
+    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality', '/v1/spend', '/v1/exchange-rates', '/v1/influence']) {
       expect(doc.paths[path], path).toBeDefined();
     }
   });
@@ -123,6 +123,7 @@ describe('GET /openapi.json', () => {
       ['/v1/credit/compare', '/v1/credit/compare?models=linear,w_shaped'],
       ['/v1/accounts/{domain}/journey', '/v1/accounts/aaa.com/journey'],
       ['/v1/quality', '/v1/quality'],
+      ['/v1/influence', '/v1/influence?group_by=campaign'],
     ]) {
       await exercise('get', template, url, { headers: secret() });
       await exercise('get', template, `${url}${url.includes('?') ? '&' : '?'}format=csv`, { headers: secret() });

@@ -130,7 +130,8 @@ export async function expectRollupInStep(site: TestSite) {
     stored.set(`${r.stage}|${r.dim}|${r.day}|${r.key}`, JSON.parse(r.sums));
   }
   const fresh = new Map<string, Record<string, number[]>>();
-  for (const r of await flatCredit(site.id)) {
+  const credit = await flatCredit(site.id);
+  for (const r of credit) {
     for (const dim of DIMS) {
       const id = `${r.stage}|${dim}|${Math.floor(r.converted_at / 86_400_000)}|${keyOf(r, dim)}`;
       const sums = fresh.get(id) ?? {};
@@ -140,6 +141,24 @@ export async function expectRollupInStep(site: TestSite) {
       s[1] += r.revenue_cents;
       s[2] += r.touch_id === '' ? 0 : 1;
       fresh.set(id, sums);
+    }
+  }
+  // What each key influenced: [conversions, their whole cents, touches]. Linear credits every window
+  // touch, so its rows of a conversion are the conversion's window ("(no touch)" counts no touch).
+  const windows = new Map<string, FlatCredit[]>();
+  for (const r of credit) if (r.model === 'linear') windows.set(r.conversion_id, [...(windows.get(r.conversion_id) ?? []), r]);
+  for (const touches of windows.values()) {
+    const cents = touches.reduce((n, r) => n + r.revenue_cents, 0);
+    for (const dim of DIMS) {
+      const counts = new Map<string, number>();
+      for (const r of touches) counts.set(keyOf(r, dim), (counts.get(keyOf(r, dim)) ?? 0) + (r.touch_id === '' ? 0 : 1));
+      for (const [key, n] of counts) {
+        const id = `${touches[0].stage}|${dim}|${Math.floor(touches[0].converted_at / 86_400_000)}|${key}`;
+        const s = (fresh.get(id)!['(influenced)'] ??= [0, 0, 0]);
+        s[0] += 1;
+        s[1] += cents;
+        s[2] += n;
+      }
     }
   }
   expect(Object.fromEntries([...stored].sort())).toEqual(Object.fromEntries([...fresh].sort()));

@@ -7,9 +7,9 @@ import type { D1Meter } from '../db/meter';
 import { deleteRollup, dequeueRollupDays, readRollupDirty, rollupOfDays, upsertRollup, type DirtyDay, type RollupRow } from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
-import { encodeSums, rollupDays, rollupId } from './rollup';
+import { encodeSums, INFLUENCED, rollupDays, rollupId } from './rollup';
 
-const MODEL_ORDER = REGISTRY.map((m) => m.name);
+const MODEL_ORDER = [...REGISTRY.map((m) => m.name), INFLUENCED];
 /** Days per round to start with; fewer when their conversions are many, more when few. */
 const DAYS_START = 32;
 const DAYS_MAX = 256;

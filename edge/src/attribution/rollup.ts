@@ -15,6 +15,13 @@ export interface ModelSums {
 
 export type KeySums = Map<string, ModelSums>;
 
+/**
+ * Not a model: what a key influenced. Its sums are [conversions, cents, touches]: the conversions
+ * with at least one touch of that key (each once, however many touches), their whole amounts, and
+ * those touches. A conversion without touches counts under "(no touch)". GET /v1/influence reads it.
+ */
+export const INFLUENCED = '(influenced)';
+
 function add(sums: KeySums, model: string, units: number, cents: number | bigint, touches: number): void {
   const s = sums.get(model);
   if (s) {
@@ -27,7 +34,8 @@ function add(sums: KeySums, model: string, units: number, cents: number | bigint
 /**
  * Adds one conversion's credit to `into(dim, key)`: each touch's units and cents per model to its
  * fields' keys (NULL → "(not set)"), and the whole conversion to its account. A conversion without
- * touches adds WEIGHT_UNITS and its whole amount to "(no touch)" in every dimension.
+ * touches adds WEIGHT_UNITS and its whole amount to "(no touch)" in every dimension. Each key its
+ * touches have also gets the conversion once under INFLUENCED.
  */
 export function addConversion(meta: CreditRowMeta, payloads: readonly string[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
   const { models, touches } = decodeCredit(payloads);
@@ -35,10 +43,24 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
     for (const dim of dims) {
       const sums = into(dim, NO_TOUCH);
       for (const model of models) add(sums, model, WEIGHT_UNITS, meta.amount_cents, 0);
+      add(sums, INFLUENCED, 1, meta.amount_cents, 0);
     }
     return;
   }
   const account = dims.includes('account') ? into('account', accountOf(meta.akey, meta.window_touches)) : undefined;
+  for (const dim of dims) {
+    if (dim === 'account') {
+      add(account!, INFLUENCED, 1, meta.amount_cents, touches.length);
+      continue;
+    }
+    // Every window touch is listed (linear credits each), so these are the conversion's window touches.
+    const perKey = new Map<string, number>();
+    for (const t of touches) {
+      const key = t.fields[dim] ?? NOT_SET;
+      perKey.set(key, (perKey.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of perKey) add(into(dim, key), INFLUENCED, 1, meta.amount_cents, n);
+  }
   models.forEach((model, m) => {
     const units = touches.map((t) => t.units[m]);
     const cents = centsByTouch(meta.amount_cents, units);

@@ -44,7 +44,7 @@ const MAX_ROLLUP_ROWS = 400_000;
 const SHOWN_PER_CONVERSION = 10_000;
 const UNITS_PER_SHOWN = WEIGHT_UNITS / SHOWN_PER_CONVERSION;
 
-function tooManyRows(dim: GroupBy): ApiError {
+export function tooManyRows(dim: GroupBy): ApiError {
   const narrower = dim === 'account' || dim === 'campaign' || dim === 'content' || dim === 'term' ? 'a coarser group_by (channel, source, medium, touch_type) or ' : '';
   return new ApiError(
     400,
@@ -58,7 +58,7 @@ function tooManyRows(dim: GroupBy): ApiError {
  * rows when the site has no such conversions yet); anything else is most likely a typo, so the
  * answer is 400 listing what is valid. closed_lost is never credited.
  */
-function checkStage(stage: string, known: string[] | null): void {
+export function checkStage(stage: string, known: string[] | null): void {
   if (stage === UNCREDITED_STAGE) {
     throw new ApiError(400, 'invalid_conversion', 'closed_lost conversions are stored but never credited, so they have no credit to report');
   }
@@ -70,7 +70,17 @@ function checkStage(stage: string, known: string[] | null): void {
 /** Keys of one report, each with its sums per model. */
 type Groups = Map<string, KeySums>;
 
-async function storedGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Groups; stages: string[] | null }> {
+/**
+ * Sums per key of the stored credit (the rollup for whole days, credit rows for partial edge days) of
+ * `models` — the request's, or other entries of the rollup such as INFLUENCED — and, for a stage
+ * that is not a usual one, the site's stages to check it against, all in one round trip.
+ */
+export async function storedGroups(
+  db: D1Database,
+  site: Site,
+  req: Omit<ReportRequest, 'models'>,
+  models: ReadonlySet<string>,
+): Promise<{ groups: Groups; stages: string[] | null }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
@@ -81,7 +91,6 @@ async function storedGroups(db: D1Database, site: Site, req: ReportRequest): Pro
   const results = await db.batch<Record<string, unknown>>(statements);
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
 
-  const models = new Set<string>(req.models);
   const groups: Groups = new Map();
   const into = (_dim: GroupBy, key: string) => {
     let sums = groups.get(key);
@@ -119,7 +128,7 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
       );
     }
   } else {
-    const stored = await storedGroups(db, site, req);
+    const stored = await storedGroups(db, site, req, new Set(req.models));
     checkStage(req.stage, stored.stages);
     byKey = stored.groups;
   }

@@ -1,4 +1,5 @@
 // CSV renderings of the query API's reports (RFC 4180: quoted where needed, CRLF line ends).
+import type { InfluenceReport } from '../../../schemas/pipeline';
 import type { CompareReport, CreditReport, JourneyReport, QualityReport } from '../../../schemas/query';
 
 type Cell = string | number | null;
@@ -52,6 +53,13 @@ export function compareCsv(r: CompareReport): string {
         return [conv(c.conversions), money(c.revenue), c.touches, ...(spend ? [ratio(c.roas), money(c.cost_per_conversion ?? null)] : [])];
       }),
     ]),
+  );
+}
+
+export function influenceCsv(r: InfluenceReport): string {
+  return toCsv(
+    ['key', 'influenced_conversions', 'influenced_revenue', 'sourced_conversions', 'sourced_revenue'],
+    r.rows.map((x) => [x.key, x.influenced_conversions, money(x.influenced_revenue), x.sourced_conversions, money(x.sourced_revenue)]),
   );
 }
 

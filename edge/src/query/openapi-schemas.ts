@@ -12,6 +12,7 @@ import {
   touchesBody,
   type BatchResult,
 } from '../../../schemas/api';
+import { influenceReport } from '../../../schemas/pipeline';
 import { compareReport, creditReport, journeyReport, qualityReport } from '../../../schemas/query';
 import { exchangeRate, ratesBody, spendBody, spendItem } from '../../../schemas/spend';
 import { wireBatch, wireEvent } from '../../../schemas/wire';
@@ -124,6 +125,7 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     CompareReport: jsonSchema(compareReport, 'output'),
     JourneyReport: jsonSchema(journeyReport, 'output'),
     QualityReport: jsonSchema(qualityReport, 'output'),
+    InfluenceReport: jsonSchema(influenceReport, 'output'),
   };
 }
 

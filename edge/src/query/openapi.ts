@@ -1,5 +1,6 @@
 // GET /openapi.json: the OpenAPI 3.1 description of every endpoint of CONTRACT §4, built from the zod schemas.
 import { LIMITS } from '../../../schemas/limits';
+import { influenceParams } from '../../../schemas/pipeline';
 import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
 import { MAX_SPEND_DAYS } from '../../../schemas/spend';
 import { componentSchemas, queryParameters } from './openapi-schemas';
@@ -173,6 +174,18 @@ function paths(): Json {
         security: 'secret',
         parameters: queryParameters(compareParams, REPORT_PARAMS),
         ok: reportOk('CompareReport', 'credit per key per model'),
+        errors: QUERY_ERRORS,
+      }),
+    },
+    '/v1/influence': {
+      get: operation({
+        summary: 'Influenced and sourced conversions',
+        description:
+          'Per key: conversions with at least one window touch of it (each once) and their whole revenue, and conversions whose first window touch has it. Sourced columns add up to totals ("(no touch)" included); influenced ones exceed them by design.',
+        tag: 'Query',
+        security: 'secret',
+        parameters: queryParameters(influenceParams, REPORT_PARAMS),
+        ok: reportOk('InfluenceReport', 'influence rows and totals'),
         errors: QUERY_ERRORS,
       }),
     },

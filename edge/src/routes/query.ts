@@ -1,4 +1,5 @@
-// The marketer query API (CONTRACT §4 Query): channel credit, model comparison, account journeys, data quality.
+// The marketer query API (CONTRACT §4 Query): channel credit, model comparison, influence, account
+// journeys, data quality.
 // Mounted under /v1, behind the secret-key check in app.ts; every read is keyed by the key's own site.
 import { Hono, type Context } from 'hono';
 import {
@@ -10,11 +11,13 @@ import {
   qualityParams,
   QUERY_DEFAULTS,
 } from '../../../schemas/query';
+import { influenceParams } from '../../../schemas/pipeline';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { normaliseDomain } from '../identity/email';
 import { buildCompareReport, buildCreditReport, type ReportRequest } from '../query/credit-report';
-import { compareCsv, creditCsv, journeyCsv, qualityCsv } from '../query/csv';
+import { compareCsv, creditCsv, influenceCsv, journeyCsv, qualityCsv } from '../query/csv';
+import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { parseQuery, wantsCsv } from '../query/params';
 import { buildQuality } from '../query/quality';
@@ -74,6 +77,17 @@ query.get('/accounts/:domain/journey', async (c) => {
   return respond(c, wantsCsv(c, p.format), report, journeyCsv, `journey_${domain}`);
 });
 query.all('/accounts/:domain/journey', methodNotAllowed);
+
+query.get('/influence', async (c) => {
+  const p = parseQuery(c, influenceParams);
+  const report = await buildInfluence(c.env.DB, c.get('site'), {
+    stage: p.conversion ?? QUERY_DEFAULTS.conversion,
+    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+    range: parseRange(p.from, p.to, Date.now()),
+  });
+  return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
+});
+query.all('/influence', methodNotAllowed);
 
 query.get('/quality', async (c) => {
   const p = parseQuery(c, qualityParams);
