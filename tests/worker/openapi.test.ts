@@ -65,7 +65,7 @@ describe('GET /openapi.json', () => {
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...new Set(served)].sort()).toEqual([...documented].sort());
-    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality', '/v1/spend', '/v1/exchange-rates', '/v1/influence']) {
+    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality', '/v1/spend', '/v1/exchange-rates', '/v1/influence', '/v1/funnel']) {
       expect(doc.paths[path], path).toBeDefined();
     }
   });
@@ -124,6 +124,7 @@ describe('GET /openapi.json', () => {
       ['/v1/accounts/{domain}/journey', '/v1/accounts/aaa.com/journey'],
       ['/v1/quality', '/v1/quality'],
       ['/v1/influence', '/v1/influence?group_by=campaign'],
+      ['/v1/funnel', '/v1/funnel?stages=lead,closed_won'],
     ]) {
       await exercise('get', template, url, { headers: secret() });
       await exercise('get', template, `${url}${url.includes('?') ? '&' : '?'}format=csv`, { headers: secret() });
@@ -134,6 +135,7 @@ describe('GET /openapi.json', () => {
     }
     await exercise('get', '/v1/credit', '/v1/credit?window_days=150&group_by=account', { headers: secret() });
     await exercise('get', '/v1/credit/compare', '/v1/credit/compare?models=linear&group_by=touch_type', { headers: secret() });
+    await exercise('get', '/v1/funnel', '/v1/funnel?group_by=account&stages=lead,opportunity,closed_won', { headers: secret() });
     await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/ccc.com/journey', { headers: secret() });
     await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/nope.com/journey', { headers: secret() });
 

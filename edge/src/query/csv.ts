@@ -1,5 +1,5 @@
 // CSV renderings of the query API's reports (RFC 4180: quoted where needed, CRLF line ends).
-import type { InfluenceReport } from '../../../schemas/pipeline';
+import type { FunnelReport, InfluenceReport } from '../../../schemas/pipeline';
 import type { CompareReport, CreditReport, JourneyReport, QualityReport } from '../../../schemas/query';
 
 type Cell = string | number | null;
@@ -60,6 +60,21 @@ export function influenceCsv(r: InfluenceReport): string {
   return toCsv(
     ['key', 'influenced_conversions', 'influenced_revenue', 'sourced_conversions', 'sourced_revenue'],
     r.rows.map((x) => [x.key, x.influenced_conversions, money(x.influenced_revenue), x.sourced_conversions, money(x.sourced_revenue)]),
+  );
+}
+
+/** One line per key: reached per stage, then rate and median days per later stage, then the win rate. */
+export function funnelCsv(r: FunnelReport): string {
+  const later = r.stages.slice(1);
+  return toCsv(
+    ['key', ...r.stages.map((s) => `reached_${s}`), ...later.map((s) => `rate_${s}`), ...later.map((s) => `median_days_${s}`), 'win_rate'],
+    r.rows.map((x) => [
+      x.key,
+      ...r.stages.map((s) => x.reached[s]),
+      ...later.map((s) => ratio(x.rate[s])),
+      ...later.map((s) => (x.median_days[s] === null ? null : x.median_days[s]!.toFixed(2))),
+      ratio(x.win_rate),
+    ]),
   );
 }
 

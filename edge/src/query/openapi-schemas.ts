@@ -12,7 +12,7 @@ import {
   touchesBody,
   type BatchResult,
 } from '../../../schemas/api';
-import { influenceReport } from '../../../schemas/pipeline';
+import { funnelReport, influenceReport } from '../../../schemas/pipeline';
 import { compareReport, creditReport, journeyReport, qualityReport } from '../../../schemas/query';
 import { exchangeRate, ratesBody, spendBody, spendItem } from '../../../schemas/spend';
 import { wireBatch, wireEvent } from '../../../schemas/wire';
@@ -126,6 +126,7 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     JourneyReport: jsonSchema(journeyReport, 'output'),
     QualityReport: jsonSchema(qualityReport, 'output'),
     InfluenceReport: jsonSchema(influenceReport, 'output'),
+    FunnelReport: jsonSchema(funnelReport, 'output'),
   };
 }
 

@@ -1,6 +1,6 @@
 // GET /openapi.json: the OpenAPI 3.1 description of every endpoint of CONTRACT §4, built from the zod schemas.
 import { LIMITS } from '../../../schemas/limits';
-import { influenceParams } from '../../../schemas/pipeline';
+import { FUNNEL_STAGES, funnelParams, influenceParams } from '../../../schemas/pipeline';
 import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
 import { MAX_SPEND_DAYS } from '../../../schemas/spend';
 import { componentSchemas, queryParameters } from './openapi-schemas';
@@ -75,6 +75,7 @@ const REPORT_PARAMS: Record<string, string> = {
   to: RANGE_TEXT,
   window_days: `attribution window; default the site's. Another value is computed per request (same numbers the job would store with it; at most ${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions)`,
   format: 'json (default) or csv',
+  stages: `comma-separated stages in funnel order (not closed_lost: lost deals count in win_rate); default ${FUNNEL_STAGES.join(',')}`,
 };
 
 function paths(): Json {
@@ -186,6 +187,18 @@ function paths(): Json {
         security: 'secret',
         parameters: queryParameters(influenceParams, REPORT_PARAMS),
         ok: reportOk('InfluenceReport', 'influence rows and totals'),
+        errors: QUERY_ERRORS,
+      }),
+    },
+    '/v1/funnel': {
+      get: operation({
+        summary: 'Stage funnel',
+        description:
+          'The cohort is every key whose first conversion of the first stage falls in from–to, grouped by its first touch at or before it ("(no touch)" when none). A key reaches a later stage with a conversion of it at or after the cohort conversion; reaching a stage passes every earlier one.',
+        tag: 'Query',
+        security: 'secret',
+        parameters: queryParameters(funnelParams, { ...REPORT_PARAMS, from: `Time of the cohort's first-stage conversion. ${RANGE_TEXT}`, to: RANGE_TEXT }),
+        ok: reportOk('FunnelReport', 'funnel rows and totals'),
         errors: QUERY_ERRORS,
       }),
     },

@@ -1,5 +1,5 @@
-// The marketer query API (CONTRACT §4 Query): channel credit, model comparison, influence, account
-// journeys, data quality.
+// The marketer query API (CONTRACT §4 Query): channel credit, model comparison, influence, the stage
+// funnel, account journeys, data quality.
 // Mounted under /v1, behind the secret-key check in app.ts; every read is keyed by the key's own site.
 import { Hono, type Context } from 'hono';
 import {
@@ -11,12 +11,13 @@ import {
   qualityParams,
   QUERY_DEFAULTS,
 } from '../../../schemas/query';
-import { influenceParams } from '../../../schemas/pipeline';
+import { funnelParams, influenceParams } from '../../../schemas/pipeline';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { normaliseDomain } from '../identity/email';
 import { buildCompareReport, buildCreditReport, type ReportRequest } from '../query/credit-report';
-import { compareCsv, creditCsv, influenceCsv, journeyCsv, qualityCsv } from '../query/csv';
+import { compareCsv, creditCsv, funnelCsv, influenceCsv, journeyCsv, qualityCsv } from '../query/csv';
+import { buildFunnel } from '../query/funnel';
 import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { parseQuery, wantsCsv } from '../query/params';
@@ -88,6 +89,17 @@ query.get('/influence', async (c) => {
   return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/influence', methodNotAllowed);
+
+query.get('/funnel', async (c) => {
+  const p = parseQuery(c, funnelParams);
+  const report = await buildFunnel(c.env.DB, c.get('site'), {
+    stages: p.stages,
+    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+    range: parseRange(p.from, p.to, Date.now()),
+  });
+  return respond(c, wantsCsv(c, p.format), report, funnelCsv, `funnel_${report.group_by}_${report.from}_${report.to}`);
+});
+query.all('/funnel', methodNotAllowed);
 
 query.get('/quality', async (c) => {
   const p = parseQuery(c, qualityParams);
