@@ -20,7 +20,7 @@ import { rollupRange } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, type QueryRange } from './range';
-import { spendByKey, spendFigures } from './spend-report';
+import { spendByKey, spendFigures, spendStatements } from './spend-report';
 
 export interface ReportRequest {
   models: ModelName[];
@@ -73,14 +73,16 @@ type Groups = Map<string, KeySums>;
 /**
  * Sums per key of the stored credit (the rollup for whole days, credit rows for partial edge days) of
  * `models` — the request's, or other entries of the rollup such as INFLUENCED — and, for a stage
- * that is not a usual one, the site's stages to check it against, all in one round trip.
+ * that is not a usual one, the site's stages to check it against, all in one round trip, with the
+ * `extra` statements a report also needs (their results come back as `extra`).
  */
 export async function storedGroups(
   db: D1Database,
   site: Site,
   req: Omit<ReportRequest, 'models'>,
   models: ReadonlySet<string>,
-): Promise<{ groups: Groups; stages: string[] | null }> {
+  extra: D1PreparedStatement[] = [],
+): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
@@ -88,7 +90,8 @@ export async function storedGroups(
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // An unusual stage is checked against the site's stages in the same round trip.
   if (!usual) statements.push(siteStages(db, site.id));
-  const results = await db.batch<Record<string, unknown>>(statements);
+  const results = await db.batch<Record<string, unknown>>([...statements, ...extra]);
+  const extraResults = results.splice(statements.length);
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
 
   const groups: Groups = new Map();
@@ -106,14 +109,21 @@ export async function storedGroups(
   for (; i < results.length; i++) {
     for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], into);
   }
-  return { groups, stages };
+  return { groups, stages, extra: extraResults };
 }
 
-/** Sums per model and key, for one stage, grouping and range. One round trip for stored credit. */
-export async function creditGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number }> {
+/** Sums per model and key, for one stage, grouping and range, and the results of `extra`. One round trip for stored credit. */
+export async function creditGroups(
+  db: D1Database,
+  site: Site,
+  req: ReportRequest,
+  extra: D1PreparedStatement[] = [],
+): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number; extra: D1Result[] }> {
   const onDemand = req.windowDays !== undefined && req.windowDays !== site.settings.window_days;
   let byKey: Groups;
+  let extraResults: D1Result[] = [];
   if (onDemand) {
+    if (extra.length) extraResults = await db.batch(extra);
     const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
     checkStage(req.stage, usual ? null : (await siteStages(db, site.id).all<{ stage: string }>()).results.map((r) => r.stage));
     try {
@@ -128,9 +138,10 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
       );
     }
   } else {
-    const stored = await storedGroups(db, site, req, new Set(req.models));
+    const stored = await storedGroups(db, site, req, new Set(req.models), extra);
     checkStage(req.stage, stored.stages);
     byKey = stored.groups;
+    extraResults = stored.extra;
   }
 
   const groups = new Map<string, Map<string, Sums>>(req.models.map((m) => [m, new Map()]));
@@ -144,7 +155,7 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
     }
   }
   for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
-  return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days };
+  return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days, extra: extraResults };
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -205,7 +216,9 @@ function header(req: ReportRequest, windowDays: number) {
 
 /** Rows by revenue, then conversions (both descending), then spend, then key. */
 export async function buildCreditReport(db: D1Database, site: Site, req: ReportRequest): Promise<CreditReport> {
-  const [{ groups, windowDays }, spend] = await Promise.all([creditGroups(db, site, req), spendByKey(db, site, req.dim, req.range)]);
+  const spendQuery = spendStatements(db, site, req.dim, req.range);
+  const { groups, windowDays, extra } = await creditGroups(db, site, req, spendQuery ?? []);
+  const spend = spendQuery && spendByKey(extra);
   const model = req.models[0];
   const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
   const shown = showModel(sorted);
@@ -220,7 +233,9 @@ export async function buildCreditReport(db: D1Database, site: Site, req: ReportR
 
 /** Keys of every model, ordered as the first model's report orders them (keys it lacks after). */
 export async function buildCompareReport(db: D1Database, site: Site, req: ReportRequest): Promise<CompareReport> {
-  const [{ groups, windowDays }, spend] = await Promise.all([creditGroups(db, site, req), spendByKey(db, site, req.dim, req.range)]);
+  const spendQuery = spendStatements(db, site, req.dim, req.range);
+  const { groups, windowDays, extra } = await creditGroups(db, site, req, spendQuery ?? []);
+  const spend = spendQuery && spendByKey(extra);
   const keys = new Set<string>();
   for (const byKey of groups.values()) for (const key of byKey.keys()) keys.add(key);
   const first = groups.get(req.models[0])!;

@@ -8,19 +8,22 @@ import { isSpendDim, spendInCurrency, spendToConvert } from '../db/spend';
 import type { QueryRange } from './range';
 
 /**
- * Cents of spend per key of `dim` on the UTC days the range touches (spend is daily, so a timestamp
- * range counts its first and last day whole), or null when spend cannot be grouped by `dim`. Days
- * in the reporting currency are summed by SQL; each day of an item in another currency is converted
- * at the latest rate at or before it, and left out while there is none (/v1/quality counts it).
+ * The statements that read spend per key of `dim` on the UTC days the range touches (spend is daily,
+ * so a timestamp range counts its first and last day whole), to run in the report's own round trip;
+ * null when spend cannot be grouped by `dim`.
  */
-export async function spendByKey(db: D1Database, site: Site, dim: GroupBy, range: QueryRange): Promise<Map<string, bigint> | null> {
+export function spendStatements(db: D1Database, site: Site, dim: GroupBy, range: QueryRange): D1PreparedStatement[] | null {
   if (!isSpendDim(dim)) return null;
   const days = { first: Math.floor(range.fromMs / DAY_MS), last: Math.floor(range.toMs / DAY_MS) };
-  const currency = site.settings.currency;
-  const [same, other] = await db.batch<Record<string, unknown>>([
-    spendInCurrency(db, site.id, dim, days, currency),
-    spendToConvert(db, site.id, dim, days, currency),
-  ]);
+  return [spendInCurrency(db, site.id, dim, days, site.settings.currency), spendToConvert(db, site.id, dim, days, site.settings.currency)];
+}
+
+/**
+ * Cents of spend per key, from the results of spendStatements. Days in the reporting currency were
+ * summed by SQL; each day of an item in another currency is converted at the latest rate at or
+ * before it, and left out while there is none (/v1/quality counts it).
+ */
+export function spendByKey([same, other]: D1Result[]): Map<string, bigint> {
   const out = new Map<string, bigint>();
   const add = (key: string, cents: bigint) => out.set(key, (out.get(key) ?? 0n) + cents);
   for (const row of same.results as { key: string; cents: string }[]) add(row.key, BigInt(row.cents));
