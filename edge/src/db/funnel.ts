@@ -1,7 +1,7 @@
 // The funnel's reads: each cohort key's conversions by stage, and its first touch at or before its
 // cohort conversion. Keys are attribution keys (schemas/akey.ts); every statement is keyed by site.
 import { CONVERSION_AKEY_SQL } from '../../../schemas/akey';
-import type { TouchFields } from '../../../schemas/dimensions';
+import type { GroupBy } from '../../../schemas/dimensions';
 import { chunks } from './json-parts';
 
 export interface CohortRow {
@@ -35,13 +35,14 @@ export function funnelCohort(db: D1Database, siteId: string, firstStage: string,
     .bind(siteId, JSON.stringify(reads), firstStage, fromMs, toMs);
 }
 
-export interface FirstTouch extends TouchFields {
+/** A key's first touch at or before its cohort conversion: its time, id and the grouped field. */
+export interface FirstTouch {
   akey: string;
-  touch_id: string;
   occurred_at: number;
+  touch_id: string;
+  /** The touch's value of the grouped dimension (null for account, or when the touch has none). */
+  field: string | null;
 }
-
-const FIELDS = 't.touch_id, t.occurred_at, t.touch_type, t.channel, t.source, t.medium, t.campaign, t.content, t.term';
 
 /**
  * The first touch (time, then id) of one index path at or before j.value->>'t', through `column` =
@@ -56,32 +57,48 @@ const ANONYMOUS = 'AND +account_domain IS NULL AND +contact_id IS NULL';
  * A key's touches reach it as the job stitches them (schemas/akey.ts): an account's own touches, its
  * contacts' touches without an explicit account, and its contacts' linked visitors' anonymous
  * touches; a personal key's contact and linked visitors likewise; a lone visitor's anonymous touches.
- * Each path gives its first touch; the caller keeps the earliest per key. ?2 is [{k, id, t}].
+ * Each path finds its first touch with one index seek per account, contact or visitor. ?2 is [{k, id, t}].
  */
 const PATHS = {
   account: [
-    `SELECT j.value->>'k' AS akey, ${FIELDS} FROM json_each(?2) j CROSS JOIN touches t ON ${firstBy('account_domain', "j.value->>'id'")}`,
-    `SELECT j.value->>'k' AS akey, ${FIELDS} FROM json_each(?2) j
-       CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.account_domain = j.value->>'id'
+    `FROM json_each(?2) j CROSS JOIN touches t ON ${firstBy('account_domain', "j.value->>'id'")}`,
+    `FROM json_each(?2) j CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.account_domain = j.value->>'id'
        CROSS JOIN touches t ON ${firstBy('contact_id', 'ct.contact_id', 'AND +account_domain IS NULL')}`,
-    `SELECT j.value->>'k' AS akey, ${FIELDS} FROM json_each(?2) j
-       CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.account_domain = j.value->>'id'
+    `FROM json_each(?2) j CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.account_domain = j.value->>'id'
        CROSS JOIN identity_links l ON l.site_id = ?1 AND l.contact_id = ct.contact_id
        CROSS JOIN touches t ON ${firstBy('visitor_id', 'l.visitor_id', ANONYMOUS)}`,
   ],
   personal: [
-    `SELECT j.value->>'k' AS akey, ${FIELDS} FROM json_each(?2) j
-       CROSS JOIN touches t ON ${firstBy('contact_id', "j.value->>'id'", 'AND +account_domain IS NULL')}`,
-    `SELECT j.value->>'k' AS akey, ${FIELDS} FROM json_each(?2) j
-       CROSS JOIN identity_links l ON l.site_id = ?1 AND l.contact_id = j.value->>'id'
+    `FROM json_each(?2) j CROSS JOIN touches t ON ${firstBy('contact_id', "j.value->>'id'", 'AND +account_domain IS NULL')}`,
+    `FROM json_each(?2) j CROSS JOIN identity_links l ON l.site_id = ?1 AND l.contact_id = j.value->>'id'
        CROSS JOIN touches t ON ${firstBy('visitor_id', 'l.visitor_id', ANONYMOUS)}`,
   ],
   visitor: [
-    `SELECT j.value->>'k' AS akey, ${FIELDS} FROM json_each(?2) j
-       CROSS JOIN touches t ON ${firstBy('visitor_id', "j.value->>'id'", ANONYMOUS)}
+    `FROM json_each(?2) j CROSS JOIN touches t ON ${firstBy('visitor_id', "j.value->>'id'", ANONYMOUS)}
        WHERE NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = j.value->>'id')`,
   ],
 };
+
+/** The touch column of each dimension (constant text, never input); account comes from the key. */
+const FIELD_COLUMNS: Record<GroupBy, string> = {
+  touch_type: 't.touch_type',
+  channel: 't.channel',
+  source: 't.source',
+  medium: 't.medium',
+  campaign: 't.campaign',
+  content: 't.content',
+  term: 't.term',
+  account: 'NULL',
+};
+
+/**
+ * One row per key: the earliest of its paths' first touches. SQLite takes the other columns from the
+ * row that holds the MIN, and the MIN of time-then-id text is the first touch in the job's order.
+ */
+const firstTouchSql = (kind: keyof typeof PATHS, dim: GroupBy) =>
+  `SELECT akey, MIN(printf('%015d|%s', occurred_at, touch_id)) AS ordered, occurred_at, touch_id, field FROM (
+     ${PATHS[kind].map((from) => `SELECT j.value->>'k' AS akey, t.occurred_at, t.touch_id, ${FIELD_COLUMNS[dim]} AS field ${from}`).join('\n     UNION ALL ')}
+   ) GROUP BY akey`;
 
 const KEYS_PER_STATEMENT = 1000;
 
@@ -94,13 +111,13 @@ export interface FirstTouchRequest {
   t: number;
 }
 
-/** Candidate first touches of the keys, for one batch; keys that name nobody have none. */
-export function firstTouchStatements(db: D1Database, siteId: string, keys: FirstTouchRequest[]): D1PreparedStatement[] {
+/** The first touch of each key that has one, with its value of `dim`, for one batch. */
+export function firstTouchStatements(db: D1Database, siteId: string, keys: FirstTouchRequest[], dim: GroupBy): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   for (const kind of Object.keys(PATHS) as (keyof typeof PATHS)[]) {
     for (const part of chunks(keys.filter((k) => k.kind === kind), KEYS_PER_STATEMENT)) {
       const param = JSON.stringify(part.map((k) => ({ k: k.akey, id: k.id, t: k.t })));
-      for (const sql of PATHS[kind]) statements.push(db.prepare(sql).bind(siteId, param));
+      statements.push(db.prepare(firstTouchSql(kind, dim)).bind(siteId, param));
     }
   }
   return statements;

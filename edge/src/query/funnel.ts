@@ -94,8 +94,6 @@ function touchRequest(row: CohortRow): FirstTouchRequest | null {
   return null;
 }
 
-const before = (a: FirstTouch, b: FirstTouch) => a.occurred_at < b.occurred_at || (a.occurred_at === b.occurred_at && a.touch_id < b.touch_id);
-
 export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
   const stages = req.stages ?? [...FUNNEL_STAGES];
   const others = [...new Set([...stages.slice(1), WON, LOST])].filter((s) => s !== stages[0]);
@@ -109,18 +107,13 @@ export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest
   // Each key's first touch at or before its cohort conversion: the earliest over its index paths.
   const requests = rows.map(touchRequest).filter((r): r is FirstTouchRequest => r !== null);
   const first = new Map<string, FirstTouch>();
-  const statements = firstTouchStatements(db, site.id, requests);
-  for (const r of statements.length ? await db.batch<FirstTouch>(statements) : []) {
-    for (const t of r.results) {
-      const seen = first.get(t.akey);
-      if (!seen || before(t, seen)) first.set(t.akey, t);
-    }
-  }
+  const statements = firstTouchStatements(db, site.id, requests, req.dim);
+  for (const r of statements.length ? await db.batch<FirstTouch>(statements) : []) for (const t of r.results) first.set(t.akey, t);
 
   const groupOf = (akey: string) => {
     const t = first.get(akey);
     if (!t) return NO_TOUCH;
-    return req.dim === 'account' ? reportedAccount(akey) : (t[req.dim] ?? NOT_SET);
+    return req.dim === 'account' ? reportedAccount(akey) : (t.field ?? NOT_SET);
   };
   const totals = new FunnelTally(stages);
   const groups = new Map<string, FunnelTally>();
