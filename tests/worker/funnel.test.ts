@@ -2,7 +2,7 @@
 // and a lost deal; counts never rise from one stage to the next; CSV; errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, createSite, errorOf, type TestSite } from './helpers';
-import { ago, get, getJson, iso, runJob, seedScenario, send } from './query-fixtures';
+import { ago, expect400 as expect400For, get, getJson, iso, runJob, seedScenario, send } from './query-fixtures';
 
 const STAGES = 'lead,mql,opportunity,closed_won';
 const day = (days: number) => iso(ago(days)).slice(0, 10);
@@ -174,12 +174,7 @@ describe('GET /v1/funnel', () => {
   });
 
   it('refuses bad stage lists and parameters with a code saying what is allowed', async () => {
-    const expect400 = async (path: string, code: string, message: RegExp) => {
-      const res = await get(site, path);
-      const error = await errorOf(res);
-      expect([res.status, error.code], error.message).toEqual([400, code]);
-      expect(error.message).toMatch(message);
-    };
+    const expect400 = (path: string, code: string, message: RegExp) => expect400For(site, path, code, message);
     await expect400('/v1/funnel?stages=lead,lead', 'invalid_stages', /lead twice/);
     await expect400('/v1/funnel?stages=lead,closed_lost', 'invalid_stages', /win_rate/);
     await expect400('/v1/funnel?stages=lead,demo', 'invalid_stages', /unknown stage demo; stages must be among closed_won, lead, mql, opportunity, sql/);

@@ -2,7 +2,7 @@
 // first window touch; sourced columns add up to the totals, influenced ones exceed them; CSV; errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, createSite, errorOf, type TestSite } from './helpers';
-import { ago, get, getJson, iso, runJob, seedScenario, send } from './query-fixtures';
+import { adTouch, ago, expect400 as expect400For, get, getJson, iso, runJob, seedScenario, send } from './query-fixtures';
 
 /**
  * Opportunities (site window 90 days):
@@ -13,21 +13,12 @@ import { ago, get, getJson, iso, runJob, seedScenario, send } from './query-fixt
  * abm influenced 2 ($14,000), sourced 1 ($4,000); (no touch) 1 and 1 ($1,000). Totals 3, $15,000.
  */
 async function seed(site: TestSite) {
-  const touch = (id: string, days: number, domain: string, source: string, medium: string, campaign: string) => ({
-    id,
-    occurred_at: iso(ago(days)),
-    touch_type: 'ad_click',
-    account_domain: domain,
-    source,
-    medium,
-    campaign,
-  });
   await send(site, '/v1/touches', {
     touches: [
-      touch('t-acme-brand01', 20, 'acme.com', 'google', 'cpc', 'brand'),
-      touch('t-acme-abm0001', 10, 'acme.com', 'linkedin', 'paid_social', 'abm'),
-      touch('t-acme-brand02', 5, 'acme.com', 'google', 'cpc', 'brand'),
-      touch('t-beta-abm0001', 8, 'beta.io', 'linkedin', 'paid_social', 'abm'),
+      adTouch('t-acme-brand01', 20, 'acme.com', 'google', 'cpc', 'brand'),
+      adTouch('t-acme-abm0001', 10, 'acme.com', 'linkedin', 'paid_social', 'abm'),
+      adTouch('t-acme-brand02', 5, 'acme.com', 'google', 'cpc', 'brand'),
+      adTouch('t-beta-abm0001', 8, 'beta.io', 'linkedin', 'paid_social', 'abm'),
     ],
   });
   const opp = (id: string, days: number, domain: string, amount: number) => ({ id, stage: 'opportunity', occurred_at: iso(ago(days)), account_domain: domain, amount });
@@ -116,12 +107,7 @@ describe('GET /v1/influence', () => {
   });
 
   it('refuses bad parameters with a code naming what is allowed', async () => {
-    const expect400 = async (path: string, code: string, message: RegExp) => {
-      const res = await get(site, path);
-      const error = await errorOf(res);
-      expect([res.status, error.code]).toEqual([400, code]);
-      expect(error.message).toMatch(message);
-    };
+    const expect400 = (path: string, code: string, message: RegExp) => expect400For(site, path, code, message);
     await expect400('/v1/influence?conversion=closed_lost', 'invalid_conversion', /never credited/);
     await expect400('/v1/influence?conversion=oportunity', 'invalid_conversion', /one of closed_won, lead, mql, opportunity, sql/);
     await expect400('/v1/influence?conversion=Opportunity', 'invalid_conversion', /stage name/);

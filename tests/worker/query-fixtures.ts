@@ -3,7 +3,7 @@ import { flatCredit, type FlatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { RunResult } from '../../edge/src/attribution/job';
-import { call, rows, type TestSite, sendAccepted } from './helpers';
+import { call, errorOf, rows, type TestSite, sendAccepted } from './helpers';
 
 export const DAY = 86_400_000;
 /** Noon UTC yesterday: every conversion below lands well inside the default range (last 90 days). */
@@ -38,6 +38,25 @@ export function patchSettings(site: TestSite, settings: Record<string, unknown>)
     headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ settings }),
   });
+}
+
+/** An offline ad touch of an account at `days` before NOW, classified from its source and medium. */
+export const adTouch = (id: string, days: number, domain: string, source: string, medium: string, campaign: string) => ({
+  id,
+  occurred_at: iso(ago(days)),
+  touch_type: 'ad_click',
+  account_domain: domain,
+  source,
+  medium,
+  campaign,
+});
+
+/** A GET that must answer 400 with `code`, its message matching `message`. */
+export async function expect400(site: TestSite, path: string, code: string, message: RegExp) {
+  const res = await get(site, path);
+  const error = await errorOf(res);
+  expect([res.status, error.code], `${path}: ${error.message}`).toEqual([400, code]);
+  expect(error.message).toMatch(message);
 }
 
 /** A campaign name that needs CSV quoting. */

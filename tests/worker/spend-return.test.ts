@@ -3,7 +3,7 @@
 // count of unconverted amounts, and a change of reporting currency.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSite, postServer, type TestSite } from './helpers';
-import { ago, get, getJson, iso, patchSettings, runJob, seedScenario, send } from './query-fixtures';
+import { adTouch, ago, get, getJson, iso, patchSettings, runJob, seedScenario, send } from './query-fixtures';
 
 const day = (days: number) => iso(ago(days)).slice(0, 10);
 
@@ -14,20 +14,11 @@ const day = (days: number) => iso(ago(days)).slice(0, 10);
  * (a campaign with spend and no deals). Rates for EUR arrive late: 1.08 from −4 d, then 1.10 from −6 d.
  */
 async function seed(site: TestSite) {
-  const touch = (id: string, days: number, domain: string, source: string, medium: string, campaign: string) => ({
-    id,
-    occurred_at: iso(ago(days)),
-    touch_type: 'ad_click',
-    account_domain: domain,
-    source,
-    medium,
-    campaign,
-  });
   await send(site, '/v1/touches', {
     touches: [
-      touch('t-acme-brand01', 10, 'acme.com', 'google', 'cpc', 'brand'),
-      touch('t-beta-abm0001', 8, 'beta.io', 'linkedin', 'paid_social', 'abm'),
-      touch('t-beta-brand01', 6, 'beta.io', 'google', 'cpc', 'brand'),
+      adTouch('t-acme-brand01', 10, 'acme.com', 'google', 'cpc', 'brand'),
+      adTouch('t-beta-abm0001', 8, 'beta.io', 'linkedin', 'paid_social', 'abm'),
+      adTouch('t-beta-brand01', 6, 'beta.io', 'google', 'cpc', 'brand'),
     ],
   });
   await send(site, '/v1/conversions', {

@@ -6,10 +6,7 @@ import { decimalText, exceeds, parseDecimal } from '../../../schemas/money';
 import { calendarDay, exchangeRate, MAX_RATE_UNITS } from '../../../schemas/spend';
 import { storeRates, type RateRow } from '../db/rates';
 import type { Site } from '../db/sites';
-import { issueMessage } from '../errors';
-import { settleBatch } from './settle';
-
-type Rejection = { code: string; message: string };
+import { rejectionOf, replacingBatch, type Rejection } from './replacing-batch';
 
 const FIELD_CODES: Record<string, string> = { currency: 'invalid_currency', date: 'invalid_date', rate: 'invalid_rate' };
 const EARLIEST_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
@@ -18,10 +15,7 @@ const DAYS_AHEAD = 1;
 
 export function rateRow(raw: unknown, site: Site, today: number): RateRow | Rejection {
   const parsed = exchangeRate.safeParse(raw);
-  if (!parsed.success) {
-    const field = String(parsed.error.issues[0].path[0] ?? '');
-    return { code: FIELD_CODES[field] ?? 'invalid_exchange_rate', message: issueMessage(parsed.error.issues) };
-  }
+  if (!parsed.success) return rejectionOf(parsed.error.issues, FIELD_CODES, 'invalid_exchange_rate');
   const r = parsed.data;
   if (r.currency === site.settings.currency) {
     return { code: 'reporting_currency', message: `${r.currency} is the reporting currency: amounts in it need no rate` };
@@ -37,23 +31,14 @@ export function rateRow(raw: unknown, site: Site, today: number): RateRow | Reje
 
 export async function ingestRates(db: D1Database, site: Site, items: unknown[], receivedAt: number): Promise<BatchResult> {
   const today = Math.floor(receivedAt / DAY_MS);
-  const rejected: BatchResult['rejected'] = [];
-  const valid: { index: number; id: string }[] = [];
-  const latest = new Map<string, RateRow>();
-  items.forEach((raw, index) => {
-    const row = rateRow(raw, site, today);
-    if ('code' in row) rejected.push({ index, ...row });
-    else {
-      const id = `${row.currency}/${row.day}`;
-      valid.push({ index, id });
-      latest.delete(id);
-      latest.set(id, row);
-    }
-  });
-  const fresh = new Set<string>();
-  if (latest.size) {
-    const results = await db.batch<{ currency: string; day: number }>(storeRates(db, site.id, [...latest.values()], receivedAt));
-    for (const r of results) for (const row of r.results ?? []) if (row.currency !== undefined) fresh.add(`${row.currency}/${row.day}`);
-  }
-  return settleBatch(valid, fresh, rejected);
+  const idOf = (r: { currency: string; day: number }) => `${r.currency}/${r.day}`;
+  return replacingBatch(
+    items,
+    (raw) => rateRow(raw, site, today),
+    idOf,
+    async (rows) => {
+      const results = await db.batch<{ currency: string; day: number }>(storeRates(db, site.id, rows, receivedAt));
+      return new Set(results.flatMap((r) => r.results.map(idOf)));
+    },
+  );
 }

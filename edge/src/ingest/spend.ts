@@ -6,12 +6,9 @@ import { decimalCents, exceeds, parseDecimal } from '../../../schemas/money';
 import { calendarDay, MAX_SPEND_DAYS, MAX_SPEND_UNITS, spendItem, type SpendItem } from '../../../schemas/spend';
 import type { Site } from '../db/sites';
 import { storeSpend, type SpendRow } from '../db/spend';
-import { issueMessage } from '../errors';
 import { deriveAttribution } from './campaign';
 import { redactField } from './redact';
-import { settleBatch } from './settle';
-
-type Rejection = { code: string; message: string };
+import { rejectionOf, replacingBatch, type Rejection } from './replacing-batch';
 
 /** The per-item code of a validation failure, by the field it is about. */
 const FIELD_CODES: Record<string, string> = {
@@ -49,10 +46,7 @@ function daysOf(s: SpendItem, today: number): { first: number; last: number } | 
 /** The stored row of one valid item, or why it is refused. */
 export function spendRow(raw: unknown, site: Site, today: number): SpendRow | Rejection {
   const parsed = spendItem.safeParse(raw);
-  if (!parsed.success) {
-    const field = String(parsed.error.issues[0].path[0] ?? '');
-    return { code: FIELD_CODES[field] ?? 'invalid_spend', message: issueMessage(parsed.error.issues) };
-  }
+  if (!parsed.success) return rejectionOf(parsed.error.issues, FIELD_CODES, 'invalid_spend');
   const s = parsed.data;
   const days = daysOf(s, today);
   if ('code' in days) return days;
@@ -89,23 +83,13 @@ export function spendRow(raw: unknown, site: Site, today: number): SpendRow | Re
 
 export async function ingestSpend(db: D1Database, site: Site, items: unknown[], receivedAt: number): Promise<BatchResult> {
   const today = Math.floor(receivedAt / DAY_MS);
-  const rejected: BatchResult['rejected'] = [];
-  const valid: { index: number; id: string }[] = [];
-  // The same id twice in one request: the later item is the one kept, as if sent after the first.
-  const latest = new Map<string, SpendRow>();
-  items.forEach((raw, index) => {
-    const row = spendRow(raw, site, today);
-    if ('code' in row) rejected.push({ index, ...row });
-    else {
-      valid.push({ index, id: row.spend_id });
-      latest.delete(row.spend_id);
-      latest.set(row.spend_id, row);
-    }
-  });
-  const fresh = new Set<string>();
-  if (latest.size) {
-    const results = await db.batch<{ spend_id: string }>(storeSpend(db, site.id, [...latest.values()], receivedAt));
-    for (const r of results) for (const row of r.results ?? []) if (row.spend_id !== undefined) fresh.add(row.spend_id);
-  }
-  return settleBatch(valid, fresh, rejected);
+  return replacingBatch(
+    items,
+    (raw) => spendRow(raw, site, today),
+    (row) => row.spend_id,
+    async (rows) => {
+      const results = await db.batch<{ spend_id: string }>(storeSpend(db, site.id, rows, receivedAt));
+      return new Set(results.flatMap((r) => r.results.map((x) => x.spend_id)));
+    },
+  );
 }
