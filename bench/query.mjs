@@ -1,4 +1,4 @@
-// Query benchmark: p50/p95 of the credit endpoints (docs/api.md) on the largest job tier, against GET /healthz.
+// Query benchmark: p50/p95 of the credit, influence and funnel endpoints on the largest job tier, against GET /healthz.
 import { request } from './lib/http.mjs';
 import { GOALS, goalNote, goalTierNote, mark, markedCell } from './lib/goals.mjs';
 import { fmt, fmtInt, fmtRatio, latencySummary, ratio } from './lib/stats.mjs';
@@ -21,6 +21,12 @@ const QUERIES = [
   credit('linear', 'account'),
   { label: '`GET /v1/credit/compare?models=first_touch,last_touch,linear&group_by=channel`', path: () => `/v1/credit/compare?models=first_touch,last_touch,linear&group_by=channel&${range()}` },
   { label: '`GET /v1/credit/compare?group_by=channel`', path: () => `/v1/credit/compare?group_by=channel&${range()}`, everyModel: true },
+];
+
+/** Issue 13's reports, with its own goal: influenced and sourced pipeline, and the default stage funnel. */
+const PIPELINE = [
+  { label: '`GET /v1/influence?conversion=opportunity&group_by=channel`', path: () => `/v1/influence?conversion=opportunity&group_by=channel&${range()}` },
+  { label: '`GET /v1/funnel?group_by=channel`', path: () => `/v1/funnel?group_by=channel&${range()}` },
 ];
 
 function credit(model, groupBy) {
@@ -84,6 +90,12 @@ export async function runQuery(ctx, target) {
     if (m.missing) missing.push(m.missing);
     else sweep.push(m);
   }
+  const pipeline = [];
+  for (const q of PIPELINE) {
+    const m = await measure(base, q, auth, plan);
+    if (m.missing) missing.push(m.missing);
+    else pipeline.push(m);
+  }
   if (!measured.length) {
     return {
       title,
@@ -105,6 +117,12 @@ export async function runQuery(ctx, target) {
         `${plain(q.label)} p50 ${fmt(s.p50, 1)} ms / p95 ${fmt(s.p95, 1)} ms on ${fmtInt(target.touches)} touches (p50 ${fmtRatio(ratio(s.p50, b.p50), 1)} / p95 ${fmtRatio(p95Ratio, 1)} /healthz; goal p95 ${goal.text}: ${mark(p95Ratio, goal)})`,
     ),
   ];
+  const pipelineGoal = GOALS.pipelineP95OverHealthz;
+  for (const { q, s, b, p95Ratio } of pipeline) {
+    headline.push(
+      `${plain(q.label)} p50 ${fmt(s.p50, 1)} ms / p95 ${fmt(s.p95, 1)} ms next to /healthz p95 ${fmt(b.p95, 2)} ms on ${fmtInt(target.touches)} touches (p95 ${fmtRatio(p95Ratio, 1)} /healthz; goal ${pipelineGoal.text}: ${mark(p95Ratio, pipelineGoal)})${goalTierNote(target.touches)}`,
+    );
+  }
   if (sweep.length) {
     const sorted = [...sweep].sort((x, y) => x.p95Ratio - y.p95Ratio);
     headline.push(
@@ -122,6 +140,18 @@ export async function runQuery(ctx, target) {
       `| query | requests | p50 | p95 | /healthz p50 | /healthz p95 | p50 ratio | p95 ratio (goal ${goal.text}) | rows |`,
       '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...all.map(row),
+      ...(pipeline.length
+        ? [
+            '',
+            `Influence and funnel (issue 13), same baseline and range; goal: p95 ${pipelineGoal.text} the baseline's p95.`,
+            '',
+            `| query | requests | p50 | p95 | /healthz p50 | /healthz p95 | p50 ratio | p95 ratio (goal ${pipelineGoal.text}) | rows |`,
+            '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+            ...pipeline.map(({ q, rows, s, b, p95Ratio }) =>
+              `| ${q.label} | ${fmtInt(s.n)} | ${fmt(s.p50, 1)} | ${fmt(s.p95, 1)} | ${fmt(b.p50, 2)} | ${fmt(b.p95, 2)} | ${fmtRatio(ratio(s.p50, b.p50), 1)} | ${markedCell(fmtRatio(p95Ratio, 1), p95Ratio, pipelineGoal)} | ${rows ?? 'shape?'} |`,
+            ),
+          ]
+        : []),
       ...(missing.length ? ['', ...missing.map((m) => `- **Not available**: ${m}`)] : []),
     ].join('\n'),
   };

@@ -1,6 +1,7 @@
 // Server-side API bodies (admin, Segment-compatible tracking, offline touches, CRM conversions):
 // the validators the Worker uses and the types they infer. Defined once, here.
 import { z } from 'zod';
+import { currencyCode } from './currencies';
 import { LIMITS, LONE_SURROGATE, SERVER_ID_PATTERN } from './limits';
 import { ISO_TIMESTAMP_PATTERN } from './time';
 
@@ -16,6 +17,7 @@ export const siteSettings = z
     session_minutes: z.number().int().min(1).max(24 * 60),
     custom_weights: z.record(name, z.number().min(0).max(1000)),
     block_headless: z.boolean(),
+    currency: currencyCode,
   })
   .partial()
   .strict();

@@ -96,21 +96,34 @@ const reportHeader = {
   to: z.string(),
   window_days: z.number().int().meta({ description: 'the window used; the site setting unless window_days was given' }),
 };
-export const creditCell = z.object({ conversions, revenue: money, touches: z.number().int() });
-export const creditTotals = z.object({ conversions, revenue: money });
+/**
+ * Spend and return, only when grouped by channel, source, medium or campaign: spend dated in the
+ * range on the key, and ratios of the sums (never averages), null when the divisor is 0.
+ */
+const spend = money.optional().meta({ description: 'spend dated in from–to on this key, in the reporting currency (channel, source, medium, campaign only)' });
+const ratios = {
+  roas: z.number().nullable().optional().meta({ description: 'revenue ÷ spend, 4 decimals; null when spend is 0' }),
+  cost_per_conversion: money.nullable().optional().meta({ description: 'spend ÷ conversions; null when conversions are 0' }),
+};
+const currency = z.string().meta({ description: "the site's reporting currency (ISO 4217): revenue and spend are in it" });
+
+export const creditCell = z.object({ conversions, revenue: money, touches: z.number().int(), ...ratios });
+export const creditTotals = z.object({ conversions, revenue: money, spend, ...ratios });
 
 export const creditReport = z.object({
   model: z.enum(MODELS),
   ...reportHeader,
+  currency,
   totals: creditTotals,
-  rows: z.array(z.object({ key: z.string(), ...creditCell.shape })).max(LIMITS.queryRows),
+  rows: z.array(z.object({ key: z.string(), conversions, revenue: money, touches: z.number().int(), spend, ...ratios })).max(LIMITS.queryRows),
 });
 
 export const compareReport = z.object({
   models: z.array(z.enum(MODELS)),
   ...reportHeader,
+  currency,
   totals: z.record(z.string(), creditTotals),
-  rows: z.array(z.object({ key: z.string(), models: z.record(z.string(), creditCell) })).max(LIMITS.queryRows),
+  rows: z.array(z.object({ key: z.string(), spend, models: z.record(z.string(), creditCell) })).max(LIMITS.queryRows),
 });
 
 const iso = z.string().meta({ description: 'ISO timestamp (UTC)' });
@@ -181,6 +194,13 @@ export const qualityReport = z.object({
     unassigned_or_direct_pct: pct,
   }),
   conversions: z.object({ credited: z.number().int(), without_touch: z.number().int(), without_touch_pct: pct }),
+  currency: z.object({
+    reporting: currency,
+    unconverted_amounts: z.number().int().meta({ description: 'unconverted_conversions + unconverted_spend: amounts held out of revenue and spend for want of a rate' }),
+    unconverted_conversions: z.number().int().meta({ description: 'conversions in the range with an amount in another currency and no rate at or before their date' }),
+    unconverted_spend: z.number().int().meta({ description: 'spend items with a day in the range in another currency and no rate at or before it' }),
+    currencies_without_rate: z.array(z.string()).meta({ description: 'the currencies of those amounts: send rates for them' }),
+  }),
 });
 
 export const modelsReport = z.object({

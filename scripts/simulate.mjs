@@ -1,12 +1,14 @@
 // `npm run simulate`: seeded, deterministic B2B journeys sent through the public interfaces only
 // (Segment API for history, the snippet's /e for the last hours, offline touches, CRM conversions),
-// then the attribution job, so a new user sees meaningful credit right away.
+// a year of daily ad spend per campaign with EUR→USD rates, then the attribution job, so a new user
+// sees meaningful credit, return, influence and funnels right away.
 //
 //   npm run simulate -- [--accounts 40] [--days 120] [--seed 42]
 //   BASE_URL (default http://127.0.0.1:${PORT:-8787}), TL_SECRET_KEY (sk_demo), TL_PUBLIC_KEY (pk_demo)
 import { parseArgs } from 'node:util';
 import { baseUrl } from './lib/local-server.mjs';
 import { buildJourneys } from './simulate/journeys.mjs';
+import { buildSpend } from './simulate/spend.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +31,8 @@ const plan = buildJourneys({
   // Whole hours: a rerun within the hour sends identical data, which the API answers as duplicates.
   now: Math.floor(Date.now() / 3600_000) * 3600_000,
 });
+
+const costs = buildSpend({ seed: Number(values.seed), now: Date.now() });
 
 const totals = { accepted: 0, duplicates: 0, rejected: 0 };
 async function send(path, body, headers) {
@@ -62,6 +66,8 @@ for (const batch of plan.bots) {
 }
 for (const part of chunks(plan.touches, 500)) await server('/v1/touches', { touches: part });
 for (const part of chunks(plan.conversions, 500)) await server('/v1/conversions', { conversions: part });
+for (const part of chunks(costs.rates, 500)) await server('/v1/exchange-rates', { rates: part });
+for (const part of chunks(costs.spend, 500)) await server('/v1/spend', { spend: part });
 
 let run;
 for (let i = 0; i < 50; i++) {
@@ -74,7 +80,8 @@ for (let i = 0; i < 50; i++) {
 console.log(`
 Sent ${plan.segment.length} Segment messages (page views and identifies), ${plan.snippet.reduce((n, b) => n + b.e.length, 0)} snippet events,
 ${plan.bots.reduce((n, b) => n + b.e.length, 0)} bot events, ${plan.touches.length} offline touches and ${plan.conversions.length} CRM conversions
-for ${plan.stats.accounts} accounts, ${plan.stats.contacts} contacts (${plan.stats.freeMail} on free mail) and ${plan.stats.visitors} devices.
+for ${plan.stats.accounts} accounts, ${plan.stats.contacts} contacts (${plan.stats.freeMail} on free mail) and ${plan.stats.visitors} devices;
+${costs.spend.length} spend items (a year, per campaign; LinkedIn billed in EUR) and ${costs.rates.length} EUR→USD rates.
 Answers: ${totals.accepted} accepted, ${totals.duplicates} duplicates (resending is idempotent), ${totals.rejected} rejected (bots are counted, not stored).
 Attribution: ${run.conversions_credited} conversions credited over ${run.accounts_recomputed} accounts, ${run.credit_rows_written} credit rows.
 
@@ -83,5 +90,8 @@ Where to look:
   Channel credit   curl -s '${url}/v1/credit?model=w_shaped&conversion=closed_won&group_by=channel' -H 'Authorization: Bearer ${secretKey}'
   Compare models   curl -s '${url}/v1/credit/compare?models=first_touch,last_touch,linear,w_shaped&group_by=channel' -H 'Authorization: Bearer ${secretKey}'
   An account       curl -s '${url}/v1/accounts/${plan.stats.sampleDomain}/journey' -H 'Authorization: Bearer ${secretKey}'
+  Spend and ROAS   curl -s '${url}/v1/credit?model=linear&group_by=campaign' -H 'Authorization: Bearer ${secretKey}'
+  Influence        curl -s '${url}/v1/influence?conversion=opportunity&group_by=channel' -H 'Authorization: Bearer ${secretKey}'
+  Funnel           curl -s '${url}/v1/funnel?stages=lead,opportunity,closed_won' -H 'Authorization: Bearer ${secretKey}'
   Data quality     curl -s '${url}/v1/quality' -H 'Authorization: Bearer ${secretKey}'
 `);

@@ -13,6 +13,7 @@ import { openapi } from './routes/openapi';
 import { people } from './routes/people';
 import { query } from './routes/query';
 import { segment } from './routes/segment';
+import { spend } from './routes/spend';
 
 export const app = new Hono<AppEnv>();
 
@@ -26,6 +27,7 @@ app.route('/v1', attribution);
 app.route('/v1', people);
 app.route('/v1', segment);
 app.route('/v1', crm);
+app.route('/v1', spend);
 app.route('/v1', query);
 app.route('/admin', admin);
 

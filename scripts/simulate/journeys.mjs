@@ -122,21 +122,30 @@ export function buildJourneys({ accounts, days, seed, origin, now }) {
       if (at >= now) continue;
       plan.touches.push({ id: id('off'), occurred_at: new Date(at).toISOString(), touch_type: type, account_domain: domain, campaign });
     }
-    // The CRM pipeline: lead → opportunity → closed won / lost, with revenue.
+    // The CRM pipeline: lead → mql → sql → opportunity → closed won / lost, with revenue. Most leads
+    // are qualified first; a deal sales sources itself skips the qualification stages.
     if (!firstLeadAt || !champion) continue;
     plan.conversions.push({ id: id('lead'), stage: 'lead', occurred_at: new Date(firstLeadAt).toISOString(), email: champion });
+    let stageAt = firstLeadAt;
+    for (const [stage, p] of [['mql', 0.7], ['sql', 0.75]]) {
+      if (!rnd.chance(p) || stageAt + 9 * DAY >= now) break;
+      stageAt += rnd.int(2, 9) * DAY;
+      plan.conversions.push({ id: id(stage), stage, occurred_at: new Date(stageAt).toISOString(), email: champion });
+    }
     if (!rnd.chance(0.6)) continue;
     const oppId = `OPP-${seed}-${a}`;
-    const oppAt = firstLeadAt + rnd.int(5, 25) * DAY;
+    const oppAt = Math.max(firstLeadAt + rnd.int(5, 25) * DAY, stageAt + rnd.int(2, 6) * DAY);
     if (oppAt >= now) continue;
     const amount = rnd.pick([12_000, 18_000, 24_000, 36_000, 48_000, 60_000, 96_000]);
-    plan.conversions.push({ id: id('opp'), stage: 'opportunity', occurred_at: new Date(oppAt).toISOString(), account_domain: domain, opportunity_id: oppId, amount, currency: 'USD' });
+    // Every fifth account buys in euros: the reporting currency (USD) converts them at the day's rate.
+    const currency = a % 5 === 2 ? 'EUR' : 'USD';
+    plan.conversions.push({ id: id('opp'), stage: 'opportunity', occurred_at: new Date(oppAt).toISOString(), account_domain: domain, opportunity_id: oppId, amount, currency });
     const closeAt = oppAt + rnd.int(10, 45) * DAY;
     if (closeAt >= now) continue;
     const won = rnd.chance(0.55);
     plan.conversions.push({
       id: id('close'), stage: won ? 'closed_won' : 'closed_lost', occurred_at: new Date(closeAt).toISOString(),
-      account_domain: domain, opportunity_id: oppId, amount, currency: 'USD',
+      account_domain: domain, opportunity_id: oppId, amount, currency,
     });
   }
   // Crawlers hit the site too: they are counted in /v1/quality, never stored.

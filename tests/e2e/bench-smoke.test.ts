@@ -59,6 +59,8 @@ describe('npm run bench -- --smoke', () => {
     expect(report).toMatch(/query goal, p95 ≤ 2\.5× \/healthz p95 .+ \(goal ≤ 2\.5×: (pass|\*\*fail\*\*)\)/);
     expect(report).toContain('`GET /v1/credit/compare?group_by=channel` (every model:');
     expect(report).toContain('`GET /v1/credit?model=linear&group_by=account`');
+    expect(report).toMatch(/\| `GET \/v1\/influence\?conversion=opportunity&group_by=channel` \| \d+ \|/);
+    expect(report).toMatch(/\| `GET \/v1\/funnel\?group_by=channel` \| \d+ \|/);
 
     expect(existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : null).toBe(before);
   });

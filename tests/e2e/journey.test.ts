@@ -149,7 +149,8 @@ describe('a full B2B journey', () => {
         if (expected[model][i] === 0) expect(rows.get(ch)?.revenue ?? 0).toBe(0);
         else expect(Math.abs(rows.get(ch)!.revenue - AMOUNT * expected[model][i]), `${model} ${ch}`).toBeLessThanOrEqual(0.01);
       });
-      expect(report.totals).toEqual({ conversions: 1, revenue: AMOUNT });
+      // No spend was sent: grouped by channel, the totals carry spend 0 and no ROAS.
+      expect(report.totals).toEqual({ conversions: 1, revenue: AMOUNT, spend: 0, roas: null, cost_per_conversion: 0 });
     }
 
     // Nothing identifying was stored on the way.

@@ -169,8 +169,9 @@ describe('revenue sums', () => {
     const res = await call(`/v1/credit?group_by=channel&from=${iso(day - 2)}&to=${iso(day)}`, { headers: { authorization: `Bearer ${site.secret_key}` } });
     expect(res.status).toBe(200);
     const report = await res.json<{ totals: { conversions: number; revenue: number }; rows: { key: string; revenue: number }[] }>();
-    expect(report.totals).toEqual({ conversions: 3, revenue: 1.2e17 });
-    expect(report.rows).toEqual([{ key: 'Events', conversions: 3, revenue: 1.2e17, touches: 3 }]);
+    const noSpend = { spend: 0, roas: null, cost_per_conversion: 0 };
+    expect(report.totals).toEqual({ conversions: 3, revenue: 1.2e17, ...noSpend });
+    expect(report.rows).toEqual([{ key: 'Events', conversions: 3, revenue: 1.2e17, touches: 3, ...noSpend }]);
   });
 
   it('the job credits many conversions at the largest accepted amount without a fault', async () => {

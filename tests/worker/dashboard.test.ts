@@ -12,5 +12,7 @@ describe('GET /dashboard', () => {
     const html = await res.text();
     expect(html).toContain('/v1/credit/compare');
     expect(html).toContain('/v1/quality');
+    // Spend and return, influence, and the funnel by source channel.
+    for (const route of ['/v1/credit?', '/v1/influence?', '/v1/funnel?']) expect(html).toContain(route);
   });
 });

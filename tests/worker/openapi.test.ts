@@ -66,7 +66,7 @@ describe('GET /openapi.json', () => {
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...new Set(served)].sort()).toEqual([...documented].sort());
-    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality']) {
+    for (const path of ['/e', '/s.js', '/v1/batch', '/v1/touches', '/v1/conversions', '/v1/attribution/run', '/v1/people', '/admin/sites', '/v1/credit', '/v1/credit/compare', '/v1/accounts/{domain}/journey', '/v1/quality', '/v1/spend', '/v1/exchange-rates', '/v1/influence', '/v1/funnel']) {
       expect(doc.paths[path], path).toBeDefined();
     }
   });
@@ -106,6 +106,13 @@ describe('GET /openapi.json', () => {
     await exercise('post', '/v1/touches', '/v1/touches', jsonBody({ touches: 'nope' }));
     await exercise('post', '/v1/touches', '/v1/touches', jsonBody({ touches: Array.from({ length: 501 }, () => ({})) }));
     await exercise('post', '/v1/conversions', '/v1/conversions', jsonBody({ conversions: [{ id: 'conv-openapi-01', stage: 'closed_won', occurred_at: iso(ago(1)), account_domain: 'openapi.com', amount: 12.5, currency: 'EUR' }] }));
+    const day = (days: number) => iso(ago(days)).slice(0, 10);
+    await exercise('post', '/v1/spend', '/v1/spend', jsonBody({ spend: [{ id: 'spend-openapi-1', date: day(2), amount: 120.5, source: 'google', medium: 'cpc', campaign: 'brand' }] }));
+    await exercise('post', '/v1/spend', '/v1/spend', jsonBody({ spend: [{ id: 'spend-openapi-2', start_date: day(9), end_date: day(3), amount: '99.99', channel: 'Events', currency: 'eur' }] }));
+    await exercise('post', '/v1/spend', '/v1/spend', jsonBody({ spend: [] }));
+    await exercise('post', '/v1/spend', '/v1/spend', jsonBody({ spend: Array.from({ length: 501 }, () => ({})) }));
+    await exercise('post', '/v1/exchange-rates', '/v1/exchange-rates', jsonBody({ rates: [{ currency: 'EUR', date: day(30), rate: 1.0845 }] }));
+    await exercise('post', '/v1/exchange-rates', '/v1/exchange-rates', jsonBody({ rates: 'nope' }));
     await exercise('post', '/v1/attribution/run', '/v1/attribution/run', { headers: secret() });
     await exercise('post', '/v1/attribution/run', '/v1/attribution/run?full=maybe', { headers: secret() });
     await exercise('delete', '/v1/people', '/v1/people?email=o1@openapi.com', { headers: secret() });
@@ -117,6 +124,8 @@ describe('GET /openapi.json', () => {
       ['/v1/credit/compare', '/v1/credit/compare?models=linear,w_shaped'],
       ['/v1/accounts/{domain}/journey', '/v1/accounts/aaa.com/journey'],
       ['/v1/quality', '/v1/quality'],
+      ['/v1/influence', '/v1/influence?group_by=campaign'],
+      ['/v1/funnel', '/v1/funnel?stages=lead,closed_won'],
     ]) {
       await exercise('get', template, url, { headers: secret() });
       await exercise('get', template, `${url}${url.includes('?') ? '&' : '?'}format=csv`, { headers: secret() });
@@ -126,6 +135,8 @@ describe('GET /openapi.json', () => {
       await exercise('get', template, url, { headers: { authorization: `Bearer ${pk}` } });
     }
     await exercise('get', '/v1/credit', '/v1/credit?window_days=150&group_by=account', { headers: secret() });
+    await exercise('get', '/v1/credit/compare', '/v1/credit/compare?models=linear&group_by=touch_type', { headers: secret() });
+    await exercise('get', '/v1/funnel', '/v1/funnel?group_by=account&stages=lead,opportunity,closed_won', { headers: secret() });
     await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/ccc.com/journey', { headers: secret() });
     await exercise('get', '/v1/accounts/{domain}/journey', '/v1/accounts/nope.com/journey', { headers: secret() });
     await exercise('get', '/v1/models', '/v1/models', { headers: secret() });

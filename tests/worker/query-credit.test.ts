@@ -44,12 +44,16 @@ describe('GET /v1/credit', () => {
       window_days: 90,
       totals: { conversions: 5, revenue: 2050 },
     });
+    // Grouped by channel, rows carry spend (none sent here) and its ratios, null where spend is 0.
+    const noSpend = { spend: 0, roas: null, cost_per_conversion: 0 };
     expect(report.rows).toEqual([
-      { key: 'Events', conversions: 2.3334, revenue: 883.34, touches: 3 },
-      { key: '(no touch)', conversions: 2, revenue: 500, touches: 0 },
-      { key: 'Direct Mail', conversions: 0.3333, revenue: 333.33, touches: 1 },
-      { key: 'Paid Search', conversions: 0.3333, revenue: 333.33, touches: 1 },
+      { key: 'Events', conversions: 2.3334, revenue: 883.34, touches: 3, ...noSpend },
+      { key: '(no touch)', conversions: 2, revenue: 500, touches: 0, ...noSpend },
+      { key: 'Direct Mail', conversions: 0.3333, revenue: 333.33, touches: 1, ...noSpend },
+      { key: 'Paid Search', conversions: 0.3333, revenue: 333.33, touches: 1, ...noSpend },
     ]);
+    expect(report.totals).toEqual({ conversions: 5, revenue: 2050, ...noSpend });
+    expect(report.currency).toBe('USD');
     expectReconciled(report);
   });
 
@@ -57,7 +61,7 @@ describe('GET /v1/credit', () => {
     for (const dim of GROUP_BY) {
       const report = await getJson(site, `/v1/credit?group_by=${dim}&model=time_decay`);
       expect(report.group_by).toBe(dim);
-      expect(report.totals).toEqual({ conversions: 5, revenue: 2050 });
+      expect(report.totals).toMatchObject({ conversions: 5, revenue: 2050 });
       expectReconciled(report);
       expect(report.rows.map((r: Row) => r.key)).toContain('(no touch)');
     }
@@ -76,7 +80,15 @@ describe('GET /v1/credit', () => {
     const lastTouch = await getJson(site, '/v1/credit?group_by=campaign&model=last_touch');
     expect(lastTouch.rows.map((r: Row) => r.key)).not.toContain(QUOTED_CAMPAIGN);
     const linearCampaigns = await getJson(site, '/v1/credit?group_by=campaign');
-    expect(linearCampaigns.rows.find((r: Row) => r.key === QUOTED_CAMPAIGN)).toEqual({ key: QUOTED_CAMPAIGN, conversions: 0.3333, revenue: 333.33, touches: 1 });
+    expect(linearCampaigns.rows.find((r: Row) => r.key === QUOTED_CAMPAIGN)).toEqual({
+      key: QUOTED_CAMPAIGN,
+      conversions: 0.3333,
+      revenue: 333.33,
+      touches: 1,
+      spend: 0,
+      roas: null,
+      cost_per_conversion: 0,
+    });
     const leads = await getJson(site, '/v1/credit?conversion=lead&group_by=account');
     expect(leads.rows).toEqual([
       { key: '(anonymous)', conversions: 1, revenue: 0, touches: 1 },
@@ -122,8 +134,8 @@ describe('GET /v1/credit', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="credit_linear_closed_won_campaign_.*\.csv"$/);
     const csv = await res.text();
-    expect(csv.split('\r\n')[0]).toBe('key,conversions,revenue,touches');
-    expect(csv).toContain(`"${QUOTED_CAMPAIGN.replace(/"/g, '""')}",0.3333,333.33,1\r\n`);
+    expect(csv.split('\r\n')[0]).toBe('key,conversions,revenue,touches,spend,roas,cost_per_conversion');
+    expect(csv).toContain(`"${QUOTED_CAMPAIGN.replace(/"/g, '""')}",0.3333,333.33,1,0.00,,0.00\r\n`);
     expect(csv.endsWith('\r\n')).toBe(true);
     const viaAccept = await get(site, '/v1/credit?group_by=campaign', { accept: 'text/csv' });
     expect(await viaAccept.text()).toBe(csv);
@@ -131,7 +143,7 @@ describe('GET /v1/credit', () => {
     expect(jsonWins.headers.get('content-type')).toMatch(/^application\/json/);
     // A campaign from a visitor's URL that a spreadsheet would run as a formula.
     const leads = await (await get(site, '/v1/credit?conversion=lead&group_by=campaign&format=csv')).text();
-    expect(leads).toContain("'=cmd|calc,1.0000,0.00,1");
+    expect(leads).toContain("'=cmd|calc,1.0000,0.00,1,0.00,,0.00");
   });
 });
 

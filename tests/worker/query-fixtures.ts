@@ -3,7 +3,7 @@ import { flatCredit, type FlatCredit } from './credit-rows';
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { RunResult } from '../../edge/src/attribution/job';
-import { call, rows, type TestSite, sendAccepted } from './helpers';
+import { call, errorOf, rows, type TestSite, sendAccepted } from './helpers';
 
 export const DAY = 86_400_000;
 /** Noon UTC yesterday: every conversion below lands well inside the default range (last 90 days). */
@@ -38,6 +38,25 @@ export function patchSettings(site: TestSite, settings: Record<string, unknown>)
     headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ settings }),
   });
+}
+
+/** An offline ad touch of an account at `days` before NOW, classified from its source and medium. */
+export const adTouch = (id: string, days: number, domain: string, source: string, medium: string, campaign: string) => ({
+  id,
+  occurred_at: iso(ago(days)),
+  touch_type: 'ad_click',
+  account_domain: domain,
+  source,
+  medium,
+  campaign,
+});
+
+/** A GET that must answer 400 with `code`, its message matching `message`. */
+export async function expect400(site: TestSite, path: string, code: string, message: RegExp) {
+  const res = await get(site, path);
+  const error = await errorOf(res);
+  expect([res.status, error.code], `${path}: ${error.message}`).toEqual([400, code]);
+  expect(error.message).toMatch(message);
 }
 
 /** A campaign name that needs CSV quoting. */
@@ -133,7 +152,8 @@ export async function expectRollupInStep(site: TestSite) {
     }
   }
   const fresh = new Map<string, Record<string, number[]>>();
-  for (const r of await flatCredit(site.id)) {
+  const credit = await flatCredit(site.id);
+  for (const r of credit) {
     for (const dim of DIMS) {
       const id = `${r.stage}|${dim}|${Math.floor(r.converted_at / 86_400_000)}|${keyOf(r, dim)}`;
       const sums = fresh.get(id) ?? {};
@@ -143,6 +163,24 @@ export async function expectRollupInStep(site: TestSite) {
       s[1] += r.revenue_cents;
       s[2] += r.touch_id === '' ? 0 : 1;
       fresh.set(id, sums);
+    }
+  }
+  // What each key influenced: [conversions, their whole cents, touches]. Linear credits every window
+  // touch, so its rows of a conversion are the conversion's window ("(no touch)" counts no touch).
+  const windows = new Map<string, FlatCredit[]>();
+  for (const r of credit) if (r.model === 'linear') windows.set(r.conversion_id, [...(windows.get(r.conversion_id) ?? []), r]);
+  for (const touches of windows.values()) {
+    const cents = touches.reduce((n, r) => n + r.revenue_cents, 0);
+    for (const dim of DIMS) {
+      const counts = new Map<string, number>();
+      for (const r of touches) counts.set(keyOf(r, dim), (counts.get(keyOf(r, dim)) ?? 0) + (r.touch_id === '' ? 0 : 1));
+      for (const [key, n] of counts) {
+        const id = `${touches[0].stage}|${dim}|${Math.floor(touches[0].converted_at / 86_400_000)}|${key}`;
+        const s = (fresh.get(id)!['(influenced)'] ??= [0, 0, 0]);
+        s[0] += 1;
+        s[1] += cents;
+        s[2] += n;
+      }
     }
   }
   expect(Object.fromEntries([...stored].sort())).toEqual(Object.fromEntries([...fresh].sort()));

@@ -104,7 +104,10 @@ describe('GET /v1/credit/compare', () => {
     expect(all.models).toEqual([...MODELS]);
 
     const csv = await (await get(site, `/v1/credit/compare?models=linear,custom&format=csv`)).text();
-    expect(csv.split('\r\n')[0]).toBe('key,linear_conversions,linear_revenue,linear_touches,custom_conversions,custom_revenue,custom_touches');
+    expect(csv.split('\r\n')[0]).toBe(
+      'key,spend,linear_conversions,linear_revenue,linear_touches,linear_roas,linear_cost_per_conversion,' +
+        'custom_conversions,custom_revenue,custom_touches,custom_roas,custom_cost_per_conversion',
+    );
     const { rows } = await getJson(site, '/v1/credit/compare?models=linear,custom');
     expect(csv.split('\r\n')).toHaveLength(rows.length + 2); // header, rows, and the final line end
   });

@@ -1,5 +1,6 @@
 // Checks a site's stored credit against the invariants of docs/attribution.md; used by tests and benchmarks.
 import { DAY_MS, decodeCredit, WEIGHT_UNITS } from '../../../schemas/credit';
+import { convertCents } from '../../../schemas/money';
 import { allConversions, allCredit, groupParts, type StoredCreditRow } from '../db/credit';
 import type { Site } from '../db/sites';
 import { REGISTRY } from './models';
@@ -17,8 +18,8 @@ export interface CreditAudit {
  * stage or amount; no credited touch lies outside the window. Meaningful once the job has caught up.
  */
 export async function auditCredit(db: D1Database, site: Site): Promise<CreditAudit> {
-  const [creditRows, conversionRows] = await db.batch<Record<string, unknown>>([allCredit(db, site.id), allConversions(db, site.id)]);
-  const conversions = conversionRows.results as { conversion_id: string; stage: string; occurred_at: number; amount_cents: number | null }[];
+  const [creditRows, conversionRows] = await db.batch<Record<string, unknown>>([allCredit(db, site.id), allConversions(db, site.id, site.settings.currency)]);
+  const conversions = conversionRows.results as { conversion_id: string; stage: string; occurred_at: number; amount_cents: number | null; rate: string | null }[];
   const credit = new Map(groupParts(creditRows.results as unknown as StoredCreditRow[]).map((c) => [c.meta.conversion_id, c]));
   const touchTimes = new Map<string, number>();
   for (const { touch_id, occurred_at } of (
@@ -42,7 +43,9 @@ export async function auditCredit(db: D1Database, site: Site): Promise<CreditAud
       problems.push(`${id}: no credit`);
       continue;
     }
-    if (c.meta.stage !== cv.stage || c.meta.converted_at !== cv.occurred_at || c.meta.amount_cents !== (cv.amount_cents ?? 0)) {
+    // Amounts are credited in the reporting currency (0 while a foreign amount has no rate).
+    const cents = cv.amount_cents === null || cv.rate === null ? 0 : (convertCents(cv.amount_cents, cv.rate) ?? 0);
+    if (c.meta.stage !== cv.stage || c.meta.converted_at !== cv.occurred_at || c.meta.amount_cents !== cents) {
       problems.push(`${id}: credit row says ${c.meta.stage} at ${c.meta.converted_at} for ${c.meta.amount_cents}`);
     }
     const payload = decodeCredit(c.payloads);

@@ -83,7 +83,7 @@ function planKey(entry: DirtyKey, members: CandidateConversion[], leavers: Candi
 export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise<ChunkOutcome> {
   const { meter, site } = ctx;
   const inChunk = new Map(dirty.map((d) => [d.akey, d]));
-  const candidates = await loadCandidates(meter, site.id, [...inChunk.keys()]);
+  const candidates = await loadCandidates(meter, site.id, [...inChunk.keys()], site.settings.currency);
 
   const members = new Map<string, CandidateConversion[]>();
   const leavers = new Map<string, CandidateConversion[]>();

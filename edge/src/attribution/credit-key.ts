@@ -7,7 +7,7 @@ import type { NewCredit } from '../db/credit';
 import type { SiteSettings } from '../db/sites';
 import { findMilestones, REGISTRY, selectWindowTouches, type CreditConversion, type CreditTouch } from './models';
 
-export type AttributionSettings = Pick<SiteSettings, 'window_days' | 'half_life_days' | 'custom_weights'>;
+export type AttributionSettings = Pick<SiteSettings, 'window_days' | 'half_life_days' | 'custom_weights' | 'currency'>;
 
 /** A touch as the job loads it: what models read, and the grouping fields credit reports use. */
 export interface KeyTouch extends CreditTouch {

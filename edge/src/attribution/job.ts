@@ -4,7 +4,7 @@
 //
 // Incremental: the scan (db/attribution.ts) turns everything received or updated since the last
 // watermark into queued keys with the time their pending work starts, in the same D1 batch that
-// advances the watermark. A settings change (window, half-life, custom weights, the models) queues
+// advances the watermark. A settings change (window, half-life, custom weights, currency, the models) queues
 // every key whole. Failure safety: each chunk writes its conversions' credit and takes its keys off
 // the queue in one batch, so a run that dies half way leaves the unfinished keys queued and the
 // rerun finishes them; crediting is deterministic, so doing a key twice changes nothing.
@@ -90,7 +90,7 @@ export interface RunResult {
 
 export async function settingsHash(s: AttributionSettings): Promise<string> {
   const weights = Object.entries(s.custom_weights ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return sha256Hex(JSON.stringify([MODEL_VERSION, REGISTRY.map((m) => m.name), s.window_days, s.half_life_days, weights]));
+  return sha256Hex(JSON.stringify([MODEL_VERSION, REGISTRY.map((m) => m.name), s.window_days, s.half_life_days, weights, s.currency]));
 }
 
 export async function runAttribution(db: D1Database, site: Site, opts: RunOptions = {}): Promise<RunResult> {

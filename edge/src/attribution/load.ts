@@ -1,23 +1,28 @@
 // Loads what crediting a set of keys needs: their conversions (now and where last credited) and
 // their touches over the ranges asked for. The job and on-demand windows read through here alike.
 import { parseAkey, splitAkeys } from '../../../schemas/akey';
+import { convertCents } from '../../../schemas/money';
 import { candidateStatements, mergeCandidates, touchStatements, type CandidateConversion, type LoadedTouch, type TouchRequest } from '../db/attribution';
 import type { D1Meter } from '../db/meter';
 import type { KeyTouch } from './credit-key';
 import type { CreditConversion } from './models';
 import type { JourneyTouch } from './models/journeys';
 
+/**
+ * Amounts are credited in the reporting currency, converted here at the rate loaded with the row; one
+ * without a rate yet is credited with no revenue, and a rate that arrives later re-queues it.
+ */
 export const toConversion = (row: CandidateConversion): CreditConversion => ({
   id: row.conversion_id,
   stage: row.stage,
   at: row.occurred_at,
   opportunityId: row.opportunity_id,
-  amountCents: row.amount_cents,
+  amountCents: row.amount_cents === null || row.rate === null ? null : convertCents(row.amount_cents, row.rate),
 });
 
-/** Conversions that belong to the keys now or were last credited under one of them. */
-export async function loadCandidates(meter: D1Meter, siteId: string, akeys: string[]): Promise<CandidateConversion[]> {
-  return mergeCandidates(await meter.batch<CandidateConversion>(candidateStatements(meter.db, siteId, splitAkeys(akeys), akeys)));
+/** Conversions that belong to the keys now or were last credited under one of them, with their rates into `currency`. */
+export async function loadCandidates(meter: D1Meter, siteId: string, akeys: string[], currency: string): Promise<CandidateConversion[]> {
+  return mergeCandidates(await meter.batch<CandidateConversion>(candidateStatements(meter.db, siteId, splitAkeys(akeys), akeys, currency)));
 }
 
 function touchRequest(ranges: ReadonlyMap<string, { from: number; to: number }>): TouchRequest {

@@ -43,7 +43,7 @@ export async function creditForWindow(
     const chunk = new Set(akeys.slice(i, i + KEYS_PER_CHUNK));
     // Every conversion of each key, not only the targets: milestones (LC, OC) need them all.
     const all = new Map<string, CreditConversion[]>();
-    for (const row of await loadCandidates(meter, site.id, [...chunk])) {
+    for (const row of await loadCandidates(meter, site.id, [...chunk], site.settings.currency)) {
       if (!chunk.has(row.akey)) continue;
       const list = all.get(row.akey) ?? [];
       list.push(toConversion(row));

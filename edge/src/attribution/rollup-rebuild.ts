@@ -7,9 +7,10 @@ import { GROUP_BY, monthStart, nextMonthStart } from '../../../schemas/dimension
 import { dayRowsOfMonths, deleteRollup, dequeueRollupDays, readRollupDirty, rollupOf, upsertRollup, type DirtyDay, type RollupRow } from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
-import { addEncodedDay, encodeDay, rollupDayId, rollupDays, type KeySums } from './rollup';
+import { addEncodedDay, encodeDay, INFLUENCED, rollupDayId, rollupDays, type KeySums } from './rollup';
 
-const MODEL_ORDER = REGISTRY.map((m) => m.name);
+/** Every model, then what each key influenced (rollup.ts): the order sums are stored in. */
+const MODEL_ORDER = [...REGISTRY.map((m) => m.name), INFLUENCED];
 /** Days per round to start with; fewer when their conversions are many, more when few. */
 const DAYS_START = 32;
 const DAYS_MAX = 256;

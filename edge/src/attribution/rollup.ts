@@ -19,6 +19,13 @@ export interface ModelSums {
 
 export type KeySums = Map<string, ModelSums>;
 
+/**
+ * Not a model: what a key influenced. Its sums are [conversions, cents, touches]: the conversions
+ * with at least one touch of that key (each once, however many touches), their whole amounts, and
+ * those touches. A conversion without touches counts under "(no touch)". GET /v1/influence reads it.
+ */
+export const INFLUENCED = '(influenced)';
+
 export const totalCents = (s: ModelSums): bigint => (s.bigCents ?? 0n) + BigInt(s.cents);
 
 export function addSums(sums: KeySums, model: string, units: number, cents: number | bigint, touches: number): void {
@@ -38,7 +45,8 @@ export function addSums(sums: KeySums, model: string, units: number, cents: numb
  * Adds one conversion's credit to `into(dim, key)`: each touch's units and cents per model to its
  * fields' keys (NULL → "(not set)"), and the whole conversion to its account. A conversion without
  * touches adds WEIGHT_UNITS and its whole amount to "(no touch)" in every dimension. Touches sharing
- * their fields (one stored tuple) are summed first, so the maps are reached once per tuple.
+ * their fields (one stored tuple) are summed first, so the maps are reached once per tuple. Each key
+ * the conversion's touches have also gets the conversion once under INFLUENCED.
  */
 export function addConversion(meta: CreditRowMeta, payloads: readonly string[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
   // Read straight off the stored parts (schemas/credit.ts): tuples "g", touches "t" = [id, tuple, units…].
@@ -49,17 +57,21 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
     for (const dim of dims) {
       const sums = into(dim, NO_TOUCH);
       for (const model of models) addSums(sums, model, WEIGHT_UNITS, meta.amount_cents, 0);
+      addSums(sums, INFLUENCED, 1, meta.amount_cents, 0);
     }
     return;
   }
   // Per stored tuple, per model: [units, cents, touches]. Cents are split over all of the
   // conversion's touches by their units, so only a conversion with an amount needs the split.
-  const tuples: { fields: (string | null)[]; acc: number[][] }[] = [];
+  const tuples: { fields: (string | null)[]; acc: number[][]; touches: number }[] = [];
   const tupleOf: number[] = [];
   for (const p of parts) {
     const base = tuples.length;
-    for (const fields of p.g) tuples.push({ fields, acc: models.map(() => [0, 0, 0]) });
-    for (const t of p.t) tupleOf.push(base + t[1]);
+    for (const fields of p.g) tuples.push({ fields, acc: models.map(() => [0, 0, 0]), touches: 0 });
+    for (const t of p.t) {
+      tupleOf.push(base + t[1]);
+      tuples[base + t[1]].touches++;
+    }
   }
   const credited = models.map(() => 0);
   models.forEach((_, m) => {
@@ -79,15 +91,21 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
     if (dim === 'account') {
       const sums = into('account', accountOf(meta.akey, meta.window_touches));
       models.forEach((model, m) => addSums(sums, model, WEIGHT_UNITS, meta.amount_cents, credited[m]));
+      addSums(sums, INFLUENCED, 1, meta.amount_cents, touches);
       continue;
     }
     const column = TOUCH_DIMENSIONS.indexOf(dim);
-    for (const { fields, acc } of tuples) {
-      const sums = into(dim, fields[column] ?? NOT_SET);
+    // Every window touch is listed (linear credits each), so these are the conversion's window touches.
+    const influenced = new Map<string, number>();
+    for (const { fields, acc, touches: n } of tuples) {
+      const key = fields[column] ?? NOT_SET;
+      influenced.set(key, (influenced.get(key) ?? 0) + n);
+      const sums = into(dim, key);
       models.forEach((model, m) => {
         if (acc[m][2] > 0) addSums(sums, model, acc[m][0], acc[m][1], acc[m][2]);
       });
     }
+    for (const [key, n] of influenced) if (n > 0) addSums(into(dim, key), INFLUENCED, 1, meta.amount_cents, n);
   }
 }
 

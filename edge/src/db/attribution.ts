@@ -3,6 +3,7 @@
 import { akeySql, CONVERSION_AKEY_SQL } from '../../../schemas/akey';
 import type { TouchFields } from '../../../schemas/dimensions';
 import { enqueueSql } from './queue';
+import { conversionRateSql } from './rates';
 
 /** Every key a set of touches `changed(account_domain, contact_id, visitor_id, occurred_at)` belongs to (rules 1–4). */
 const CHANGED_TOUCH_KEYS = `
@@ -176,6 +177,12 @@ export interface CandidateConversion {
   occurred_at: number;
   opportunity_id: string | null;
   amount_cents: number | null;
+  /**
+   * The rate that turns amount_cents into the reporting currency, as decimal text: '1' in that
+   * currency (or none named), else the latest rate at or before the conversion's UTC day, or null
+   * when there is none yet (the amount is then held out of revenue).
+   */
+  rate: string | null;
   /** Where it belongs now. */
   akey: string;
   /** Where it was last credited, when it has credit: the key, stage, time and the run's stamp. */
@@ -203,8 +210,9 @@ const CANDIDATE_PATHS = {
     WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2)))`,
 };
 
+/** ?3 is the reporting currency. */
 const candidateSql = (where: string) =>
-  `SELECT cv.conversion_id, cv.stage, cv.occurred_at, cv.opportunity_id, cv.amount_cents, ${CONVERSION_AKEY_SQL} AS akey,
+  `SELECT cv.conversion_id, cv.stage, cv.occurred_at, cv.opportunity_id, cv.amount_cents, ${conversionRateSql('?3')} AS rate, ${CONVERSION_AKEY_SQL} AS akey,
           m.akey AS credited_akey, m.stage AS credited_stage, m.converted_at AS credited_at, m.computed_at AS credited_stamp,
           m.payload_hash AS credited_hash
    FROM conversions cv LEFT JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
@@ -221,10 +229,11 @@ export function candidateStatements(
   siteId: string,
   lists: { domains: string[]; contacts: string[]; visitors: string[]; conversions: string[] },
   akeys: string[],
+  currency: string,
 ): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   const add = (where: string, list: string[]) => {
-    if (list.length) statements.push(db.prepare(candidateSql(where)).bind(siteId, JSON.stringify(list)));
+    if (list.length) statements.push(db.prepare(candidateSql(where)).bind(siteId, JSON.stringify(list), currency));
   };
   add(CANDIDATE_PATHS.byAccount, lists.domains);
   add(CANDIDATE_PATHS.byAccountContacts, lists.domains);

@@ -1,6 +1,7 @@
 // Stored credit (one row per conversion, schemas/credit.ts): the job's writes and the guard against
 // a concurrent run, and the reads of reports, journeys and audits. Every statement is keyed by site.
 import { chunks, jsonParts } from './json-parts';
+import { conversionRateSql } from './rates';
 
 export interface CreditRowMeta {
   conversion_id: string;
@@ -139,6 +140,9 @@ export function allCredit(db: D1Database, siteId: string): D1PreparedStatement {
   return db.prepare(`SELECT ${COLUMNS} FROM credit WHERE site_id = ?1 ORDER BY conversion_id, part`).bind(siteId);
 }
 
-export function allConversions(db: D1Database, siteId: string): D1PreparedStatement {
-  return db.prepare('SELECT conversion_id, stage, occurred_at, amount_cents FROM conversions WHERE site_id = ?1').bind(siteId);
+/** With each amount's rate into the reporting currency `currency` (db/rates.ts). */
+export function allConversions(db: D1Database, siteId: string, currency: string): D1PreparedStatement {
+  return db
+    .prepare(`SELECT conversion_id, stage, occurred_at, amount_cents, ${conversionRateSql('?2')} AS rate FROM conversions cv WHERE cv.site_id = ?1`)
+    .bind(siteId, currency);
 }

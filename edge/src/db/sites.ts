@@ -1,4 +1,5 @@
 // Sites (tenants): rows, settings defaults, and lookups by public key and secret-key hash.
+import { DEFAULT_CURRENCY } from '../../../schemas/currencies';
 
 export interface SiteSettings {
   window_days: number;
@@ -6,6 +7,8 @@ export interface SiteSettings {
   session_minutes: number;
   custom_weights: Record<string, number>;
   block_headless: boolean;
+  /** ISO 4217: the currency revenue and spend are reported in; other amounts are converted into it. */
+  currency: string;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = {
@@ -14,6 +17,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   session_minutes: 30,
   custom_weights: {},
   block_headless: true,
+  currency: DEFAULT_CURRENCY,
 };
 
 export interface Site {

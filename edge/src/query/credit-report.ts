@@ -21,6 +21,7 @@ import { rollupRange, rollupTotals, SUM_OVERFLOW } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, splitMonths, type QueryRange } from './range';
+import { spendByKey, spendFigures, spendStatements } from './spend-report';
 
 export interface ReportRequest {
   models: ModelName[];
@@ -41,7 +42,7 @@ interface Sums {
 const SHOWN_PER_CONVERSION = 10_000;
 const UNITS_PER_SHOWN = WEIGHT_UNITS / SHOWN_PER_CONVERSION;
 
-function tooManyRows(dim: GroupBy): ApiError {
+export function tooManyRows(dim: GroupBy): ApiError {
   const narrower = dim === 'account' || dim === 'campaign' || dim === 'content' || dim === 'term' ? 'a coarser group_by (channel, source, medium, touch_type) or ' : '';
   return new ApiError(
     400,
@@ -55,7 +56,7 @@ function tooManyRows(dim: GroupBy): ApiError {
  * rows when the site has no such conversions yet); anything else is most likely a typo, so the
  * answer is 400 listing what is valid. closed_lost is never credited.
  */
-function checkStage(stage: string, known: string[] | null): void {
+export function checkStage(stage: string, known: string[] | null): void {
   if (stage === UNCREDITED_STAGE) {
     throw new ApiError(400, 'invalid_conversion', 'closed_lost conversions are stored but never credited, so they have no credit to report');
   }
@@ -67,17 +68,36 @@ function checkStage(stage: string, known: string[] | null): void {
 /** Keys of one report, each with its sums per model. */
 type Groups = Map<string, KeySums>;
 
-async function storedGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Groups; stages: string[] | null }> {
+/**
+ * Sums per key of the stored credit (the rollup for whole months and days, credit rows for partial
+ * edge days) of `models` — the request's, or other entries of the rollup such as INFLUENCED — and,
+ * for a stage that is not a usual one, the site's stages to check it against, all in one round
+ * trip, with the `extra` statements a report also needs (their results come back as `extra`).
+ */
+export async function storedGroups(
+  db: D1Database,
+  site: Site,
+  req: Omit<ReportRequest, 'models'>,
+  models: ReadonlySet<string>,
+  extra: D1PreparedStatement[] = [],
+): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
   try {
-    return await readStored(db, site, req, 'totals');
+    return await readStored(db, site, req, models, extra, 'totals');
   } catch (err) {
     if (!String((err as Error)?.message ?? err).includes(SUM_OVERFLOW)) throw err;
-    return readStored(db, site, req, 'rows');
+    return readStored(db, site, req, models, extra, 'rows');
   }
 }
 
-/** `totals`: days summed by SQL (fast); `rows`: every rollup row, summed here exactly (past 64 bits). */
-async function readStored(db: D1Database, site: Site, req: ReportRequest, how: 'totals' | 'rows'): Promise<{ groups: Groups; stages: string[] | null }> {
+/** `totals`: summed by SQL (fast); `rows`: every rollup row, summed here exactly (past 64 bits). */
+async function readStored(
+  db: D1Database,
+  site: Site,
+  req: Omit<ReportRequest, 'models'>,
+  models: ReadonlySet<string>,
+  extra: D1PreparedStatement[],
+  how: 'totals' | 'rows',
+): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
@@ -91,17 +111,17 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
   for (const [grain, span] of spans) {
     statements.push(
       how === 'totals'
-        ? rollupTotals(db, site.id, req.stage, req.dim, grain, span, req.models, (LIMITS.queryRows + 1) * req.models.length)
+        ? rollupTotals(db, site.id, req.stage, req.dim, grain, span, [...models], (LIMITS.queryRows + 1) * models.size)
         : rollupRange(db, site.id, req.stage, req.dim, grain, span),
     );
   }
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // An unusual stage is checked against the site's stages in the same round trip.
   if (!usual) statements.push(siteStages(db, site.id));
-  const results = await db.batch<Record<string, unknown>>(statements);
+  const results = await db.batch<Record<string, unknown>>([...statements, ...extra]);
+  const extraResults = results.splice(statements.length);
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
 
-  const models = new Set<string>(req.models);
   const groups: Groups = new Map();
   const into = (_dim: GroupBy, key: string) => {
     let sums = groups.get(key);
@@ -120,11 +140,16 @@ async function readStored(db: D1Database, site: Site, req: ReportRequest, how: '
   for (; i < results.length; i++) {
     for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], into);
   }
-  return { groups, stages };
+  return { groups, stages, extra: extraResults };
 }
 
-/** Sums per model and key, for one stage, grouping and range. One round trip for stored credit. */
-export async function creditGroups(db: D1Database, site: Site, req: ReportRequest): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number }> {
+/** Sums per model and key, for one stage, grouping and range, and the results of `extra`. One round trip for stored credit. */
+export async function creditGroups(
+  db: D1Database,
+  site: Site,
+  req: ReportRequest,
+  extra: D1PreparedStatement[] = [],
+): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number; extra: D1Result[] }> {
   const fixed = req.models.filter((m) => DATA_DRIVEN.has(m));
   if (req.windowDays !== undefined && fixed.length) {
     throw new ApiError(
@@ -135,7 +160,9 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
   }
   const onDemand = req.windowDays !== undefined && req.windowDays !== site.settings.window_days;
   let byKey: Groups;
+  let extraResults: D1Result[] = [];
   if (onDemand) {
+    if (extra.length) extraResults = await db.batch(extra);
     const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
     checkStage(req.stage, usual ? null : (await siteStages(db, site.id).all<{ stage: string }>()).results.map((r) => r.stage));
     try {
@@ -150,9 +177,10 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
       );
     }
   } else {
-    const stored = await storedGroups(db, site, req);
+    const stored = await storedGroups(db, site, req, new Set(req.models), extra);
     checkStage(req.stage, stored.stages);
     byKey = stored.groups;
+    extraResults = stored.extra;
   }
 
   const groups = new Map<string, Map<string, Sums>>(req.models.map((m) => [m, new Map()]));
@@ -167,11 +195,29 @@ export async function creditGroups(db: D1Database, site: Site, req: ReportReques
     }
   }
   for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
-  return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days };
+  return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days, extra: extraResults };
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const compareSums = ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) => (b.cents > a.cents ? 1 : b.cents < a.cents ? -1 : 0) || b.units - a.units || byText(ka, kb);
+const byBig = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0);
+/** Revenue, then conversions (descending), then spend (descending: keys with spend and no credit), then key. */
+const bySums =
+  (spend?: Map<string, bigint> | null) =>
+  ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) =>
+    byBig(b.cents, a.cents) || b.units - a.units || byBig(spend?.get(kb) ?? 0n, spend?.get(ka) ?? 0n) || byText(ka, kb);
+const compareSums = bySums();
+const EMPTY: Sums = { units: 0, cents: 0n, touches: 0 };
+
+/** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. */
+function withSpendKeys(entries: [string, Sums][], spend: Map<string, bigint> | null, dim: GroupBy): [string, Sums][] {
+  const keys = new Set(entries.map(([k]) => k));
+  const out = [...entries];
+  for (const key of spend?.keys() ?? []) if (!keys.has(key)) out.push([key, EMPTY]);
+  if (out.length > LIMITS.queryRows) throw tooManyRows(dim);
+  return out;
+}
+
+const sumSpend = (spend: Map<string, bigint>) => [...spend.values()].reduce((n, c) => n + c, 0n);
 
 interface Shown {
   conversions: number;
@@ -184,7 +230,12 @@ interface Shown {
  * so that the shown rows add up to the shown total exactly (revenue is whole cents already), and a
  * model shows the same numbers alone as in a comparison.
  */
-function showModel(entries: [string, Sums][]): { rows: Map<string, Shown>; totals: { conversions: number; revenue: number } } {
+function showModel(entries: [string, Sums][]): {
+  rows: Map<string, Shown>;
+  totals: { conversions: number; revenue: number };
+  /** The exact sums behind the totals, for ratios. */
+  sums: { units: number; cents: bigint };
+} {
   const sorted = [...entries].sort(compareSums);
   let units = 0;
   let cents = 0n;
@@ -196,42 +247,60 @@ function showModel(entries: [string, Sums][]): { rows: Map<string, Shown>; total
   const parts = allocateCents(total, sorted.map(([, s]) => Math.max(0, s.units)));
   const rows = new Map<string, Shown>();
   sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: Number(s.cents) / 100, touches: s.touches }));
-  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 } };
+  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 }, sums: { units, cents } };
 }
 
 function header(req: ReportRequest, windowDays: number) {
   return { conversion: req.stage, group_by: req.dim, from: req.range.from, to: req.range.to, window_days: windowDays };
 }
 
-/** Rows by revenue, then conversions (both descending), then key. */
+/** Rows by revenue, then conversions (both descending), then spend, then key. */
 export async function buildCreditReport(db: D1Database, site: Site, req: ReportRequest): Promise<CreditReport> {
-  const { groups, windowDays } = await creditGroups(db, site, req);
+  const spendQuery = spendStatements(db, site, req.dim, req.range);
+  const { groups, windowDays, extra } = await creditGroups(db, site, req, spendQuery ?? []);
+  const spend = spendQuery && spendByKey(extra);
   const model = req.models[0];
-  const sorted = [...groups.get(model)!].sort(compareSums);
+  const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
   const shown = showModel(sorted);
   return {
     model,
     ...header(req, windowDays),
-    totals: shown.totals,
-    rows: sorted.map(([key]) => ({ key, ...shown.rows.get(key)! })),
+    currency: site.settings.currency,
+    totals: { ...shown.totals, ...(spend && spendFigures(shown.sums.cents, shown.sums.units, sumSpend(spend))) },
+    rows: sorted.map(([key, s]) => ({ key, ...shown.rows.get(key)!, ...(spend && spendFigures(s.cents, s.units, spend.get(key) ?? 0n)) })),
   };
 }
 
 /** Keys of every model, ordered as the first model's report orders them (keys it lacks after). */
 export async function buildCompareReport(db: D1Database, site: Site, req: ReportRequest): Promise<CompareReport> {
-  const { groups, windowDays } = await creditGroups(db, site, req);
-  const empty: Sums = { units: 0, cents: 0n, touches: 0 };
+  const spendQuery = spendStatements(db, site, req.dim, req.range);
+  const { groups, windowDays, extra } = await creditGroups(db, site, req, spendQuery ?? []);
+  const spend = spendQuery && spendByKey(extra);
   const keys = new Set<string>();
   for (const byKey of groups.values()) for (const key of byKey.keys()) keys.add(key);
-  if (keys.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   const first = groups.get(req.models[0])!;
-  const order = [...keys].map((k): [string, Sums] => [k, first.get(k) ?? empty]).sort(compareSums);
+  const order = withSpendKeys([...keys].map((k): [string, Sums] => [k, first.get(k) ?? EMPTY]), spend, req.dim).sort(bySums(spend));
 
-  const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, groups.get(m)!.get(k) ?? empty]))]));
+  const sums = (m: string, key: string) => groups.get(m)!.get(key) ?? EMPTY;
+  const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, sums(m, k)]))]));
+  const ratios = (s: Sums, spent: bigint) => {
+    const { spend: _, ...rest } = spendFigures(s.cents, s.units, spent);
+    return rest;
+  };
+  const total = spend && sumSpend(spend);
   return {
     models: req.models,
     ...header(req, windowDays),
-    totals: Object.fromEntries(req.models.map((m) => [m, shown.get(m)!.totals])),
-    rows: order.map(([key]) => ({ key, models: Object.fromEntries(req.models.map((m) => [m, shown.get(m)!.rows.get(key)!])) })),
+    currency: site.settings.currency,
+    totals: Object.fromEntries(
+      req.models.map((m) => [m, { ...shown.get(m)!.totals, ...(spend && spendFigures(shown.get(m)!.sums.cents, shown.get(m)!.sums.units, total!)) }]),
+    ),
+    rows: order.map(([key]) => ({
+      key,
+      ...(spend && { spend: Number(spend.get(key) ?? 0n) / 100 }),
+      models: Object.fromEntries(
+        req.models.map((m) => [m, { ...shown.get(m)!.rows.get(key)!, ...(spend && ratios(sums(m, key), spend.get(key) ?? 0n)) }]),
+      ),
+    })),
   };
 }

@@ -1,4 +1,5 @@
 // CSV renderings of the query API's reports (RFC 4180: quoted where needed, CRLF line ends).
+import type { FunnelReport, InfluenceReport } from '../../../schemas/pipeline';
 import type { CompareReport, CreditReport, JourneyReport, QualityReport } from '../../../schemas/query';
 
 type Cell = string | number | null;
@@ -22,18 +23,58 @@ export function toCsv(header: string[], rows: Cell[][]): string {
 const conv = (n: number) => n.toFixed(4);
 const money = (n: number | null) => (n === null ? null : n.toFixed(2));
 
+const ratio = (n: number | null | undefined) => (n === null || n === undefined ? null : n.toFixed(4));
+
+/** Spend columns come with the spend fields (grouped by channel, source, medium or campaign). */
 export function creditCsv(r: CreditReport): string {
+  const spend = r.totals.spend !== undefined;
   return toCsv(
-    ['key', 'conversions', 'revenue', 'touches'],
-    r.rows.map((x) => [x.key, conv(x.conversions), money(x.revenue), x.touches]),
+    ['key', 'conversions', 'revenue', 'touches', ...(spend ? ['spend', 'roas', 'cost_per_conversion'] : [])],
+    r.rows.map((x) => [
+      x.key,
+      conv(x.conversions),
+      money(x.revenue),
+      x.touches,
+      ...(spend ? [money(x.spend ?? 0), ratio(x.roas), money(x.cost_per_conversion ?? null)] : []),
+    ]),
   );
 }
 
 export function compareCsv(r: CompareReport): string {
-  const header = ['key', ...r.models.flatMap((m) => [`${m}_conversions`, `${m}_revenue`, `${m}_touches`])];
+  const spend = r.models.some((m) => r.totals[m]?.spend !== undefined);
+  const columns = (m: string) => [`${m}_conversions`, `${m}_revenue`, `${m}_touches`, ...(spend ? [`${m}_roas`, `${m}_cost_per_conversion`] : [])];
   return toCsv(
-    header,
-    r.rows.map((x) => [x.key, ...r.models.flatMap((m) => [conv(x.models[m].conversions), money(x.models[m].revenue), x.models[m].touches])]),
+    ['key', ...(spend ? ['spend'] : []), ...r.models.flatMap(columns)],
+    r.rows.map((x) => [
+      x.key,
+      ...(spend ? [money(x.spend ?? 0)] : []),
+      ...r.models.flatMap((m) => {
+        const c = x.models[m];
+        return [conv(c.conversions), money(c.revenue), c.touches, ...(spend ? [ratio(c.roas), money(c.cost_per_conversion ?? null)] : [])];
+      }),
+    ]),
+  );
+}
+
+export function influenceCsv(r: InfluenceReport): string {
+  return toCsv(
+    ['key', 'influenced_conversions', 'influenced_revenue', 'sourced_conversions', 'sourced_revenue'],
+    r.rows.map((x) => [x.key, x.influenced_conversions, money(x.influenced_revenue), x.sourced_conversions, money(x.sourced_revenue)]),
+  );
+}
+
+/** One line per key: reached per stage, then rate and median days per later stage, then the win rate. */
+export function funnelCsv(r: FunnelReport): string {
+  const later = r.stages.slice(1);
+  return toCsv(
+    ['key', ...r.stages.map((s) => `reached_${s}`), ...later.map((s) => `rate_${s}`), ...later.map((s) => `median_days_${s}`), 'win_rate'],
+    r.rows.map((x) => [
+      x.key,
+      ...r.stages.map((s) => x.reached[s]),
+      ...later.map((s) => ratio(x.rate[s])),
+      ...later.map((s) => (x.median_days[s] === null ? null : x.median_days[s]!.toFixed(2))),
+      ratio(x.win_rate),
+    ]),
   );
 }
 
@@ -59,8 +100,8 @@ export function journeyCsv(r: JourneyReport): string {
 /** One metric per line: section.name,value. */
 export function qualityCsv(r: QualityReport): string {
   const rows: Cell[][] = [['from', r.from], ['to', r.to]];
-  for (const section of ['ingest', 'identity', 'touches', 'conversions'] as const) {
-    for (const [name, value] of Object.entries(r[section])) rows.push([`${section}.${name}`, value]);
+  for (const section of ['ingest', 'identity', 'touches', 'conversions', 'currency'] as const) {
+    for (const [name, value] of Object.entries(r[section])) rows.push([`${section}.${name}`, Array.isArray(value) ? value.join(' ') : value]);
   }
   return toCsv(['metric', 'value'], rows);
 }

@@ -34,7 +34,7 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
   const meter = new D1Meter(db);
   const [loaded, candidates] = await Promise.all([
     meter.batch<LoadedTouch>(touchStatements(db, site.id, { accounts: [{ akey: domain, id: domain, from, to }], personal: [], visitors: [] })),
-    loadCandidates(meter, site.id, [domain]),
+    loadCandidates(meter, site.id, [domain], site.settings.currency),
   ]);
   const touchIds = [...new Set(loaded.flatMap((r) => r.results.map((t) => t.touch_id)))];
   if (touchIds.length > LIMITS.queryRows) {

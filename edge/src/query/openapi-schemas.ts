@@ -12,7 +12,9 @@ import {
   touchesBody,
   type BatchResult,
 } from '../../../schemas/api';
+import { funnelReport, influenceReport } from '../../../schemas/pipeline';
 import { compareReport, creditReport, journeyReport, modelsReport, qualityReport } from '../../../schemas/query';
+import { exchangeRate, ratesBody, spendBody, spendItem } from '../../../schemas/spend';
 import { wireBatch, wireEvent } from '../../../schemas/wire';
 import type { RunResult } from '../attribution/job';
 import type { ErasureCounts } from '../db/people';
@@ -42,6 +44,7 @@ const settings = z.object({
   session_minutes: z.number().int(),
   custom_weights: z.record(z.string(), z.number()),
   block_headless: z.boolean(),
+  currency: z.string().meta({ description: 'ISO 4217 reporting currency' }),
 });
 const settingsMatch: Same<z.infer<typeof settings>, SiteSettings> = true;
 const site = z.object({ id: z.string(), name: z.string(), public_key: z.string(), origins: z.array(z.string()), settings });
@@ -111,6 +114,10 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     TouchesBody: withItems(touchesBody, 'touches', 'OfflineTouch'),
     Conversion: jsonSchema(conversion, 'input'),
     ConversionsBody: withItems(conversionsBody, 'conversions', 'Conversion'),
+    SpendItem: jsonSchema(spendItem, 'input'),
+    SpendBody: withItems(spendBody, 'spend', 'SpendItem'),
+    ExchangeRate: jsonSchema(exchangeRate, 'input'),
+    ExchangeRatesBody: withItems(ratesBody, 'rates', 'ExchangeRate'),
     RunResult: jsonSchema(runResult, 'output'),
     Erasure: jsonSchema(erasure, 'output'),
     CreateSite: jsonSchema(createSite, 'input'),
@@ -123,6 +130,8 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     JourneyReport: jsonSchema(journeyReport, 'output'),
     QualityReport: jsonSchema(qualityReport, 'output'),
     ModelsReport: jsonSchema(modelsReport, 'output'),
+    InfluenceReport: jsonSchema(influenceReport, 'output'),
+    FunnelReport: jsonSchema(funnelReport, 'output'),
   };
 }
 

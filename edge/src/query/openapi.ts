@@ -1,6 +1,8 @@
 // GET /openapi.json: the OpenAPI 3.1 description of every endpoint of docs/api.md, built from the zod schemas.
 import { LIMITS } from '../../../schemas/limits';
+import { FUNNEL_STAGES, funnelParams, influenceParams } from '../../../schemas/pipeline';
 import { compareParams, creditParams, GROUP_BY, journeyParams, MODELS, modelsParams, qualityParams, QUERY_DEFAULTS, USUAL_STAGES } from '../../../schemas/query';
+import { MAX_SPEND_DAYS } from '../../../schemas/spend';
 import { componentSchemas, queryParameters } from './openapi-schemas';
 import { ON_DEMAND_MAX_CONVERSIONS } from '../attribution/on-demand';
 
@@ -73,6 +75,7 @@ const REPORT_PARAMS: Record<string, string> = {
   to: RANGE_TEXT,
   window_days: `attribution window; default the site's. Another value is computed per request (same numbers the job would store with it; at most ${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions). Refused for the data-driven models (400 window_fixed_for_model): they are fitted on the site's window`,
   format: 'json (default) or csv',
+  stages: `comma-separated stages in funnel order (not closed_lost: lost deals count in win_rate); default ${FUNNEL_STAGES.join(',')}`,
 };
 
 function paths(): Json {
@@ -121,6 +124,16 @@ function paths(): Json {
       'CRM conversions',
       'ConversionsBody',
       "The same id again updates that conversion and its credit; amount, currency and opportunity_id left out of a resend keep their stored values. Identity rules as for /v1/touches (free_mail_account per item).",
+    ),
+    '/v1/spend': secretBody(
+      'Spend',
+      'SpendBody',
+      `What a campaign or source cost: one day (date) or a range (start_date, end_date; at most ${MAX_SPEND_DAYS} days) spread evenly over its days in whole cents. The same id again replaces it. Without channel it is classified from source/medium/campaign like a touch. Per-item codes: invalid_spend, invalid_id, invalid_date, range_too_long, invalid_amount, amount_too_large, invalid_currency.`,
+    ),
+    '/v1/exchange-rates': secretBody(
+      'Exchange rates',
+      'ExchangeRatesBody',
+      "From date on, 1 unit of currency = rate units of the site's reporting currency. Conversion amounts and spend in that currency are converted at the latest rate at or before their date; the conversions a new or changed rate converts are re-credited on the next job run. Per-item codes: invalid_exchange_rate, invalid_currency, invalid_date, invalid_rate, reporting_currency.",
     ),
     '/v1/attribution/run': {
       post: operation({
@@ -171,6 +184,30 @@ function paths(): Json {
         security: 'secret',
         parameters: queryParameters(compareParams, REPORT_PARAMS),
         ok: reportOk('CompareReport', 'credit per key per model'),
+        errors: QUERY_ERRORS,
+      }),
+    },
+    '/v1/influence': {
+      get: operation({
+        summary: 'Influenced and sourced conversions',
+        description:
+          'Per key: conversions with at least one window touch of it (each once) and their whole revenue, and conversions whose first window touch has it. Sourced columns add up to totals ("(no touch)" included); influenced ones exceed them by design.',
+        tag: 'Query',
+        security: 'secret',
+        parameters: queryParameters(influenceParams, REPORT_PARAMS),
+        ok: reportOk('InfluenceReport', 'influence rows and totals'),
+        errors: QUERY_ERRORS,
+      }),
+    },
+    '/v1/funnel': {
+      get: operation({
+        summary: 'Stage funnel',
+        description:
+          'The cohort is every key whose first conversion of the first stage falls in from–to, grouped by its first touch at or before it ("(no touch)" when none). A key reaches a later stage with a conversion of it at or after the cohort conversion; reaching a stage passes every earlier one.',
+        tag: 'Query',
+        security: 'secret',
+        parameters: queryParameters(funnelParams, { ...REPORT_PARAMS, from: `Time of the cohort's first-stage conversion. ${RANGE_TEXT}`, to: RANGE_TEXT }),
+        ok: reportOk('FunnelReport', 'funnel rows and totals'),
         errors: QUERY_ERRORS,
       }),
     },

@@ -13,6 +13,7 @@ const CODES: Record<string, string> = {
   from: 'invalid_range',
   to: 'invalid_range',
   format: 'invalid_format',
+  stages: 'invalid_stages',
 };
 
 /**

@@ -1,23 +1,45 @@
-// GET /v1/quality: ingest counters, identity coverage, Direct/Unassigned share and untouched conversions.
+// GET /v1/quality: ingest counters, identity coverage, Direct/Unassigned share, untouched conversions
+// and amounts held out of revenue and spend for want of an exchange rate.
+import { DAY_MS } from '../../../schemas/credit';
 import { UNCREDITED_STAGE, type QualityReport } from '../../../schemas/query';
 import type { CounterName } from '../db/counters';
+import { unconvertedConversions } from '../db/rates';
 import { contactAccounts, counterSums, noTouchShare, siteStages, touchChannelShare, visitorIdentity } from '../db/reports';
 import type { Site } from '../db/sites';
+import { unconvertedSpend } from '../db/spend';
 import type { QueryRange } from './range';
 
 const pct = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10_000) / 100 : null);
+
+type Held = { currency: string; n: number };
+
+/** Amounts in other currencies without a rate yet: held out of revenue and spend until one arrives. */
+function unconverted(reporting: string, conversions: Held[], spend: Held[]): QualityReport['currency'] {
+  const sum = (rows: Held[]) => rows.reduce((n, r) => n + r.n, 0);
+  return {
+    reporting,
+    unconverted_amounts: sum(conversions) + sum(spend),
+    unconverted_conversions: sum(conversions),
+    unconverted_spend: sum(spend),
+    currencies_without_rate: [...new Set([...conversions, ...spend].map((r) => r.currency))].sort(),
+  };
+}
 
 /**
  * Over the range (whole UTC days): counters, touches by occurrence time, conversions by conversion
  * time. Visitors and contacts are the identity graph as it stands now, whatever the range.
  */
 export async function buildQuality(db: D1Database, site: Site, range: QueryRange): Promise<QualityReport> {
-  const [counters, visitors, contacts, touches, stages] = await db.batch<Record<string, number | string>>([
+  const currency = site.settings.currency;
+  const days = { first: Math.floor(range.fromMs / DAY_MS), last: Math.floor(range.toMs / DAY_MS) };
+  const [counters, visitors, contacts, touches, stages, heldConversions, heldSpend] = await db.batch<Record<string, number | string>>([
     counterSums(db, site.id, range.from.slice(0, 10), range.to.slice(0, 10)),
     visitorIdentity(db, site.id),
     contactAccounts(db, site.id),
     touchChannelShare(db, site.id, range.fromMs, range.toMs),
     siteStages(db, site.id),
+    unconvertedConversions(db, site.id, currency, range.fromMs, range.toMs),
+    unconvertedSpend(db, site.id, days, currency),
   ]);
   const credited = (stages.results as { stage: string }[]).map((r) => r.stage).filter((s) => s !== UNCREDITED_STAGE);
   const share = credited.length
@@ -60,5 +82,6 @@ export async function buildQuality(db: D1Database, site: Site, range: QueryRange
       unassigned_or_direct_pct: pct(t.direct + t.unassigned, t.total),
     },
     conversions: { credited: conversions, without_touch: withoutTouch, without_touch_pct: pct(withoutTouch, conversions) },
+    currency: unconverted(currency, heldConversions.results as Held[], heldSpend.results as Held[]),
   };
 }

@@ -1,4 +1,5 @@
-// The marketer query API: channel credit, model comparison, account journeys, data-driven fits, data quality.
+// The marketer query API: channel credit, model comparison, influence, the stage funnel, account
+// journeys, data-driven fits, data quality.
 // Mounted under /v1, behind the secret-key check in app.ts; every read is keyed by the key's own site.
 import { Hono, type Context } from 'hono';
 import {
@@ -11,12 +12,15 @@ import {
   qualityParams,
   QUERY_DEFAULTS,
 } from '../../../schemas/query';
+import { funnelParams, influenceParams } from '../../../schemas/pipeline';
 import { DATA_DRIVEN } from '../attribution/models';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { normaliseDomain } from '../identity/email';
 import { buildCompareReport, buildCreditReport, type ReportRequest } from '../query/credit-report';
-import { compareCsv, creditCsv, journeyCsv, qualityCsv } from '../query/csv';
+import { compareCsv, creditCsv, funnelCsv, influenceCsv, journeyCsv, qualityCsv } from '../query/csv';
+import { buildFunnel } from '../query/funnel';
+import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { parseQuery, wantsCsv } from '../query/params';
 import { buildModelsReport } from '../query/models-report';
@@ -84,6 +88,28 @@ query.get('/models', async (c) => {
   return c.json(await buildModelsReport(c.env.DB, c.get('site'), p.conversion ?? QUERY_DEFAULTS.conversion));
 });
 query.all('/models', methodNotAllowed);
+
+query.get('/influence', async (c) => {
+  const p = parseQuery(c, influenceParams);
+  const report = await buildInfluence(c.env.DB, c.get('site'), {
+    stage: p.conversion ?? QUERY_DEFAULTS.conversion,
+    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+    range: parseRange(p.from, p.to, Date.now()),
+  });
+  return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
+});
+query.all('/influence', methodNotAllowed);
+
+query.get('/funnel', async (c) => {
+  const p = parseQuery(c, funnelParams);
+  const report = await buildFunnel(c.env.DB, c.get('site'), {
+    stages: p.stages,
+    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+    range: parseRange(p.from, p.to, Date.now()),
+  });
+  return respond(c, wantsCsv(c, p.format), report, funnelCsv, `funnel_${report.group_by}_${report.from}_${report.to}`);
+});
+query.all('/funnel', methodNotAllowed);
 
 query.get('/quality', async (c) => {
   const p = parseQuery(c, qualityParams);

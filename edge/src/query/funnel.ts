@@ -1,0 +1,140 @@
+// GET /v1/funnel: the cohort of keys whose first conversion of the first stage falls in the range,
+// grouped by their first touch, with how many reached each later stage, step rates, median days
+// between stages and the win rate.
+import { NO_TOUCH, parseAkey, reportedAccount } from '../../../schemas/akey';
+import { DAY_MS } from '../../../schemas/credit';
+import { NOT_SET, type GroupBy } from '../../../schemas/dimensions';
+import { LIMITS } from '../../../schemas/limits';
+import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
+import { USUAL_STAGES } from '../../../schemas/query';
+import { firstTouchStatements, funnelCohort, type CohortRow, type FirstTouch, type FirstTouchRequest } from '../db/funnel';
+import { siteStages } from '../db/reports';
+import type { Site } from '../db/sites';
+import { ApiError } from '../errors';
+import { tooManyRows } from './credit-report';
+import type { QueryRange } from './range';
+
+export interface FunnelRequest {
+  stages?: string[];
+  dim: GroupBy;
+  range: QueryRange;
+}
+
+const WON = 'closed_won';
+const LOST = 'closed_lost';
+
+/** One cohort key: its first-stage conversion and the earliest conversion of each stage at or after it. */
+interface CohortKey {
+  akey: string;
+  at: Record<string, number>;
+}
+
+/** Tallies of one row (or of the totals) while keys are added. */
+class FunnelTally {
+  readonly reached: number[];
+  readonly days: number[][];
+  won = 0;
+  decided = 0;
+
+  constructor(readonly stages: readonly string[]) {
+    this.reached = stages.map(() => 0);
+    this.days = stages.map(() => []);
+  }
+
+  /** Reaching a stage passes every earlier one, so counts never rise from one stage to the next. */
+  add(key: CohortKey): void {
+    let last = 0;
+    this.stages.forEach((s, i) => {
+      if (key.at[s] !== undefined) last = i;
+    });
+    for (let i = 0; i <= last; i++) this.reached[i]++;
+    for (let i = 1; i < this.stages.length; i++) {
+      const before = key.at[this.stages[i - 1]];
+      const after = key.at[this.stages[i]];
+      if (before !== undefined && after !== undefined) this.days[i].push((after - before) / DAY_MS);
+    }
+    if (key.at[WON] !== undefined) this.won++;
+    if (key.at[WON] !== undefined || key.at[LOST] !== undefined) this.decided++;
+  }
+
+  cells(): FunnelCells {
+    const ratio = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10_000) / 10_000 : null);
+    const later = this.stages.slice(1);
+    return {
+      reached: Object.fromEntries(this.stages.map((s, i) => [s, this.reached[i]])),
+      rate: Object.fromEntries(later.map((s, i) => [s, ratio(this.reached[i + 1], this.reached[i])])),
+      median_days: Object.fromEntries(later.map((s, i) => [s, median(this.days[i + 1])])),
+      win_rate: ratio(this.won, this.decided),
+    };
+  }
+}
+
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const m = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return Math.round(m * 100) / 100;
+}
+
+/** Every stage must be one of the usual ones or one this site has, as for `conversion` elsewhere. */
+function checkStages(stages: string[], known: string[]): void {
+  const unknown = stages.filter((s) => !(USUAL_STAGES as readonly string[]).includes(s) && !known.includes(s));
+  if (!unknown.length) return;
+  const allowed = [...new Set([...USUAL_STAGES, ...known])].filter((s) => s !== LOST).sort();
+  throw new ApiError(400, 'invalid_stages', `unknown stage ${unknown.join(', ')}; stages must be among ${allowed.join(', ')}`);
+}
+
+/** Which index path reaches a key's touches, and through what id; null for a key that names nobody. */
+function touchRequest(row: CohortRow): FirstTouchRequest | null {
+  const p = parseAkey(row.akey);
+  if (p.kind === 'account') return { akey: row.akey, id: p.domain, kind: 'account', t: row.t0 };
+  if (p.kind === 'personal') return { akey: row.akey, id: p.contactId, kind: 'personal', t: row.t0 };
+  if (p.kind === 'visitor') return { akey: row.akey, id: p.visitorId, kind: 'visitor', t: row.t0 };
+  return null;
+}
+
+export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
+  const stages = req.stages ?? [...FUNNEL_STAGES];
+  const others = [...new Set([...stages.slice(1), WON, LOST])].filter((s) => s !== stages[0]);
+  const [known, cohort] = await db.batch<Record<string, unknown>>([
+    siteStages(db, site.id),
+    funnelCohort(db, site.id, stages[0], others, req.range.fromMs, req.range.toMs),
+  ]);
+  checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
+  const rows = cohort.results as unknown as CohortRow[];
+
+  // Each key's first touch at or before its cohort conversion: the earliest over its index paths.
+  const requests = rows.map(touchRequest).filter((r): r is FirstTouchRequest => r !== null);
+  const first = new Map<string, FirstTouch>();
+  const statements = firstTouchStatements(db, site.id, requests, req.dim);
+  for (const r of statements.length ? await db.batch<FirstTouch>(statements) : []) for (const t of r.results) first.set(t.akey, t);
+
+  const groupOf = (akey: string) => {
+    const t = first.get(akey);
+    if (!t) return NO_TOUCH;
+    return req.dim === 'account' ? reportedAccount(akey) : (t.field ?? NOT_SET);
+  };
+  const totals = new FunnelTally(stages);
+  const groups = new Map<string, FunnelTally>();
+  for (const row of rows) {
+    const key: CohortKey = { akey: row.akey, at: { ...(JSON.parse(row.reached ?? '{}') as Record<string, number>), [stages[0]]: row.t0 } };
+    const group = groupOf(row.akey);
+    let tally = groups.get(group);
+    if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
+    tally.add(key);
+    totals.add(key);
+  }
+  if (groups.size > LIMITS.queryRows) {
+    throw tooManyRows(req.dim);
+  }
+  const sorted = [...groups].sort(([ka, a], [kb, b]) => b.reached[0] - a.reached[0] || (ka < kb ? -1 : ka > kb ? 1 : 0));
+  return {
+    stages,
+    group_by: req.dim,
+    from: req.range.from,
+    to: req.range.to,
+    totals: totals.cells(),
+    rows: sorted.map(([key, tally]) => ({ key, ...tally.cells() })),
+  };
+}
