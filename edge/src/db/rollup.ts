@@ -94,12 +94,25 @@ export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRo
 }
 
 /**
- * Whole days of one stage and dimension, through the primary key: rows = days × keys. The sums
- * are added up by the caller (exactly, in BigInt where needed); `limit` caps what a too-wide
- * grouping can pull.
+ * Whole days of one stage and dimension, through the primary key: rows = days × keys. Each row's sums
+ * are cut down to the entries asked for (`models`) before they leave the database: a report reads one
+ * or a few of the ten, and what it does not read need not be sent. The sums are added up by the
+ * caller (exactly, in BigInt where needed); `limit` caps what a too-wide grouping can pull.
  */
-export function rollupRange(db: D1Database, siteId: string, stage: string, dim: string, days: { first: number; last: number }, limit: number) {
+export function rollupRange(
+  db: D1Database,
+  siteId: string,
+  stage: string,
+  dim: string,
+  days: { first: number; last: number },
+  limit: number,
+  models: readonly string[],
+) {
   return db
-    .prepare('SELECT key, sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND day BETWEEN ?4 AND ?5 LIMIT ?6')
-    .bind(siteId, stage, dim, days.first, days.last, limit);
+    .prepare(
+      `SELECT r.key, (SELECT json_group_object(m.key, json(m.value)) FROM json_each(r.sums) m
+                      WHERE m.key IN (SELECT value FROM json_each(?7))) AS sums
+       FROM credit_rollup r WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.day BETWEEN ?4 AND ?5 LIMIT ?6`,
+    )
+    .bind(siteId, stage, dim, days.first, days.last, limit, JSON.stringify(models));
 }

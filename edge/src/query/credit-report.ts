@@ -86,7 +86,7 @@ export async function storedGroups(
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
-  if (split.days) statements.push(rollupRange(db, site.id, req.stage, req.dim, split.days, MAX_ROLLUP_ROWS + 1));
+  if (split.days) statements.push(rollupRange(db, site.id, req.stage, req.dim, split.days, MAX_ROLLUP_ROWS + 1, [...models]));
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // An unusual stage is checked against the site's stages in the same round trip.
   if (!usual) statements.push(siteStages(db, site.id));
