@@ -56,15 +56,24 @@ export function encodeCredit(p: CreditPayload, maxChars = 400_000): string[] {
   return parts;
 }
 
+/** One stored part as JSON gives it: models, field tuples (TOUCH_DIMENSIONS order), [touch id, tuple, units…]. */
+export interface RawCreditPart {
+  m: string[];
+  g: (string | null)[][];
+  t: [string, number, ...number[]][];
+}
+
+/** The stored parts as written, for readers that sum straight off the tuples (the rollup). */
+export const readParts = (parts: readonly string[]): RawCreditPart[] => parts.map((json) => JSON.parse(json) as RawCreditPart);
+
 /** The inverse of encodeCredit over all of a conversion's parts, in part order. */
 export function decodeCredit(parts: readonly string[]): CreditPayload {
   let models: string[] = [];
   const touches: CreditedTouch[] = [];
-  for (const json of parts) {
-    const part = JSON.parse(json) as { m: string[]; g: (string | null)[][]; t: [string, number, ...number[]][] };
+  for (const part of readParts(parts)) {
     models = part.m;
     const fields = part.g.map((tuple) => Object.fromEntries(TOUCH_DIMENSIONS.map((d, i) => [d, tuple[i]])) as TouchFields);
-    for (const [id, g, ...units] of part.t) touches.push({ id, fields: fields[g], units });
+    for (const [id, g, ...units] of part.t) touches.push({ id, fields: fields[g], units: units as number[] });
   }
   return { models, touches };
 }

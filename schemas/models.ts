@@ -16,5 +16,3 @@ export const MODEL_NAMES = [
   'shapley',
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
-
-export const isModelName = (name: string): name is ModelName => (MODEL_NAMES as readonly string[]).includes(name);

@@ -1,7 +1,7 @@
 // What stored credit adds up to per stage, dimension, UTC day and key, for every model (pure): the
 // rows of credit_rollup for some days, and sums over any set of conversions for reports.
 import { NO_TOUCH } from '../../../schemas/akey';
-import { centsByTouch, DAY_MS, WEIGHT_UNITS } from '../../../schemas/credit';
+import { centsByTouch, DAY_MS, readParts, WEIGHT_UNITS } from '../../../schemas/credit';
 import { GROUP_BY, NOT_SET, TOUCH_DIMENSIONS, type GroupBy } from '../../../schemas/dimensions';
 import type { CreditRowMeta } from '../db/credit';
 import { accountOf } from './credit-key';
@@ -50,7 +50,7 @@ export function addSums(sums: KeySums, model: string, units: number, cents: numb
  */
 export function addConversion(meta: CreditRowMeta, payloads: readonly string[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
   // Read straight off the stored parts (schemas/credit.ts): tuples "g", touches "t" = [id, tuple, units…].
-  const parts = payloads.map((json) => JSON.parse(json) as { m: string[]; g: (string | null)[][]; t: [string, number, ...number[]][] });
+  const parts = readParts(payloads);
   const models = parts[0].m;
   const touches = parts.reduce((n, p) => n + p.t.length, 0);
   if (!touches) {

@@ -4,6 +4,7 @@
 // A row says: recompute this key's conversions at or after (since, since_id), in (time, id) order.
 // Marking a key again keeps the earliest start and stamps it anew, so a chunk that read the key
 // before the new mark leaves it queued (the dequeue matches the stamp it read).
+import { chunks } from './json-parts';
 
 /**
  * The one upsert: `keysSql` yields rows (akey, since) — several per key are fine, the earliest wins
@@ -19,11 +20,6 @@ export function enqueueSql(keysSql: string, mark: string): string {
 
 const IDS_PER_STATEMENT = 1000;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Queues keys from the given times on (a list from the job, not from a scan). */
 export function enqueueKeys(db: D1Database, siteId: string, keys: { akey: string; since: number }[], markedAt: number): D1PreparedStatement[] {
