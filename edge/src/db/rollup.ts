@@ -120,7 +120,8 @@ export function rollupRange(db: D1Database, siteId: string, stage: string, dim: 
 
 /**
  * The same days summed in SQL per key and model: the fast path of reports, one result row per key
- * and model. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM
+ * and model. Each key's entry is looked up by the asked-for model names (`->`), rather than walking
+ * every model it holds, so a report of one model reads one entry per key. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM
  * is 64-bit and raises "integer overflow" past it; the caller then falls back to rollupRange and
  * adds in BigInt, so a total is never wrong and never a fault.
  */
@@ -136,11 +137,11 @@ export function rollupTotals(
 ) {
   return db
     .prepare(
-      `SELECT k.key, m.key AS model, SUM(m.value->>0) AS units, CAST(SUM(m.value->>1) AS TEXT) AS cents, SUM(m.value->>2) AS touches
-       FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(k.value) m
-       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.grain = ?4 AND r.day BETWEEN ?5 AND ?6
-         AND m.key IN (SELECT value FROM json_each(?7))
-       GROUP BY k.key, m.key LIMIT ?8`,
+      `SELECT key, model, SUM(s->>0) AS units, CAST(SUM(s->>1) AS TEXT) AS cents, SUM(s->>2) AS touches FROM (
+         SELECT k.key, mm.value AS model, k.value -> mm.value AS s
+         FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(?7) mm
+         WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.grain = ?4 AND r.day BETWEEN ?5 AND ?6)
+       WHERE s IS NOT NULL GROUP BY key, model LIMIT ?8`,
     )
     .bind(siteId, stage, dim, grain, days.first, days.last, JSON.stringify(models), limit);
 }
