@@ -62,6 +62,13 @@ export function touchPage(db: D1Database, siteId: string, after: string, limit: 
     .bind(siteId, after, limit);
 }
 
+/** The touches of some sessions (?2, a JSON list of session ids). */
+export function sessionTouches(db: D1Database, siteId: string, sessionIds: string[]): D1PreparedStatement {
+  return db
+    .prepare(`SELECT ${TOUCH_FIELDS} FROM touches WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))`)
+    .bind(siteId, JSON.stringify(sessionIds));
+}
+
 /** Touches received at or after `from`, in (received_at, touch_id) order after a cursor. */
 export function touchesReceivedSince(db: D1Database, siteId: string, from: number, after: { at: number; id: string }, limit: number): D1PreparedStatement {
   return db

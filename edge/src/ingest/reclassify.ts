@@ -29,7 +29,8 @@ export interface ReclassifyProgress {
   rowsRead: number;
 }
 
-function touchChanges(rows: StoredTouchFields[], rules: CompiledRules): ChannelChange[] {
+/** The touches among `rows` whose channel the rules change (never one the caller sent). */
+export function touchChanges(rows: StoredTouchFields[], rules: CompiledRules): ChannelChange[] {
   const out: ChannelChange[] = [];
   for (const t of rows) {
     // The caller's own channel (an offline touch sent with one) is never overridden.
