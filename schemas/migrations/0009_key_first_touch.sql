@@ -18,3 +18,10 @@ CREATE TABLE key_first_touch (
   term         TEXT,
   PRIMARY KEY (site_id, akey)
 ) WITHOUT ROWID;
+
+-- Month rows of credit_rollup are kept by adding each rebuilt day's change (new day − old day)
+-- instead of re-reading every day of the month; that is exact only if one rebuild at a time reads
+-- and writes a site's rollup. The rebuilding run holds this lease (a random token until a time) and
+-- every write batch of the rebuild checks it, so a run that lost it writes nothing.
+ALTER TABLE attribution_state ADD COLUMN rollup_lease TEXT;
+ALTER TABLE attribution_state ADD COLUMN rollup_lease_until INTEGER;

@@ -1,6 +1,7 @@
 // The credit_rollup table (migration 0006): which days wait for a rebuild, the rebuild's reads and
 // writes, and the report's read over whole days. Every statement is keyed by site.
 import type { RollupGrain } from '../../../schemas/dimensions';
+import { STALE_CREDIT_MARK } from './credit';
 import { chunks, jsonParts } from './json-parts';
 
 export interface StageDay {
@@ -70,17 +71,6 @@ export function rollupOf(db: D1Database, siteId: string, grain: RollupGrain, day
     .bind(siteId, grain, JSON.stringify(days), JSON.stringify(dims));
 }
 
-/** The day rows of whole months, every dimension: what month rows are summed from. */
-export function dayRowsOfMonths(db: D1Database, siteId: string, months: { stage: string; first: number; last: number }[], dims: readonly string[]): D1PreparedStatement {
-  return db
-    .prepare(
-      `SELECT r.stage, r.dim, r.day, r.sums FROM json_each(?2) mo CROSS JOIN json_each(?3) m
-       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = mo.value->>'stage' AND r.dim = m.value AND r.grain = 'day'
-         AND r.day BETWEEN mo.value->>'first' AND mo.value->>'last'`,
-    )
-    .bind(siteId, JSON.stringify(months), JSON.stringify(dims));
-}
-
 export function upsertRollup(db: D1Database, siteId: string, rows: RollupRow[]): D1PreparedStatement[] {
   const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part, r.sums]));
   return jsonParts(encoded, 500_000, 1000).map((json) =>
@@ -147,3 +137,35 @@ export function rollupTotals(
 }
 
 export const SUM_OVERFLOW = 'integer overflow';
+
+/** The error of a rebuild's write batch that no longer holds the site's rollup lease (guardCredit's NOT NULL trick). */
+export const LOST_LEASE_MARK = STALE_CREDIT_MARK;
+
+/** Takes the site's rollup lease when nobody holds it (or it expired): meta.changes is 1 when taken. */
+export function takeRollupLease(db: D1Database, siteId: string, token: string, now: number, until: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE attribution_state SET rollup_lease = ?2, rollup_lease_until = ?4
+       WHERE site_id = ?1 AND (rollup_lease IS NULL OR rollup_lease_until < ?3)`,
+    )
+    .bind(siteId, token, now, until);
+}
+
+/** First in each write batch of a rebuild: rolls the batch back unless `token` still holds the lease, and extends it. */
+export function guardRollupLease(db: D1Database, siteId: string, token: string, until: number): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `INSERT INTO attribution_dirty (site_id, akey, marked_at)
+         SELECT ?1, NULL, 0 WHERE NOT EXISTS (SELECT 1 FROM attribution_state WHERE site_id = ?1 AND rollup_lease = ?2)`,
+      )
+      .bind(siteId, token),
+    db.prepare('UPDATE attribution_state SET rollup_lease_until = ?3 WHERE site_id = ?1 AND rollup_lease = ?2').bind(siteId, token, until),
+  ];
+}
+
+export function releaseRollupLease(db: D1Database, siteId: string, token: string): D1PreparedStatement {
+  return db
+    .prepare('UPDATE attribution_state SET rollup_lease = NULL, rollup_lease_until = NULL WHERE site_id = ?1 AND rollup_lease = ?2')
+    .bind(siteId, token);
+}
