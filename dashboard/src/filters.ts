@@ -33,3 +33,15 @@ export interface CreditReport {
 
 export const STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'];
 export const DATA_DRIVEN = ['markov', 'shapley'];
+
+/**
+ * The filters of the latest load. A view whose answers arrive after the filters changed drops them,
+ * so a slow answer for an old range never overwrites a newer one.
+ */
+let latest: Filters | null = null;
+
+export function setLatest(f: Filters): void {
+  latest = f;
+}
+
+export const isStale = (f: Filters): boolean => f !== latest;

@@ -3,7 +3,7 @@
 import { downloadCsv, getJson } from '../api';
 import { draw } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
-import type { Filters } from '../filters';
+import { isStale, type Filters } from '../filters';
 import { num, pct } from '../format';
 
 interface FunnelCounts {
@@ -26,6 +26,7 @@ export async function loadFunnel(f: Filters): Promise<void> {
   csvButton($<HTMLButtonElement>('funnel-csv'), statusEl, () => downloadCsv('/v1/funnel', params));
   try {
     const r = await getJson<FunnelReport>('/v1/funnel', params);
+    if (isStale(f)) return;
     const rows = [...r.rows].sort((a, b) => b.reached[r.stages[0]] - a.reached[r.stages[0]]);
     draw(
       $<HTMLCanvasElement>('funnel-chart'),

@@ -3,7 +3,7 @@
 import { downloadCsv, getJson } from '../api';
 import { draw } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
-import type { Filters } from '../filters';
+import { isStale, type Filters } from '../filters';
 import { money, moneyShort } from '../format';
 
 interface InfluenceReport {
@@ -21,6 +21,7 @@ export async function loadInfluence(f: Filters): Promise<void> {
   csvButton($<HTMLButtonElement>('influence-csv'), statusEl, () => downloadCsv('/v1/influence', params));
   try {
     const r = await getJson<InfluenceReport>('/v1/influence', params);
+    if (isStale(f)) return;
     const rows = [...r.rows].sort((a, b) => b.influenced_revenue - a.influenced_revenue);
     draw(
       $<HTMLCanvasElement>('influence-chart'),

@@ -3,7 +3,7 @@
 import { downloadCsv, getJson } from '../api';
 import { colorFor, draw, modelColor } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
-import type { CreditReport, Filters } from '../filters';
+import { isStale, type CreditReport, type Filters } from '../filters';
 import { dateTime, money, moneyShort, shortDate } from '../format';
 
 interface Touch {
@@ -42,6 +42,7 @@ export async function loadAccounts(f: Filters): Promise<void> {
   const list = $('journey-accounts');
   try {
     const r = await getJson<CreditReport>('/v1/credit', { model: f.model, conversion: f.conversion, group_by: 'account', from: f.from, to: f.to });
+    if (isStale(f)) return;
     const accounts = r.rows.filter((x) => x.key.includes('.') && x.revenue > 0).sort((a, b) => b.revenue - a.revenue).slice(0, 8);
     list.innerHTML = accounts.map((a) => `<li><button type="button" class="link" data-domain="${esc(a.key)}">${esc(a.key)}</button> <small>${money(a.revenue)}</small></li>`).join('');
     const domainInput = $<HTMLInputElement>('journey-domain');
@@ -63,7 +64,9 @@ export async function loadJourney(domain: string): Promise<void> {
   const path = `/v1/accounts/${encodeURIComponent(domain)}/journey`;
   csvButton($<HTMLButtonElement>('journey-csv'), statusEl, () => downloadCsv(path, params));
   try {
-    current = await getJson<Journey>(path, params);
+    const answer = await getJson<Journey>(path, params);
+    if (isStale(f) || $<HTMLInputElement>('journey-domain').value !== domain) return;
+    current = answer;
     const picker = $<HTMLSelectElement>('journey-conversion');
     const withAmount = current.conversions.filter((c) => c.credited);
     picker.innerHTML = withAmount

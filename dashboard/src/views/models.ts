@@ -3,7 +3,7 @@
 import { downloadCsv, getJson } from '../api';
 import { draw, modelColor } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
-import type { Filters } from '../filters';
+import { isStale, type Filters } from '../filters';
 import { dateTime, money, moneyShort, pct } from '../format';
 
 interface CompareReport {
@@ -29,6 +29,7 @@ export async function loadModels(f: Filters): Promise<void> {
   csvButton($<HTMLButtonElement>('models-csv'), statusEl, () => downloadCsv('/v1/credit/compare', params));
   try {
     const r = await getJson<CompareReport>('/v1/credit/compare', params);
+    if (isStale(f)) return;
     draw(
       $<HTMLCanvasElement>('models-chart'),
       {
@@ -61,6 +62,7 @@ async function loadFit(f: Filters): Promise<void> {
   const statusEl = $('fit-status');
   try {
     const fit = await getJson<ModelsReport>('/v1/models', { conversion: f.conversion });
+    if (isStale(f)) return;
     const shapleyTotal = fit.shapley.channels.reduce((n, c) => n + Math.max(c.value, 0), 0);
     const shapleyShare = new Map(fit.shapley.channels.map((c) => [c.channel, shapleyTotal ? Math.max(c.value, 0) / shapleyTotal : 0]));
     const channels = [...fit.markov.channels].sort((a, b) => b.share - a.share);

@@ -2,7 +2,7 @@
 // and Unassigned share, conversions without a touch, free mail and amounts without an exchange rate.
 import { downloadCsv, getJson } from '../api';
 import { $, csvButton, errorText, esc, status } from '../dom';
-import type { Filters } from '../filters';
+import { isStale, type Filters } from '../filters';
 import { num } from '../format';
 
 interface Quality {
@@ -21,6 +21,7 @@ export async function loadQuality(f: Filters): Promise<void> {
   csvButton($<HTMLButtonElement>('quality-csv'), statusEl, () => downloadCsv('/v1/quality', params));
   try {
     const q = await getJson<Quality>('/v1/quality', params);
+    if (isStale(f)) return;
     // [value, label, warn when] — a tile turns amber when the number undermines the reports.
     const tiles: [string, string, boolean][] = [
       [num(q.ingest.events), 'events stored', false],

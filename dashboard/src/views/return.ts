@@ -3,7 +3,7 @@
 import { downloadCsv, getJson } from '../api';
 import { draw } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
-import type { CreditReport, Filters } from '../filters';
+import { isStale, type CreditReport, type Filters } from '../filters';
 import { money, moneyShort, num } from '../format';
 
 /** Campaigns shown in the chart: the largest by spend plus revenue (the table lists them all). */
@@ -15,6 +15,7 @@ async function loadOne(f: Filters, dim: 'channel' | 'campaign'): Promise<void> {
   csvButton($<HTMLButtonElement>(`return-${dim}-csv`), statusEl, () => downloadCsv('/v1/credit', params));
   try {
     const r = await getJson<CreditReport>('/v1/credit', params);
+    if (isStale(f)) return;
     const rows = [...r.rows].sort((a, b) => (b.spend ?? 0) + b.revenue - ((a.spend ?? 0) + a.revenue));
     const shown = dim === 'campaign' ? rows.slice(0, TOP_CAMPAIGNS) : rows;
     draw(
