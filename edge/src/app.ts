@@ -2,12 +2,13 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env';
-import { requireSecretKey } from './middleware/auth';
+import { requireSiteKey } from './middleware/auth';
 import { ApiError, errorBody } from './errors';
 import { admin } from './routes/admin';
 import { attribution } from './routes/attribution';
 import { crm } from './routes/crm';
 import { dashboard } from './routes/dashboard';
+import { governance } from './routes/governance';
 import { ingest } from './routes/ingest';
 import { openapi } from './routes/openapi';
 import { people } from './routes/people';
@@ -21,14 +22,15 @@ app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/', ingest);
 app.route('/', dashboard);
 app.route('/', openapi);
-// Every /v1 endpoint takes the secret key; checked once here, before any router.
-app.use('/v1/*', requireSecretKey());
+// Every /v1 endpoint takes the secret key, or a read key for reading only; checked once here, before any router.
+app.use('/v1/*', requireSiteKey());
 app.route('/v1', attribution);
 app.route('/v1', people);
 app.route('/v1', segment);
 app.route('/v1', crm);
 app.route('/v1', spend);
 app.route('/v1', query);
+app.route('/', governance);
 app.route('/admin', admin);
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -33,7 +33,9 @@ interface Operation {
 }
 
 function operation(o: Operation): Json {
-  const security = { secret: [{ secretKey: [] }, { secretKeyBasic: [] }], admin: [{ adminToken: [] }], none: [] }[o.security];
+  const secret = [{ secretKey: [] }, { secretKeyBasic: [] }];
+  // Query routes also take a read key (rk_…).
+  const security = { secret: o.tag === 'Query' ? [...secret, { readKey: [] }] : secret, admin: [{ adminToken: [] }], none: [] }[o.security];
   const responses: Json = { [o.ok.status]: { description: o.ok.description, ...(o.ok.content ? { content: o.ok.content } : {}), ...(o.ok.headers ? { headers: o.ok.headers } : {}) } };
   for (const status of o.errors) {
     responses[status] = {
@@ -272,13 +274,14 @@ export function openApiDocument(): Json {
         'First-party B2B attribution. Every error is {"error": {"code", "message", "details"}}; a known path called with another method answers 405 method_not_allowed.',
     },
     servers: [{ url: '/' }],
-    tags: ['Public', 'Server-side', 'Query', 'Admin', 'Operations'].map((name) => ({ name })),
+    tags: ['Public', 'Server-side', 'Query', 'Governance', 'Admin', 'Operations'].map((name) => ({ name })),
     paths: paths(),
     components: {
       securitySchemes: {
         secretKey: { type: 'http', scheme: 'bearer', description: 'the site secret key, sk_…' },
         secretKeyBasic: { type: 'http', scheme: 'basic', description: 'the secret key as the Basic username (Segment convention)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        readKey: { type: 'http', scheme: 'bearer', description: 'a read key, rk_…: query routes only (POST /v1/keys)' },
       },
       schemas: componentSchemas(),
     },
