@@ -145,6 +145,31 @@ describe('the dashboard', () => {
     await page.close();
   });
 
+  it('marks on the revenue trend when the credit definitions changed', async () => {
+    // Credit answers carry definitions_changed_at once channel rules or settings change (docs/dashboard.md);
+    // here the real answers are given one, so the marker is checked whatever this site's history is.
+    const { page } = await openPage();
+    const r90 = presetRange('90d', Date.now());
+    const changed = `${presetRange('30d', Date.now()).from}T10:00:00.000Z`;
+    await page.route('**/v1/credit?*', async (route) => {
+      const res = await route.fetch();
+      route.fulfill({ response: res, json: { ...(await res.json()), definitions_changed_at: changed } });
+    });
+    await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
+    await loaded(page, r90.from, r90.to);
+    expect(await page.textContent('#trend-status')).toContain(`credit definitions changed ${changed.slice(0, 10)} (dashed line)`);
+    // The dashed line is drawn in the marker's red (#b91c1c) somewhere on the chart.
+    const red = await page.$eval('#trend-chart', (c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 160 && d[i] < 210 && d[i + 1] < 50 && d[i + 2] < 50 && d[i + 3] > 200) n++;
+      return n;
+    });
+    expect(red).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('downloads CSV from every view', async () => {
     const { page } = await openPage();
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
