@@ -3,8 +3,8 @@
 import { createRandom } from './random.mjs';
 
 const DAY = 86_400_000;
-const PREFIXES = ['bright', 'blue', 'north', 'iron', 'clear', 'rapid', 'silver', 'deep', 'true', 'summit', 'pine', 'bold'];
-const SUFFIXES = ['forge', 'labs', 'works', 'stack', 'logic', 'wave', 'point', 'grid', 'scale', 'loop', 'field', 'path'];
+const PREFIXES = ['bright', 'blue', 'north', 'iron', 'clear', 'rapid', 'silver', 'deep', 'true', 'summit', 'pine', 'bold', 'cedar', 'quantum', 'harbor', 'atlas', 'nimbus', 'vertex', 'ember', 'orbit'];
+const SUFFIXES = ['forge', 'labs', 'works', 'stack', 'logic', 'wave', 'point', 'grid', 'scale', 'loop', 'field', 'path', 'systems', 'cloud', 'metrics', 'health', 'pay', 'ops', 'data', 'hq'];
 const TLDS = ['com', 'io', 'co', 'ai', 'dev'];
 const NAMES = PREFIXES.length * SUFFIXES.length * TLDS.length;
 const FIRST = ['ana', 'ben', 'chloe', 'dev', 'elena', 'farid', 'grace', 'hiro', 'ines', 'jon', 'kara', 'liam', 'maya', 'nora', 'omar', 'priya'];
