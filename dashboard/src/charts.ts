@@ -42,10 +42,10 @@ export function colorFor(key: string): string {
   return c;
 }
 
-/** One colour per model, the data-driven ones warm so they stand apart from the rule-based blues and greens. */
+/** One distinct colour per model (category10); the data-driven ones orange and red, to stand out. */
 const MODEL_COLORS: Record<string, string> = {
-  first_touch: '#9ecae1', last_touch: '#6baed6', last_non_direct: '#4292c6', linear: '#2171b5', time_decay: '#08519c',
-  u_shaped: '#74c476', w_shaped: '#31a354', full_path: '#006d2c', custom: '#969696', markov: '#f28e2b', shapley: '#e15759',
+  first_touch: '#1f77b4', last_touch: '#17becf', last_non_direct: '#9467bd', linear: '#7f7f7f', time_decay: '#bcbd22',
+  u_shaped: '#8c564b', w_shaped: '#2ca02c', full_path: '#e377c2', custom: '#aec7e8', markov: '#ff7f0e', shapley: '#d62728',
 };
 
 export const modelColor = (model: string): string => MODEL_COLORS[model] ?? '#64748b';

@@ -36,6 +36,8 @@ function useKey(raw: string): boolean {
     msg.setAttribute('role', 'alert');
     sessionStorage.removeItem(KEY_STORE);
     setReadKey('');
+    // A refused key is not kept, not even in the field.
+    $<HTMLInputElement>('key').value = '';
     document.body.classList.remove('ready');
     return false;
   }
@@ -87,6 +89,7 @@ async function modelNames(): Promise<string[]> {
 }
 
 async function init(): Promise<void> {
+  $('key-curl').textContent = $('key-curl').textContent!.replace('https://YOUR-WORKER', location.origin);
   $('conversion').innerHTML = STAGES.map((s) => `<option${s === 'closed_won' ? ' selected' : ''}>${s}</option>`).join('');
   const names = await modelNames();
   $('model').innerHTML = names.map((m) => `<option${m === 'w_shaped' ? ' selected' : ''}>${esc(m)}</option>`).join('');

@@ -70,6 +70,7 @@ describe('the dashboard', () => {
     await page.click('#key-form button[type=submit]');
     await expect.poll(() => page.textContent('#key-message')).toContain('secret key (sk_…)');
     expect(await page.getAttribute('#key-message', 'role')).toBe('alert');
+    expect(await page.inputValue('#key')).toBe('');
     expect(await page.evaluate(() => document.body.classList.contains('ready'))).toBe(false);
     expect(await page.isVisible('#trend')).toBe(false);
     expect(requests.filter((u) => u.includes('/v1/'))).toEqual([]);

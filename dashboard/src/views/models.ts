@@ -30,6 +30,9 @@ export async function loadModels(f: Filters): Promise<void> {
   try {
     const r = await getJson<CompareReport>('/v1/credit/compare', params);
     if (isStale(f)) return;
+    // Largest channels first, by their mean credit over the compared models (no model's view is favoured).
+    const mean = (x: CompareReport['rows'][number]) => r.models.reduce((n, m) => n + x.models[m].revenue, 0) / r.models.length;
+    r.rows.sort((a, b) => mean(b) - mean(a));
     draw(
       $<HTMLCanvasElement>('models-chart'),
       {

@@ -17,13 +17,14 @@ async function loadOne(f: Filters, dim: 'channel' | 'campaign'): Promise<void> {
     const r = await getJson<CreditReport>('/v1/credit', params);
     if (isStale(f)) return;
     const rows = [...r.rows].sort((a, b) => (b.spend ?? 0) + b.revenue - ((a.spend ?? 0) + a.revenue));
-    const shown = dim === 'campaign' ? rows.slice(0, TOP_CAMPAIGNS) : rows;
+    // "(not set)" gathers touches without a campaign (organic, direct…): no campaign to judge, so the table keeps it and the chart does not.
+    const shown = dim === 'campaign' ? rows.filter((x) => x.key !== '(not set)').slice(0, TOP_CAMPAIGNS) : rows;
     draw(
       $<HTMLCanvasElement>(`return-${dim}-chart`),
       {
         type: 'bar',
         data: {
-          labels: shown.map((x) => x.key),
+          labels: shown.map((x) => (x.roas === null || x.roas === undefined ? x.key : `${x.key} · ROAS ${num(x.roas, 1)}`)),
           datasets: [
             { label: 'Spend', data: shown.map((x) => x.spend ?? 0), backgroundColor: '#f59e9e' },
             { label: `Credited revenue (${f.model})`, data: shown.map((x) => x.revenue), backgroundColor: '#4e79a7' },
