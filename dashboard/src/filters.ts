@@ -45,3 +45,5 @@ export function setLatest(f: Filters): void {
 }
 
 export const isStale = (f: Filters): boolean => f !== latest;
+
+export const latestFilters = (): Filters | null => latest;

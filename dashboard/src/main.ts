@@ -1,7 +1,7 @@
 // The dashboard's entry: takes a read key (never a secret key), keeps the filters, and loads every view.
 import { setReadKey } from './api';
 import { $, esc } from './dom';
-import { DATA_DRIVEN, isStale, setLatest, STAGES, type Filters } from './filters';
+import { DATA_DRIVEN, isStale, latestFilters, setLatest, STAGES, type Filters } from './filters';
 import { checkKey } from './key';
 import { presetRange, type Preset } from './range';
 import { loadFunnel } from './views/funnel';
@@ -108,7 +108,15 @@ async function init(): Promise<void> {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#presets button')) b.onclick = () => setPreset(b.dataset.preset as Preset);
   $('apply-range').onclick = () => loadAll();
   for (const id of ['conversion', 'model']) $(id).onchange = () => loadAll();
-  $('models').onchange = () => loadAll();
+  // The compared models matter to the comparison and the journey only: the rest is not asked again.
+  $('models').onchange = () => {
+    const f = latestFilters();
+    if (!f) return;
+    f.models = filters().models;
+    void loadModels(f);
+    const domain = $<HTMLInputElement>('journey-domain').value.trim();
+    if (domain) void loadJourney(domain);
+  };
   $('journey-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const d = $<HTMLInputElement>('journey-domain').value.trim();

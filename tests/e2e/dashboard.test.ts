@@ -107,6 +107,12 @@ describe('the dashboard', () => {
     const legend = await page.$$eval('#models input:checked', (i) => i.map((x) => (x as HTMLInputElement).value));
     expect(legend).toEqual(expect.arrayContaining(['markov', 'shapley']));
     expect(await page.textContent('#fit-status')).toMatch(/Fitted .* converting and .* non-converting journeys/);
+    // Unticking a model redraws the comparison without it (one dataset fewer: one bar per channel fewer).
+    const points = () => page.$eval('#models-chart', (c) => Number(c.closest('figure')!.dataset.points));
+    const before = await points();
+    const channels = await page.$$eval('#models-table tbody tr', (r) => r.length);
+    await page.uncheck('#models input[value="shapley"]');
+    await expect.poll(points).toBe(before - channels);
     // Data quality tiles and the settings page in the navigation.
     expect(await page.$$eval('#quality-tiles .kpi', (k) => k.length)).toBeGreaterThan(5);
     expect(await page.getAttribute('nav a[href="/dashboard/settings"]', 'href')).toBe('/dashboard/settings');

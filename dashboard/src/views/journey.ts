@@ -68,16 +68,16 @@ export async function loadJourney(domain: string): Promise<void> {
     if (isStale(f) || $<HTMLInputElement>('journey-domain').value !== domain) return;
     current = answer;
     const picker = $<HTMLSelectElement>('journey-conversion');
-    const withAmount = current.conversions.filter((c) => c.credited);
-    picker.innerHTML = withAmount
+    const credited = current.conversions.filter((c) => c.credited);
+    picker.innerHTML = credited
       .map((c, i) => `<option value="${i}">${esc(c.stage)} · ${shortDate(c.occurred_at)}${c.amount === null ? '' : ` · ${money(c.amount)}`}</option>`)
       .join('');
     // The deal itself by default: the latest closed-won, else the latest conversion with an amount.
-    const best = [...withAmount.keys()].reverse().find((i) => withAmount[i].stage === 'closed_won') ?? [...withAmount.keys()].reverse().find((i) => withAmount[i].amount !== null) ?? withAmount.length - 1;
+    const best = [...credited.keys()].reverse().find((i) => credited[i].stage === 'closed_won') ?? [...credited.keys()].reverse().find((i) => credited[i].amount !== null) ?? credited.length - 1;
     picker.value = String(Math.max(best, 0));
-    picker.onchange = () => drawJourney(withAmount[Number(picker.value)]);
+    picker.onchange = () => drawJourney(credited[Number(picker.value)]);
     status(statusEl, `${domain}: ${current.contacts.length} contacts, ${current.touches.length} touches, ${current.conversions.length} conversions.`);
-    drawJourney(withAmount[Number(picker.value)]);
+    drawJourney(credited[Number(picker.value)]);
   } catch (err) {
     status(statusEl, errorText(err), 'error');
   }
@@ -138,14 +138,14 @@ function drawJourney(conversion: Conversion | undefined): void {
     `Timeline of ${j.domain}: ${j.touches.length} touches across ${lanes.length - 1} channels and ${j.conversions.length} conversions`,
   );
   // Each credited touch of the chosen conversion, its revenue under every model side by side.
-  const credited = j.touches.filter((t) => j.models.some((m) => creditOf(m, t.touch_id)));
+  const creditedTouches = j.touches.filter((t) => j.models.some((m) => creditOf(m, t.touch_id)));
   draw(
     $<HTMLCanvasElement>('journey-credit-chart'),
     {
       type: 'bar',
       data: {
-        labels: credited.map((t) => `${shortDate(t.occurred_at)} · ${t.channel}`),
-        datasets: j.models.map((m) => ({ label: m, data: credited.map((t) => creditOf(m, t.touch_id)?.revenue ?? 0), backgroundColor: modelColor(m) })),
+        labels: creditedTouches.map((t) => `${shortDate(t.occurred_at)} · ${t.channel}`),
+        datasets: j.models.map((m) => ({ label: m, data: creditedTouches.map((t) => creditOf(m, t.touch_id)?.revenue ?? 0), backgroundColor: modelColor(m) })),
       },
       options: {
         scales: { x: { grid: { display: false } }, y: { ticks: { callback: (v) => moneyShort(Number(v)) } } },
