@@ -40,10 +40,9 @@ export const channelRulesBody = z
   .strict();
 
 export const reclassification = z.object({
-  /** True when every stored touch and spend row is classified by this version. */
-  done: z.boolean(),
-  touches_changed: z.number().int(),
-  spend_changed: z.number().int(),
+  done: z.boolean().meta({ description: 'true once every stored touch and spend row is classified by this version; else the next job run continues' }),
+  touches_changed: z.number().int().optional().meta({ description: 'PUT only: touches whose channel this request changed' }),
+  spend_changed: z.number().int().optional().meta({ description: 'PUT only: spend rows whose channel this request changed' }),
 });
 
 export const channelRulesAnswer = z.object({
@@ -53,14 +52,27 @@ export const channelRulesAnswer = z.object({
   reclassification: reclassification,
 });
 
-/** Preview: for each rule (in order), how many stored touches it would catch as the first matching rule. */
+/**
+ * Preview: for each rule (in order), how many stored touches it would catch as the first matching
+ * rule, and how many of those would change channel. Touches sent with their own channel are left out.
+ */
 export const previewAnswer = z.object({
   touches_scanned: z.number().int(),
   rules: z.array(z.object({ channel: z.string(), touches: z.number().int(), changed: z.number().int() })),
   unmatched: z.number().int(),
-  /** Whether every stored touch was read (a very large site is previewed on its most recent touches). */
-  complete: z.boolean(),
+  complete: z.boolean().meta({ description: 'false when the site has more touches than a preview reads: the counts are then of a sample (in touch id order, which is effectively random)' }),
 });
+
+/**
+ * On credit, compare, influence and funnel answers: the latest change of definitions that moves credit
+ * (window, half-life, custom weights, currency, channel rules), ISO; null when there has been none.
+ * Optional in the type only so that report builders need not know it; the routes always set it.
+ */
+export const definitionsChangedAt = z
+  .string()
+  .nullable()
+  .optional()
+  .meta({ description: 'ISO time of the latest change of definitions that moves credit (GET /v1/changes); null: none since the site was made' });
 
 export const newReadKey = z
   .object({

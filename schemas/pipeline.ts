@@ -1,6 +1,7 @@
 // GET /v1/influence and GET /v1/funnel: their query-string validators, defaults and response shapes.
 // Routes validate with these; edge/src/query/openapi.ts publishes them through z.toJSONSchema().
 import { z } from 'zod';
+import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
 import { formatParam, groupByParam, rangeBound, stageParam, UNCREDITED_STAGE } from './query';
@@ -56,6 +57,7 @@ export const influenceReport = z.object({
   to: z.string(),
   window_days: z.number().int().meta({ description: "the site's window: influence reads stored credit" }),
   currency: z.string().meta({ description: 'the reporting currency of the revenue' }),
+  definitions_changed_at: definitionsChangedAt,
   totals: z.object({ conversions: count, revenue: money }).meta({ description: 'the sourced columns add up to these; the influenced ones exceed them by design' }),
   rows: z.array(influenceRow).max(LIMITS.queryRows),
 });
@@ -75,6 +77,7 @@ export const funnelReport = z.object({
   group_by: z.enum(GROUP_BY),
   from: z.string(),
   to: z.string(),
+  definitions_changed_at: definitionsChangedAt,
   totals: z.object(funnelCells).meta({ description: 'the whole cohort' }),
   rows: z.array(z.object({ key: z.string().meta({ description: "the cohort key's first touch at or before its first-stage conversion" }), ...funnelCells })).max(LIMITS.queryRows),
 });

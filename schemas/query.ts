@@ -1,6 +1,7 @@
 // The query API's contract: query-string validators, defaults and response shapes.
 // Routes validate with these; edge/src/query/openapi.ts publishes them through z.toJSONSchema().
 import { z } from 'zod';
+import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
 import { MODEL_NAMES as MODELS } from './models';
@@ -114,6 +115,7 @@ export const creditReport = z.object({
   model: z.enum(MODELS),
   ...reportHeader,
   currency,
+  definitions_changed_at: definitionsChangedAt,
   totals: creditTotals,
   rows: z.array(z.object({ key: z.string(), conversions, revenue: money, touches: z.number().int(), spend, ...ratios })).max(LIMITS.queryRows),
 });
@@ -122,6 +124,7 @@ export const compareReport = z.object({
   models: z.array(z.enum(MODELS)),
   ...reportHeader,
   currency,
+  definitions_changed_at: definitionsChangedAt,
   totals: z.record(z.string(), creditTotals),
   rows: z.array(z.object({ key: z.string(), spend, models: z.record(z.string(), creditCell) })).max(LIMITS.queryRows),
 });

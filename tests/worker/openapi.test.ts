@@ -50,6 +50,8 @@ async function exercise(method: string, template: string, url: string, init: Req
   return res;
 }
 
+const postKey = () =>
+  call('/v1/keys', { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'k', scope: 'read' }) });
 const secret = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${site.secret_key}`, ...extra });
 const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
 const jsonBody = (body: unknown, headers: Record<string, string> = secret({ 'content-type': 'application/json' })) => ({
@@ -145,6 +147,27 @@ describe('GET /openapi.json', () => {
     await exercise('get', '/v1/models', '/v1/models', { headers: { authorization: `Bearer ${pk}` } });
     await exercise('get', '/v1/models', '/v1/models');
     await exercise('get', '/v1/credit', '/v1/credit?model=markov&window_days=30', { headers: secret() });
+
+    // Governance: read keys, channel rules, the change log, campaign hygiene
+    const made = await exercise('post', '/v1/keys', '/v1/keys', jsonBody({ name: 'Doc key', scope: 'read' }));
+    const readKey = ((await (await postKey()).json()) as { id: string; key: string });
+    await exercise('post', '/v1/keys', '/v1/keys', jsonBody({ name: 'Doc key', scope: 'write' }));
+    await exercise('get', '/v1/keys', '/v1/keys', { headers: secret() });
+    await exercise('get', '/v1/keys', '/v1/keys', { headers: { authorization: `Bearer ${readKey.key}` } });
+    await exercise('delete', '/v1/keys/{id}', `/v1/keys/${readKey.id}`, { headers: secret() });
+    await exercise('delete', '/v1/keys/{id}', '/v1/keys/key_nope', { headers: secret() });
+    expect(made.status).toBe(201);
+    const rules = [{ channel: 'Review Sites', when: { source: ['g2', 'capterra*'] } }];
+    await exercise('put', '/v1/channel-rules', '/v1/channel-rules', { method: 'PUT', ...jsonBody({ rules }) });
+    await exercise('put', '/v1/channel-rules', '/v1/channel-rules', { method: 'PUT', ...jsonBody({ rules: Array.from({ length: 101 }, () => rules[0]) }) });
+    await exercise('get', '/v1/channel-rules', '/v1/channel-rules', { headers: secret() });
+    await exercise('post', '/v1/channel-rules/preview', '/v1/channel-rules/preview', jsonBody({ rules }));
+    await exercise('get', '/v1/changes', '/v1/changes', { headers: secret() });
+    await exercise('get', '/v1/changes', '/v1/changes?what=nope', { headers: secret() });
+    await exercise('get', '/v1/quality/campaigns', '/v1/quality/campaigns', { headers: secret() });
+    await exercise('get', '/v1/quality/campaigns', '/v1/quality/campaigns?limit=1000', { headers: secret() });
+    // Rules must not move this test's other expectations: back to none.
+    await exercise('put', '/v1/channel-rules', '/v1/channel-rules', { method: 'PUT', ...jsonBody({ rules: [] }) });
 
     // Admin
     const created = await exercise('post', '/admin/sites', '/admin/sites', jsonBody({ name: 'Doc site', origins: ['https://doc.test'] }, admin));

@@ -1,6 +1,7 @@
 // The change log (migration 0010): what changed in a site's definitions, before and after, and who
 // changed it. Written in the same batch as the change itself, so the log never misses one.
 import type { ChangeActor, ChangeKind } from '../../../schemas/governance';
+import type { SiteSettings } from './sites';
 
 export interface NewChange {
   what: ChangeKind;
@@ -42,4 +43,40 @@ export async function listChanges(db: D1Database, siteId: string, opts: { what?:
 /** The latest change that moves credit, or null. */
 export function lastCreditChange(db: D1Database, siteId: string): D1PreparedStatement {
   return db.prepare('SELECT MAX(at) AS at FROM changes WHERE site_id = ? AND moves_credit = 1').bind(siteId);
+}
+
+/** Settings that move credit when they change (custom_weights is logged as its own kind). */
+const CREDIT_SETTINGS = new Set<string>(['window_days', 'half_life_days', 'currency']);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The log entries of a change of origins and settings (before null: the site was created). Custom
+ * weights are their own kind; other settings are one entry holding only the fields that changed.
+ */
+export function siteChanges(
+  before: { origins: string[]; settings: SiteSettings } | null,
+  after: { origins: string[]; settings: SiteSettings },
+  by: ChangeActor,
+): NewChange[] {
+  const out: NewChange[] = [];
+  if (!before || !same(before.origins, after.origins)) {
+    out.push({ what: 'origins', before: before?.origins ?? null, after: after.origins, by, movesCredit: false });
+  }
+  if (!before || !same(before.settings.custom_weights, after.settings.custom_weights)) {
+    out.push({ what: 'custom_weights', before: before?.settings.custom_weights ?? null, after: after.settings.custom_weights, by, movesCredit: before !== null });
+  }
+  const changed = (Object.keys(after.settings) as (keyof SiteSettings)[]).filter(
+    (k) => k !== 'custom_weights' && (!before || !same(before.settings[k], after.settings[k])),
+  );
+  if (changed.length) {
+    const pick = (s: SiteSettings) => Object.fromEntries(changed.map((k) => [k, s[k]]));
+    out.push({
+      what: 'settings',
+      before: before ? pick(before.settings) : null,
+      after: pick(after.settings),
+      by,
+      movesCredit: before !== null && changed.some((k) => CREDIT_SETTINGS.has(k)),
+    });
+  }
+  return out;
 }

@@ -105,23 +105,23 @@ export interface NewSite {
   now: number;
 }
 
-export async function insertSite(db: D1Database, s: NewSite): Promise<void> {
-  await db
+export function insertSiteStatement(db: D1Database, s: NewSite): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO sites (id, name, public_key, secret_hash, hash_key, origins, settings, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(s.id, s.name, s.publicKey, s.secretHash, s.hashKey, JSON.stringify(s.origins), JSON.stringify(s.settings), s.now, s.now)
-    .run();
+    .bind(s.id, s.name, s.publicKey, s.secretHash, s.hashKey, JSON.stringify(s.origins), JSON.stringify(s.settings), s.now, s.now);
 }
 
-export async function updateSite(
+/** The update of a site's name, origins and settings, as a statement so a change log entry can share its batch. */
+export function updateSiteStatement(
   db: D1Database,
   id: string,
   change: { name?: string; origins?: string[]; settings?: Partial<SiteSettings> },
   now: number,
-): Promise<boolean> {
-  const res = await db
+): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE sites SET name = COALESCE(?, name), origins = COALESCE(?, origins),
               settings = COALESCE(?, settings), updated_at = ? WHERE id = ?`,
@@ -132,17 +132,11 @@ export async function updateSite(
       change.settings ? JSON.stringify(change.settings) : null,
       now,
       id,
-    )
-    .run();
-  return res.meta.changes > 0;
+    );
 }
 
-export async function updateSecretHash(db: D1Database, id: string, secretHash: string, now: number): Promise<boolean> {
-  const res = await db
-    .prepare('UPDATE sites SET secret_hash = ?, updated_at = ? WHERE id = ?')
-    .bind(secretHash, now, id)
-    .run();
-  return res.meta.changes > 0;
+export function updateSecretHashStatement(db: D1Database, id: string, secretHash: string, now: number): D1PreparedStatement {
+  return db.prepare('UPDATE sites SET secret_hash = ?, updated_at = ? WHERE id = ?').bind(secretHash, now, id);
 }
 
 /** Only the settings a caller changed are stored, so later default changes still apply to the rest. */

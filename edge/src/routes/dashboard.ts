@@ -1,8 +1,10 @@
 // GET /dashboard and /dashboard/app.js: the marketer's dashboard, a static page whose script (built
-// from dashboard/src by rollup, Chart.js bundled in) reads the query API in the browser with a read key.
+// from dashboard/src by rollup, Chart.js bundled in) reads the query API in the browser with a read key;
+// GET /dashboard/settings: channel rules, campaign hygiene and the change log (docs/governance.md).
 import { Hono } from 'hono';
 import html from '../../../dashboard/src/index.html';
 import script from '../../../dashboard/dist/app.js';
+import settingsHtml from '../dashboard/settings.html';
 import type { AppEnv } from '../env';
 import { sha256Hex } from '../identity/hash';
 import { methodNotAllowed } from './method-not-allowed';
@@ -44,3 +46,12 @@ dashboard.get('/dashboard/app.js', async (c) => {
   return new Response(script, { headers });
 });
 dashboard.all('/dashboard/app.js', methodNotAllowed);
+
+dashboard.get('/dashboard/settings', (c) => {
+  // Same protections as the dashboard: a secret key is typed here to save rules.
+  c.header('Cache-Control', 'no-store');
+  c.header('X-Frame-Options', 'DENY');
+  c.header('Referrer-Policy', 'no-referrer');
+  return c.html(settingsHtml);
+});
+dashboard.all('/dashboard/settings', methodNotAllowed);

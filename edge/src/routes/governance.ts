@@ -2,11 +2,15 @@
 // /openapi.json can describe them from their own schemas. Mounted at / behind the key check in app.ts.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
+import { changes } from './changes';
+import { channelRules } from './channel-rules';
 import { keys } from './keys';
 import { validationHook } from './validation';
 
 export const governance = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 governance.route('/v1', keys);
+governance.route('/v1', channelRules);
+governance.route('/v1', changes);
 
 /** The OpenAPI paths of these routes, merged into /openapi.json. */
 export function governancePaths(): Record<string, unknown> {

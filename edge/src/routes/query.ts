@@ -24,6 +24,7 @@ import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { parseQuery, wantsCsv } from '../query/params';
 import { buildModelsReport } from '../query/models-report';
+import { definitionsChangedAt } from '../query/definitions';
 import { buildQuality } from '../query/quality';
 import { parseRange } from '../query/range';
 import { methodNotAllowed } from './method-not-allowed';
@@ -56,7 +57,7 @@ function reportRequest(
 query.get('/credit', async (c) => {
   const p = parseQuery(c, creditParams);
   const req = reportRequest(p, [p.model ?? QUERY_DEFAULTS.model]);
-  const report = await buildCreditReport(c.env.DB, c.get('site'), req);
+  const report = { ...(await buildCreditReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
   const name = `credit_${report.model}_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, creditCsv, name);
 });
@@ -66,7 +67,7 @@ query.get('/credit/compare', async (c) => {
   const p = parseQuery(c, compareParams);
   // Without a list, every model, but with window_days only those that take one (not the data-driven ones).
   const req = reportRequest(p, p.models ?? MODELS.filter((m) => p.window_days === undefined || !DATA_DRIVEN.has(m)));
-  const report = await buildCompareReport(c.env.DB, c.get('site'), req);
+  const report = { ...(await buildCompareReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
   const name = `credit_compare_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, compareCsv, name);
 });
@@ -91,22 +92,28 @@ query.all('/models', methodNotAllowed);
 
 query.get('/influence', async (c) => {
   const p = parseQuery(c, influenceParams);
-  const report = await buildInfluence(c.env.DB, c.get('site'), {
-    stage: p.conversion ?? QUERY_DEFAULTS.conversion,
-    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
-    range: parseRange(p.from, p.to, Date.now()),
-  });
+  const report = {
+    ...(await buildInfluence(c.env.DB, c.get('site'), {
+      stage: p.conversion ?? QUERY_DEFAULTS.conversion,
+      dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+      range: parseRange(p.from, p.to, Date.now()),
+    })),
+    definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id),
+  };
   return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/influence', methodNotAllowed);
 
 query.get('/funnel', async (c) => {
   const p = parseQuery(c, funnelParams);
-  const report = await buildFunnel(c.env.DB, c.get('site'), {
-    stages: p.stages,
-    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
-    range: parseRange(p.from, p.to, Date.now()),
-  });
+  const report = {
+    ...(await buildFunnel(c.env.DB, c.get('site'), {
+      stages: p.stages,
+      dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+      range: parseRange(p.from, p.to, Date.now()),
+    })),
+    definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id),
+  };
   return respond(c, wantsCsv(c, p.format), report, funnelCsv, `funnel_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/funnel', methodNotAllowed);

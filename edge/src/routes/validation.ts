@@ -16,7 +16,7 @@ const TARGET_CODES: Record<string, string> = { json: 'invalid_body', query: 'inv
 
 /**
  * Too many items in a top-level list is `too_many_<list>` (too_many_rules), an unknown query
- * parameter is `unknown_parameter`, anything else is coded by the field it is about.
+ * parameter is `unknown_parameter`, anything else is coded by the top-level field it is about.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
@@ -28,7 +28,7 @@ export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (first.code === 'too_big' && first.path.length === 1 && first.origin === 'array') {
     throw new ApiError(400, `too_many_${field}`, `${field}: ${first.message}`, details);
   }
-  if (first.code === 'unrecognized_keys') {
+  if (first.code === 'unrecognized_keys' && first.path.length === 0) {
     const where = result.target === 'query' ? 'query parameter' : 'field';
     throw new ApiError(400, result.target === 'query' ? 'unknown_parameter' : TARGET_CODES[result.target] ?? 'invalid_request', `unknown ${where} ${first.keys.join(', ')}`, details);
   }
