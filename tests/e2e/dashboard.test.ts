@@ -153,15 +153,19 @@ describe('the dashboard', () => {
   });
 
   it('marks on the revenue trend when the credit definitions changed', async () => {
-    // Credit answers carry definitions_changed_at once channel rules or settings change (docs/dashboard.md);
-    // here the real answers are given one, so the marker is checked whatever this site's history is.
+    // A channel rule changes how touches are classified: credit answers carry the time as
+    // definitions_changed_at (docs/governance.md), and the trend draws it as a dashed red line.
+    const res = await fetch(`${workerUrl()}/v1/channel-rules`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${site.secret_key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ channel: 'Review Sites', when: { source: ['capterra*'] } }] }),
+    });
+    expect(res.status).toBe(200);
+    const credit = await (await fetch(`${workerUrl()}/v1/credit`, { headers: { authorization: `Bearer ${readKey}` } })).json();
+    const changed: string = credit.definitions_changed_at;
+    expect(changed.slice(0, 10)).toBe(new Date().toISOString().slice(0, 10));
     const { page } = await openPage();
     const r90 = presetRange('90d', Date.now());
-    const changed = `${presetRange('30d', Date.now()).from}T10:00:00.000Z`;
-    await page.route('**/v1/credit?*', async (route) => {
-      const res = await route.fetch();
-      route.fulfill({ response: res, json: { ...(await res.json()), definitions_changed_at: changed } });
-    });
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
     await loaded(page, r90.from, r90.to);
     expect(await page.textContent('#trend-status')).toContain(`credit definitions changed ${changed.slice(0, 10)} (dashed line)`);
