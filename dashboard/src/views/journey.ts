@@ -88,7 +88,8 @@ function drawJourney(conversion: Conversion | undefined): void {
   if (!j) return;
   const lanes = [...new Set(j.touches.map((t) => t.channel)), CONVERSIONS_LANE];
   const creditOf = (model: string, touchId: string) => conversion?.credit[model]?.find((x) => x.touch_id === touchId);
-  const firstModel = j.models[0];
+  // Dots are sized by the model chosen at the top when it is among the compared ones.
+  const sizeModel = filters && j.models.includes(filters.model) ? filters.model : j.models[0];
   const byTouch = new Map(j.touches.map((t) => [t.touch_id, t]));
   draw(
     $<HTMLCanvasElement>('journey-chart'),
@@ -100,8 +101,8 @@ function drawJourney(conversion: Conversion | undefined): void {
             label: lane,
             data: j.touches.filter((t) => t.channel === lane).map((t) => ({ x: Date.parse(t.occurred_at), y: lane as unknown as number, id: t.touch_id })),
             backgroundColor: colorFor(lane),
-            // A touch that earned more of the chosen conversion's credit (first model) is drawn larger.
-            pointRadius: (ctx: { raw?: unknown }) => 4 + 10 * (creditOf(firstModel, (ctx.raw as { id: string })?.id)?.weight ?? 0),
+            // A touch that earned more of the chosen conversion's credit is drawn larger.
+            pointRadius: (ctx: { raw?: unknown }) => 4 + 10 * (creditOf(sizeModel, (ctx.raw as { id: string })?.id)?.weight ?? 0),
           })),
           {
             label: CONVERSIONS_LANE,
