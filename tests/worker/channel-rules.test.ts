@@ -136,6 +136,29 @@ describe('channel rules: history', () => {
   });
 });
 
+describe('channel rules: form fills', () => {
+  it('a touch_type rule reaches a visit a form turns into form_fill, in the same batch or a later one', async () => {
+    const site = await createSite('Rules forms');
+    await putOk(site, [{ channel: 'Demo Requests', when: { touch_type: ['form_fill'], landing_path: ['/demo*'] } }]);
+    const form = (s: string) => ({ i: uid(), y: 'form', c: Date.now(), s, u: `${ORIGIN}/demo`, f: { i: 'demo-form' } });
+    // Same batch: the page and its form.
+    expect((await postEvents(batch(site.public_key, [pageEvent('sess_form_1', `${ORIGIN}/demo`, { l: 1 }), form('sess_form_1')]))).status).toBe(200);
+    // Later batch: the visit first, the form afterwards.
+    expect((await postEvents(batch(site.public_key, [pageEvent('sess_form_2', `${ORIGIN}/demo`, { l: 1 })]))).status).toBe(200);
+    expect((await postEvents(batch(site.public_key, [form('sess_form_2')]))).status).toBe(200);
+    // A visit without a form stays with GA4's channel.
+    expect((await postEvents(batch(site.public_key, [pageEvent('sess_form_3', `${ORIGIN}/demo`, { l: 1 })]))).status).toBe(200);
+    const stored = await rows<{ session_id: string; touch_type: string; channel: string }>(
+      'SELECT session_id, touch_type, channel FROM touches WHERE site_id = ? ORDER BY session_id', site.id,
+    );
+    expect(stored.map((t) => [t.session_id, t.touch_type, t.channel])).toEqual([
+      ['sess_form_1', 'form_fill', 'Demo Requests'],
+      ['sess_form_2', 'form_fill', 'Demo Requests'],
+      ['sess_form_3', 'web_visit', 'Direct'],
+    ]);
+  });
+});
+
 describe('channel rules: order and matching', () => {
   async function channelOf(site: TestSite, id: string) {
     const [t] = await rows<{ channel: string }>('SELECT channel FROM touches WHERE site_id = ? AND touch_id = ?', site.id, id);

@@ -197,4 +197,17 @@ describe('reclassification of a large site', () => {
     const again = await reclassifyStep(env.DB, site.id, 10_000);
     expect([again.done, again.rowsRead]).toEqual([true, 0]);
   });
+
+  it('a touch stored with the previous rules by another instance, after the walk passed it, is fixed by the next job run', async () => {
+    const site = await createSite('Reclassify late');
+    expect((await putRules(site, [{ channel: 'Review Sites', when: { source: ['g2'] } }])).status).toBe(200);
+    // What an instance still holding the old rules (its site cache) would have stored: GA4's channel.
+    await env.DB.prepare(
+      `INSERT INTO touches (site_id, touch_id, origin, touch_type, occurred_at, received_at, channel, source, medium, account_domain)
+       VALUES (?1, 'a-late', 'offline', 'ad_click', ?2, ?3, 'Referral', 'g2', 'referral', 'late.com')`,
+    ).bind(site.id, ago(1), Date.now()).run();
+    await runJob(site);
+    const [t] = await rows<{ channel: string }>("SELECT channel FROM touches WHERE site_id = ? AND touch_id = 'a-late'", site.id);
+    expect(t.channel).toBe('Review Sites');
+  });
 });

@@ -62,7 +62,9 @@ export function siteChanges(
   if (!before || !same(before.origins, after.origins)) {
     out.push({ what: 'origins', before: before?.origins ?? null, after: after.origins, by, movesCredit: false });
   }
-  if (!before || !same(before.settings.custom_weights, after.settings.custom_weights)) {
+  // A site made without weights has nothing to say about them yet.
+  const weightsChanged = before ? !same(before.settings.custom_weights, after.settings.custom_weights) : Object.keys(after.settings.custom_weights).length > 0;
+  if (weightsChanged) {
     out.push({ what: 'custom_weights', before: before?.settings.custom_weights ?? null, after: after.settings.custom_weights, by, movesCredit: before !== null });
   }
   const changed = (Object.keys(after.settings) as (keyof SiteSettings)[]).filter(

@@ -62,11 +62,30 @@ export function touchPage(db: D1Database, siteId: string, after: string, limit: 
     .bind(siteId, after, limit);
 }
 
-/** The most recently received touches, for a preview that cannot read a very large site whole. */
-export function recentTouches(db: D1Database, siteId: string, limit: number): D1PreparedStatement {
+/** The touches of some sessions (?2, a JSON list of session ids). */
+export function sessionTouches(db: D1Database, siteId: string, sessionIds: string[]): D1PreparedStatement {
   return db
-    .prepare(`SELECT ${TOUCH_FIELDS} FROM touches INDEXED BY touches_by_received WHERE site_id = ?1 ORDER BY received_at DESC LIMIT ?2`)
-    .bind(siteId, limit);
+    .prepare(`SELECT ${TOUCH_FIELDS} FROM touches WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))`)
+    .bind(siteId, JSON.stringify(sessionIds));
+}
+
+/** Touches received at or after `from`, in (received_at, touch_id) order after a cursor. */
+export function touchesReceivedSince(db: D1Database, siteId: string, from: number, after: { at: number; id: string }, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT ${TOUCH_FIELDS}, received_at FROM touches INDEXED BY touches_by_received
+       WHERE site_id = ?1 AND received_at >= ?2 AND (received_at, touch_id) > (?3, ?4) ORDER BY received_at, touch_id LIMIT ?5`,
+    )
+    .bind(siteId, from, after.at, after.id, limit);
+}
+
+/** Sites whose rules changed at or after `since`, with when. */
+export async function sitesWithRulesChangedSince(db: D1Database, since: number): Promise<{ site_id: string; updated_at: number }[]> {
+  const { results } = await db
+    .prepare('SELECT site_id, updated_at FROM channel_rules WHERE updated_at >= ?')
+    .bind(since)
+    .all<{ site_id: string; updated_at: number }>();
+  return results;
 }
 
 export interface StoredSpendFields {
@@ -96,13 +115,13 @@ export interface ChannelChange {
 
 /**
  * One page's writes, in one batch: the new channels of the rows whose channel changes (no other row
- * is written), the re-crediting of the touches' keys, and the walk's place.
+ * is written), the re-crediting of the touches' keys, and the walk's place (when it is a walk's page).
  */
 export function reclassifyStatements(
   db: D1Database,
   siteId: string,
   version: number,
-  page: { table: 'touches' | 'spend'; changes: ChannelChange[]; next: { phase: ReclassPhase; cursor: string } },
+  page: { table: 'touches' | 'spend'; changes: ChannelChange[]; next?: { phase: ReclassPhase; cursor: string } },
   markedAt: number,
 ): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
@@ -119,10 +138,12 @@ export function reclassifyStatements(
     );
     if (page.table === 'touches') statements.push(enqueueTouchKeys(db, siteId, JSON.stringify(page.changes.map((c) => c.id)), markedAt));
   }
-  statements.push(
-    db
-      .prepare('UPDATE channel_rules SET reclass_phase = ?2, reclass_cursor = ?4 WHERE site_id = ?1 AND version = ?3')
-      .bind(siteId, page.next.phase, version, page.next.cursor),
-  );
+  if (page.next) {
+    statements.push(
+      db
+        .prepare('UPDATE channel_rules SET reclass_phase = ?2, reclass_cursor = ?4 WHERE site_id = ?1 AND version = ?3')
+        .bind(siteId, page.next.phase, version, page.next.cursor),
+    );
+  }
   return statements;
 }

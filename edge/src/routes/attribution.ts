@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { Budget, runAttribution } from '../attribution/job';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
-import { reclassifyStep } from '../ingest/reclassify';
+import { recheckSite, reclassifyStep } from '../ingest/reclassify';
 import { methodNotAllowed } from './method-not-allowed';
 
 export const attribution = new Hono<AppEnv>();
@@ -23,6 +23,7 @@ attribution.post('/attribution/run', async (c) => {
   };
   const budget = new Budget(REQUEST_BUDGET_MS, REQUEST_BUDGET_QUERIES);
   await reclassifyStep(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
+  await recheckSite(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
   const result = await runAttribution(c.env.DB, c.get('site'), { full: flag('full'), refit: flag('refit'), budget });
   return c.json(result);
 });
