@@ -36,6 +36,8 @@ async function request(url: string): Promise<Response> {
   } catch {
     // not a JSON error envelope: keep the status text
   }
+  // An unknown or revoked key: the page goes back to asking for one (main.ts listens).
+  if (res.status === 401) window.dispatchEvent(new CustomEvent('touchline:key-refused', { detail: message }));
   throw new ApiError(`${code}: ${message}`, res.status, code);
 }
 

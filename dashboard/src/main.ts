@@ -27,18 +27,26 @@ function keyFromFragment(): string | null {
   return decodeURIComponent(m[1]);
 }
 
+/** Back to the key form with a reason: the key is dropped from the tab. */
+function refuseKey(message: string): void {
+  const msg = $('key-message');
+  msg.textContent = message;
+  msg.className = 'status error';
+  if (message) msg.setAttribute('role', 'alert');
+  else msg.removeAttribute('role');
+  sessionStorage.removeItem(KEY_STORE);
+  setReadKey('');
+  $<HTMLInputElement>('key').value = '';
+  $('key-state').textContent = '';
+  document.body.classList.remove('ready');
+}
+
 function useKey(raw: string): boolean {
   const check = checkKey(raw);
   const msg = $('key-message');
   if (!check.ok) {
-    msg.textContent = check.message;
-    msg.className = 'status error';
-    msg.setAttribute('role', 'alert');
-    sessionStorage.removeItem(KEY_STORE);
-    setReadKey('');
     // A refused key is not kept, not even in the field.
-    $<HTMLInputElement>('key').value = '';
-    document.body.classList.remove('ready');
+    refuseKey(check.message);
     return false;
   }
   msg.textContent = '';
@@ -99,12 +107,10 @@ async function init(): Promise<void> {
     e.preventDefault();
     if (useKey($<HTMLInputElement>('key').value)) loadAll();
   });
-  $('forget-key').onclick = () => {
-    sessionStorage.removeItem(KEY_STORE);
-    setReadKey('');
-    document.body.classList.remove('ready');
-    $('key-state').textContent = '';
-  };
+  $('forget-key').onclick = () => refuseKey('');
+  window.addEventListener('touchline:key-refused', (e) => {
+    if (document.body.classList.contains('ready')) refuseKey(`The Worker did not accept this read key (${(e as CustomEvent<string>).detail}). It may have been revoked: paste another.`);
+  });
   for (const b of document.querySelectorAll<HTMLButtonElement>('#presets button')) b.onclick = () => setPreset(b.dataset.preset as Preset);
   $('apply-range').onclick = () => loadAll();
   for (const id of ['conversion', 'model']) $(id).onchange = () => loadAll();

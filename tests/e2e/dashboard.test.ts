@@ -200,4 +200,17 @@ describe('the dashboard', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('goes back to asking for a key when the read key is revoked', async () => {
+    const headers = { authorization: `Bearer ${site.secret_key}`, 'content-type': 'application/json' };
+    const made = await (await fetch(`${workerUrl()}/v1/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'soon revoked', scope: 'read' }) })).json();
+    expect((await fetch(`${workerUrl()}/v1/keys/${made.id}`, { method: 'DELETE', headers })).ok).toBe(true);
+    // Not openPage(): the Worker's 401 answers are this test's point, not a problem of the page.
+    const page = await context.newPage();
+    await page.goto(`${workerUrl()}/dashboard#key=${made.key}`);
+    await expect.poll(() => page.textContent('#key-message'), { timeout: 30_000 }).toContain('did not accept this read key');
+    expect(await page.evaluate(() => document.body.classList.contains('ready'))).toBe(false);
+    expect(await page.evaluate(() => sessionStorage.getItem('tl_read_key'))).toBeNull();
+    await page.close();
+  });
 });
