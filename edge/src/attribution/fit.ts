@@ -50,7 +50,9 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   ];
   const windowDays = site.settings.window_days;
   const range = { from: fittedAt - FIT_LOOKBACK_MS - windowDays * DAY_MS, to: fittedAt };
-  const journeys = new Map<string, Journey[]>(stages.map((s) => [s, []]));
+  // Per stage, each distinct journey once with how many times it occurred: a site's journeys repeat
+  // (most lone visitors' are one channel), so memory grows with distinct paths, not with keys.
+  const journeys = new Map<string, Map<string, Journey>>(stages.map((s) => [s, new Map()]));
 
   for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
     const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
@@ -59,18 +61,29 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
       const history = { touches: touches.get(akey) ?? [], conversions: conversions.get(akey) ?? [] };
       if (!history.touches.length) continue;
       for (const stage of stages) {
-        const list = journeys.get(stage)!;
-        for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) list.push(j);
+        const distinct = journeys.get(stage)!;
+        for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) {
+          const id = JSON.stringify([j.converted, j.channels]);
+          const seen = distinct.get(id);
+          if (seen) seen.count = (seen.count ?? 1) + 1;
+          else distinct.set(id, j);
+        }
       }
     }
   }
 
   const stored: StoredFit[] = [];
-  for (const [stage, list] of journeys) {
+  for (const [stage, distinct] of journeys) {
+    const list = [...distinct.values()];
     const fit: Record<string, unknown> = {};
     for (const model of REGISTRY) if (model.fit) fit[model.name] = model.fit(list);
-    const converting = list.filter((j) => j.converted).length;
-    stored.push({ stage, fitted_at: fittedAt, window_days: windowDays, converting, non_converting: list.length - converting, fit: JSON.stringify(fit) });
+    let converting = 0;
+    let all = 0;
+    for (const j of list) {
+      all += j.count ?? 1;
+      if (j.converted) converting += j.count ?? 1;
+    }
+    stored.push({ stage, fitted_at: fittedAt, window_days: windowDays, converting, non_converting: all - converting, fit: JSON.stringify(fit) });
   }
   await meter.batch(replaceFits(db, site.id, stored));
   return { fits: parseFits(stored), stored };

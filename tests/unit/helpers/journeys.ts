@@ -43,3 +43,15 @@ export const journey = (path: string, converted: boolean, stage = 'lead'): Journ
 
 export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
+
+/** The same journeys with each distinct one once and its `count` (as the job hands them to a fit). */
+export function counted(journeys: readonly Journey[]): Journey[] {
+  const distinct = new Map<string, Journey>();
+  for (const j of journeys) {
+    const id = JSON.stringify([j.converted, j.channels]);
+    const seen = distinct.get(id);
+    if (seen) seen.count = (seen.count ?? 1) + 1;
+    else distinct.set(id, { ...j, channels: [...j.channels], count: 1 });
+  }
+  return [...distinct.values()];
+}

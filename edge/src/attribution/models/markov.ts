@@ -37,13 +37,14 @@ function countTransitions(journeys: readonly Journey[]): Counts {
   const toConversion = new Float64Array(n);
   const toNull = new Float64Array(n);
   for (const j of journeys) {
+    const count = j.count ?? 1;
     let from = 0;
     for (const c of j.channels) {
       const to = state.get(c)!;
-      between[from * n + to]++;
+      between[from * n + to] += count;
       from = to;
     }
-    (j.converted ? toConversion : toNull)[from]++;
+    (j.converted ? toConversion : toNull)[from] += count;
   }
   return { names, between, toConversion, toNull };
 }

@@ -61,8 +61,9 @@ export function fitShapley(journeys: readonly Journey[]): ShapleyFit {
     // JSON of the sorted list: an unambiguous key whatever characters channel names hold.
     const key = JSON.stringify(channels);
     const set = bySet.get(key) ?? { channels, journeys: 0, conversions: 0, rate: 0 };
-    set.journeys++;
-    if (j.converted) set.conversions++;
+    const count = j.count ?? 1;
+    set.journeys += count;
+    if (j.converted) set.conversions += count;
     bySet.set(key, set);
   }
   // Name order throughout, so shuffled journeys give the same fit bit for bit.

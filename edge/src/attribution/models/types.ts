@@ -45,6 +45,8 @@ export interface Journey {
   stage: string;
   channels: string[];
   converted: boolean;
+  /** How many identical journeys this one stands for (default 1): a site's journeys repeat a lot. */
+  count?: number;
 }
 
 /**
