@@ -1,5 +1,5 @@
-// The hono app: one router per resource, mounted here, and the single error envelope.
-import { Hono } from 'hono';
+// The hono app: one router per resource, mounted here (which also merges their routes into
+// /openapi.json), and the single error envelope.
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './env';
 import { requireSecretKey } from './middleware/auth';
@@ -8,19 +8,21 @@ import { admin } from './routes/admin';
 import { attribution } from './routes/attribution';
 import { crm } from './routes/crm';
 import { dashboard } from './routes/dashboard';
+import { health } from './routes/health';
 import { ingest } from './routes/ingest';
-import { openapi } from './routes/openapi';
+import { serveOpenApi } from './routes/openapi';
+import { createRouter } from './routes/openapi-router';
 import { people } from './routes/people';
 import { query } from './routes/query';
 import { segment } from './routes/segment';
 import { spend } from './routes/spend';
 
-export const app = new Hono<AppEnv>();
+export const app = createRouter();
 
-app.get('/healthz', (c) => c.json({ ok: true }));
+app.route('/', health);
 app.route('/', ingest);
 app.route('/', dashboard);
-app.route('/', openapi);
+serveOpenApi(app);
 // Every /v1 endpoint takes the secret key; checked once here, before any router.
 app.use('/v1/*', requireSecretKey());
 app.route('/v1', attribution);

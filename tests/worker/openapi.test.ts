@@ -1,5 +1,6 @@
-// GET /openapi.json: documents every route the Worker serves, and real responses of every documented
-// operation (successes and errors, JSON and CSV) validate against it; so do the request bodies sent.
+// GET /openapi.json: generated from the routes' own declarations, it documents every route the Worker
+// serves and nothing else, and real responses of every documented operation (successes and errors,
+// JSON and CSV) validate against it, with no undocumented field; so do the request bodies sent.
 import { MODEL_NAMES as MODELS } from '../../schemas/models';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ async function exercise(method: string, template: string, url: string, init: Req
   const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
   expect(Object.keys(documented.content), `${label} content type`).toContain(type);
   const value = type === 'application/json' ? JSON.parse(text) : text;
-  expect(validate(documented.content[type].schema, value, doc), label).toEqual([]);
+  expect(validate(documented.content[type].schema, value, doc, '$', true), label).toEqual([]);
   return res;
 }
 
@@ -58,11 +59,12 @@ const jsonBody = (body: unknown, headers: Record<string, string> = secret({ 'con
 });
 
 describe('GET /openapi.json', () => {
-  it('is OpenAPI 3.1, public, and documents every route the app serves', () => {
+  it('is OpenAPI 3.1, public, and documents every route the app serves, and only those', () => {
     expect(doc.openapi).toBe('3.1.0');
-    // The dashboard is an HTML page for people (docs/operations.md), not part of the HTTP API of docs/api.md.
+    // The dashboard and this reference are HTML pages for people (docs/operations.md, docs/api.md), not
+    // part of the HTTP API.
     const served = app.routes
-      .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/dashboard'))
+      .filter((r) => r.method !== 'ALL' && !/^\/(dashboard|docs)(\/|$)/.test(r.path))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...new Set(served)].sort()).toEqual([...documented].sort());
@@ -74,7 +76,34 @@ describe('GET /openapi.json', () => {
   it('catches a response that does not fit (the validator is not a no-op)', () => {
     const schema = { $ref: '#/components/schemas/CreditReport' };
     expect(validate(schema, { model: 'linear' }, doc).length).toBeGreaterThan(0);
-    expect(validate({ $ref: '#/components/schemas/BatchResult' }, { accepted: 1, duplicates: 0, rejected: [], extra: 1 }, doc)).toEqual(['$.extra: no value is allowed here']);
+    const extra = { accepted: 1, duplicates: 0, rejected: [], extra: 1 };
+    expect(validate({ $ref: '#/components/schemas/BatchResult' }, extra, doc, '$', true)).toEqual(['$.extra: not in the documented properties']);
+  });
+
+  it('describes who may call each operation, its tag, and its errors in the one envelope', () => {
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'secretKey', 'secretKeyBasic']);
+    expect(doc.components.securitySchemes.secretKeyBasic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect((doc as any).tags.map((t: { name: string }) => t.name)).toEqual(['Public', 'Server-side', 'Query', 'Admin', 'Operations']);
+    const error = { $ref: '#/components/schemas/Error' };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const label = `${method} ${path}`;
+        expect(op.tags, label).toHaveLength(1);
+        const security = path.startsWith('/v1/') ? [{ secretKey: [] }, { secretKeyBasic: [] }] : path.startsWith('/admin/') ? [{ adminToken: [] }] : [];
+        expect(op.security, label).toEqual(security);
+        expect(op.responses['5XX'].content['application/json'].schema, label).toEqual(error);
+        for (const [status, answer] of Object.entries<any>(op.responses)) {
+          if (/^[45]/.test(status)) expect(answer.content['application/json'].schema, `${label} ${status}`).toEqual(error);
+        }
+        if (path.startsWith('/v1/')) expect(Object.keys(op.responses), label).toEqual(expect.arrayContaining(['401', '403']));
+        if (op.tags[0] === 'Query' && path !== '/v1/models') expect(op.responses['200'].content['text/csv'], label).toBeDefined();
+      }
+    }
+    expect(doc.paths['/e'].post.responses['429'].headers['Retry-After']).toBeDefined();
+    expect(doc.paths['/e'].post.requestBody.content['text/plain'].schema).toEqual({ $ref: '#/components/schemas/WireBatch' });
+    expect(doc.components.schemas.WireBatch.properties.e.items).toEqual({ $ref: '#/components/schemas/WireEvent' });
+    expect(doc.paths['/v1/batch'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SegmentBatch' });
+    expect(doc.paths['/v1/touches'].post.responses['413']).toBeDefined();
   });
 
   it('every documented operation answers as documented, successes and errors', async () => {

@@ -1,0 +1,81 @@
+// What route declarations share: who may call a route, the errors it may answer, report answers
+// (JSON or CSV), and request bodies that their handlers validate themselves.
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../env';
+import { batchResult, errorEnvelope } from './response-schemas';
+
+/** Security requirements, by the schemes routes/openapi.ts registers. */
+export const SECURITY: Record<'secret' | 'admin' | 'none', Record<string, string[]>[]> = {
+  /** The site's secret key, as a Bearer token or as the Basic username (Segment's convention). */
+  secret: [{ secretKey: [] }, { secretKeyBasic: [] }],
+  admin: [{ adminToken: [] }],
+  /** Public: no key, or the public key inside the body (POST /e). */
+  none: [],
+};
+
+export const TAG = { public: 'Public', server: 'Server-side', query: 'Query', admin: 'Admin', operations: 'Operations' } as const;
+
+const ERROR_TEXT = {
+  400: 'invalid request (see error.code and error.details)',
+  401: 'missing or unknown key',
+  403: 'key or origin not allowed (a public key on a secret-key route)',
+  404: 'not found',
+  413: 'body or batch too large',
+  415: 'wrong content type',
+  429: 'rate limited; retry after Retry-After seconds',
+} as const;
+
+const envelope = { 'application/json': { schema: errorEnvelope } };
+
+/** The error answers a route may give, in the one envelope; any route may also fail with a real fault (5XX). */
+export function errorResponses(...statuses: (keyof typeof ERROR_TEXT)[]) {
+  const responses: Record<string, { description: string; content: typeof envelope; headers?: Record<string, unknown> }> = {};
+  for (const status of statuses) {
+    responses[status] = { description: ERROR_TEXT[status], content: envelope };
+    if (status === 429) responses[status].headers = { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } };
+  }
+  responses['5XX'] = { description: 'a real fault; the request can be retried', content: envelope };
+  return responses;
+}
+
+/** The answer of every batch write: per item, with the errors of a JSON body behind the secret key. */
+export const batchResponses = () => ({
+  200: { description: 'per-item result: accepted + duplicates + rejected = sent', content: { 'application/json': { schema: batchResult } } },
+  ...errorResponses(400, 401, 403, 413, 415),
+});
+
+/** A report: JSON by default, CSV with format=csv or Accept: text/csv (edge/src/query/params.ts wantsCsv). */
+export const reportResponse = (schema: z.ZodType, what: string, csv = true) => ({
+  description: csv ? `${what} (JSON; CSV with format=csv or Accept: text/csv)` : what,
+  content: { 'application/json': { schema }, ...(csv ? { 'text/csv': { schema: { type: 'string' as const } } } : {}) },
+});
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * A request body its handler validates: a batch answers per item (one bad item rejects only itself),
+ * too many items is 413, and every problem has its own code (docs/api.md). So the body is declared
+ * by reference to a component made from its zod schema, which @hono/zod-openapi documents but does
+ * not validate (it validates only zod schemas given inline, and would answer with codes of its own).
+ * `items` names the schema each item of a list is checked against.
+ */
+export function ownBody(
+  router: OpenAPIHono<AppEnv>,
+  body: { name: string; schema: z.ZodType; type?: string; items?: { field: string; name: string; schema: z.ZodType } },
+) {
+  const json = jsonSchema(body.schema);
+  if (body.items) {
+    const { field, name, schema } = body.items;
+    router.openAPIRegistry.registerComponent('schemas', name, jsonSchema(schema));
+    const props = json.properties as Record<string, Record<string, unknown>>;
+    props[field] = { ...props[field], items: { $ref: `#/components/schemas/${name}` } };
+  }
+  router.openAPIRegistry.registerComponent('schemas', body.name, json);
+  return {
+    required: true,
+    content: { [body.type ?? 'application/json']: { schema: { $ref: `#/components/schemas/${body.name}` } } },
+  };
+}
