@@ -8,6 +8,7 @@ import { admin } from './routes/admin';
 import { attribution } from './routes/attribution';
 import { crm } from './routes/crm';
 import { dashboard } from './routes/dashboard';
+import { docs } from './routes/docs';
 import { health } from './routes/health';
 import { ingest } from './routes/ingest';
 import { serveOpenApi } from './routes/openapi';
@@ -22,6 +23,7 @@ export const app = createRouter();
 app.route('/', health);
 app.route('/', ingest);
 app.route('/', dashboard);
+app.route('/', docs);
 serveOpenApi(app);
 // Every /v1 endpoint takes the secret key; checked once here, before any router.
 app.use('/v1/*', requireSecretKey());
