@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css';
 import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js';
 import html from '../docs/index.html';
+// The page's own start-up script; .txt so that wrangler imports it as text, like the page.
 import init from '../docs/init.txt';
 import type { AppEnv } from '../env';
 import { methodNotAllowed } from './method-not-allowed';
