@@ -75,6 +75,7 @@ describe('GET /openapi.json', () => {
 
   it('catches a response that does not fit (the validator is not a no-op)', () => {
     const schema = { $ref: '#/components/schemas/CreditReport' };
+    expect(doc.components.schemas.CreditReport.properties.rows).toBeDefined();
     expect(validate(schema, { model: 'linear' }, doc).length).toBeGreaterThan(0);
     const extra = { accepted: 1, duplicates: 0, rejected: [], extra: 1 };
     expect(validate({ $ref: '#/components/schemas/BatchResult' }, extra, doc, '$', true)).toEqual(['$.extra: not in the documented properties']);
@@ -104,6 +105,9 @@ describe('GET /openapi.json', () => {
     expect(doc.components.schemas.WireBatch.properties.e.items).toEqual({ $ref: '#/components/schemas/WireEvent' });
     expect(doc.paths['/v1/batch'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SegmentBatch' });
     expect(doc.paths['/v1/touches'].post.responses['413']).toBeDefined();
+    for (const report of ['CreditReport', 'CompareReport', 'JourneyReport', 'ModelsReport', 'InfluenceReport', 'FunnelReport', 'QualityReport']) {
+      expect(doc.components.schemas[report], report).toBeDefined();
+    }
   });
 
   it('every documented operation answers as documented, successes and errors', async () => {

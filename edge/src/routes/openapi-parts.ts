@@ -56,6 +56,15 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 /**
+ * Body components are registered empty and filled when the document is first generated: z.toJSONSchema
+ * is not free, and module-level work is paid on every cold start of the Worker.
+ */
+const unfilled: (() => void)[] = [];
+export function fillBodyComponents(): void {
+  for (const fill of unfilled.splice(0)) fill();
+}
+
+/**
  * A request body its handler validates: a batch answers per item (one bad item rejects only itself),
  * too many items is 413, and every problem has its own code (docs/api.md). So the body is declared
  * by reference to a component made from its zod schema, which @hono/zod-openapi documents but does
@@ -66,14 +75,17 @@ export function ownBody(
   router: OpenAPIHono<AppEnv>,
   body: { name: string; schema: z.ZodType; type?: string; items?: { field: string; name: string; schema: z.ZodType } },
 ) {
-  const json = jsonSchema(body.schema);
-  if (body.items) {
-    const { field, name, schema } = body.items;
-    router.openAPIRegistry.registerComponent('schemas', name, jsonSchema(schema));
-    const props = json.properties as Record<string, Record<string, unknown>>;
-    props[field] = { ...props[field], items: { $ref: `#/components/schemas/${name}` } };
-  }
-  router.openAPIRegistry.registerComponent('schemas', body.name, json);
+  const component: Record<string, unknown> = {};
+  router.openAPIRegistry.registerComponent('schemas', body.name, component);
+  const items = body.items && { ...body.items, component: {} as Record<string, unknown> };
+  if (items) router.openAPIRegistry.registerComponent('schemas', items.name, items.component);
+  unfilled.push(() => {
+    Object.assign(component, jsonSchema(body.schema));
+    if (!items) return;
+    Object.assign(items.component, jsonSchema(items.schema));
+    const props = component.properties as Record<string, Record<string, unknown>>;
+    props[items.field] = { ...props[items.field], items: { $ref: `#/components/schemas/${items.name}` } };
+  });
   return {
     required: true,
     content: { [body.type ?? 'application/json']: { schema: { $ref: `#/components/schemas/${body.name}` } } },

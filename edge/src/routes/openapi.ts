@@ -3,7 +3,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
 import { methodNotAllowed } from './method-not-allowed';
-import { errorResponses, SECURITY, TAG } from './openapi-parts';
+import { errorResponses, fillBodyComponents, SECURITY, TAG } from './openapi-parts';
 
 const DOCUMENT = {
   openapi: '3.1.0',
@@ -35,7 +35,10 @@ export function serveOpenApi(app: OpenAPIHono<AppEnv>): void {
   // Generating is not free (every schema through zod's JSON Schema); kept for the isolate's life.
   let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;
   app.openapi(documentRoute, (c) => {
-    document ??= app.getOpenAPI31Document(DOCUMENT);
+    if (!document) {
+      fillBodyComponents();
+      document = app.getOpenAPI31Document(DOCUMENT);
+    }
     c.header('Cache-Control', 'public, max-age=300');
     c.header('Access-Control-Allow-Origin', '*');
     return c.json(document, 200);

@@ -41,12 +41,13 @@ import { createRouter } from './openapi-router';
 export const query = createRouter();
 
 /** What every query route shares: its tag, the secret key, and the errors of a bad parameter or key. */
-const queryRoute = <Q extends z.ZodObject>(o: {
-  path: string;
+const queryRoute = <Q extends z.ZodObject, P extends string>(o: {
+  path: P;
   summary: string;
   description: string;
   query: Q;
-  report: z.ZodType;
+  /** The report's schema and its name among the document's components. */
+  report: [name: string, schema: z.ZodType];
   what: string;
   notFound?: boolean;
   params?: z.ZodObject;
@@ -61,7 +62,7 @@ const queryRoute = <Q extends z.ZodObject>(o: {
     security: SECURITY.secret,
     request: { query: o.query, ...(o.params ? { params: o.params } : {}) },
     responses: {
-      200: reportResponse(o.report, o.what, o.csv ?? true),
+      200: reportResponse(o.report[1].openapi(o.report[0]), o.what, o.csv ?? true),
       ...(o.notFound ? errorResponses(400, 401, 403, 404) : errorResponses(400, 401, 403)),
     },
   });
@@ -95,7 +96,7 @@ const creditRoute = queryRoute({
   description:
     'Credit per key for one model and stage. Rows are sorted by revenue, then conversions (descending), then key; the "(no touch)" row holds conversions without a touch in the window, so rows add up to totals. NULL fields report as "(not set)". CSV text fields starting with = + - @ get a leading apostrophe.',
   query: creditParams,
-  report: creditReport,
+  report: ['CreditReport', creditReport],
   what: 'credit rows and totals',
 });
 query.openapi(creditRoute, async (c) => {
@@ -112,7 +113,7 @@ const compareRoute = queryRoute({
   summary: 'Model comparison',
   description: "The same rows with one column per model, sorted by the first model's revenue, conversions, then key.",
   query: compareParams,
-  report: compareReport,
+  report: ['CompareReport', compareReport],
   what: 'credit per key per model',
 });
 query.openapi(compareRoute, async (c) => {
@@ -131,13 +132,13 @@ const journeyRoute = queryRoute({
   description: `Contacts (hashed ids), touches in time order as the job stitches them, conversions and their stored credit per touch per model. from/to optionally filter touch and conversion time; more than ${LIMITS.queryRows.toLocaleString('en-US')} touches is a 400.`,
   query: journeyParams,
   params: z.object({ domain: z.string().meta({ description: 'the account domain, such as acme.com' }) }),
-  report: journeyReport,
+  report: ['JourneyReport', journeyReport],
   what: 'the journey',
   notFound: true,
 });
 query.openapi(journeyRoute, async (c) => {
   const p = c.req.valid('query');
-  const domain = normaliseDomain(c.req.param('domain') ?? '');
+  const domain = normaliseDomain(c.req.param('domain'));
   const valid = accountDomain.safeParse(domain);
   if (!valid.success) throw new ApiError(400, 'invalid_domain', `${valid.error.issues[0].message}; free-mail and anonymous groups have no journey`);
   const range = p.from || p.to ? parseRange(p.from, p.to, Date.now()) : null;
@@ -152,7 +153,7 @@ const modelsRoute = queryRoute({
   description:
     "The latest fit of markov and shapley for one stage (conversion, default closed_won), learned from the site's converting and non-converting journeys: P(conversion) and each channel's removal effect, each channel's Shapley value and the most frequent channel sets. Fitted on the job's first run of each UTC day, after a settings change, and on POST /v1/attribution/run?refit=true. 404 until a fit exists.",
   query: modelsParams,
-  report: modelsReport,
+  report: ['ModelsReport', modelsReport],
   what: 'the fit, explained',
   notFound: true,
   csv: false,
@@ -169,7 +170,7 @@ const influenceRoute = queryRoute({
   description:
     'Per key: conversions with at least one window touch of it (each once) and their whole revenue, and conversions whose first window touch has it. Sourced columns add up to totals ("(no touch)" included); influenced ones exceed them by design.',
   query: influenceParams,
-  report: influenceReport,
+  report: ['InfluenceReport', influenceReport],
   what: 'influence rows and totals',
 });
 query.openapi(influenceRoute, async (c) => {
@@ -189,7 +190,7 @@ const funnelRoute = queryRoute({
   description:
     'The cohort is every key whose first conversion of the first stage falls in from–to, grouped by its first touch at or before it ("(no touch)" when none). A key reaches a later stage with a conversion of it at or after the cohort conversion; reaching a stage passes every earlier one.',
   query: funnelParams,
-  report: funnelReport,
+  report: ['FunnelReport', funnelReport],
   what: 'funnel rows and totals',
 });
 query.openapi(funnelRoute, async (c) => {
@@ -208,7 +209,7 @@ const qualityRoute = queryRoute({
   summary: 'Data quality',
   description: 'Counters, touches and conversions over whole UTC days of the range; visitors and contacts as they stand now.',
   query: qualityParams,
-  report: qualityReport,
+  report: ['QualityReport', qualityReport],
   what: 'the quality report',
 });
 query.openapi(qualityRoute, async (c) => {
