@@ -1,7 +1,6 @@
 // The hono app: one router per resource, mounted here (which also merges their routes into
 // /openapi.json), and the single error envelope.
 import { HTTPException } from 'hono/http-exception';
-import type { AppEnv } from './env';
 import { requireSecretKey } from './middleware/auth';
 import { ApiError, errorBody } from './errors';
 import { admin } from './routes/admin';
