@@ -14,8 +14,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const errorEnvelope = z
   .object({
     error: z.object({
-      code: z.string().regex(/^[a-z_]+$/).meta({ description: 'snake_case, stable: branch on this' }),
-      message: z.string().meta({ description: 'for people; may change' }),
+      code: z.string().regex(/^[a-z_]+$/).meta({ description: 'snake_case, stable: branch on this', examples: ['invalid_model'] }),
+      message: z.string().meta({ description: 'for people; may change', examples: ['model must be one of first_touch, last_touch, …'] }),
       details: z.array(z.object({ index: z.number().int().optional(), path: z.string().optional(), message: z.string() })),
     }),
   })
