@@ -212,6 +212,23 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe("the routers' validation hook (edge/src/routes/openapi-router.ts)", () => {
+  const codeOf = async (url: string, method = 'GET') => {
+    const res = await call(url, { method, headers: secret() });
+    return [res.status, ((await res.json()) as { error: { code: string; message: string } }).error] as const;
+  };
+
+  it('answers a refused query string with the codes and messages of the API', async () => {
+    expect(await codeOf('/v1/credit?groupby=channel')).toEqual([400, expect.objectContaining({ code: 'unknown_parameter', message: 'unknown query parameter groupby; this route takes model, conversion, group_by, window_days, from, to, format' })]);
+    expect(await codeOf('/v1/credit?model=nope')).toEqual([400, expect.objectContaining({ code: 'invalid_model' })]);
+    expect(await codeOf('/v1/funnel?stages=lead&stages=mql')).toEqual([400, expect.objectContaining({ code: 'invalid_query', message: 'give each parameter once: stages was repeated' })]);
+    expect(await codeOf('/v1/attribution/run?full=maybe', 'POST')).toEqual([400, expect.objectContaining({ code: 'invalid_query', message: 'full must be true or false' })]);
+    expect(await codeOf('/v1/attribution/run?full=1&full=1', 'POST')).toEqual([400, expect.objectContaining({ code: 'invalid_query' })]);
+    expect(await codeOf('/v1/people?email=a@b.com&email=c@d.com', 'DELETE')).toEqual([400, expect.objectContaining({ code: 'repeated_email' })]);
+    expect(await codeOf('/v1/people?email=', 'DELETE')).toEqual([400, expect.objectContaining({ code: 'missing_email' })]);
+  });
+});
+
 describe('request bodies', () => {
   it('the documented request schemas accept what the API accepts', () => {
     const schemas = doc.components.schemas;
