@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildSnippet, ROOT } from '../scripts/lib/local-server.mjs';
+import { buildAssets, ROOT } from '../scripts/lib/local-server.mjs';
 import { runIngest } from './ingest.mjs';
 import { measureJob, seedJob } from './job.mjs';
 import { describeMachine } from './lib/machine.mjs';
@@ -98,9 +98,9 @@ const wants = (name) => opts.only.includes(name);
 try {
   log(`mode ${mode}; report → ${path.relative(ROOT, opts.out) || opts.out}`);
   // Size measures what `npm run build` makes: rebuild, except in smoke mode when a build exists.
-  if (!opts.smoke || !existsSync(path.join(ROOT, 'sdk/dist/s.js'))) {
-    log('building the snippet');
-    await buildSnippet();
+  if (!opts.smoke || !existsSync(path.join(ROOT, 'sdk/dist/s.js')) || !existsSync(path.join(ROOT, 'dashboard/dist/app.js'))) {
+    log('building the snippet and the dashboard');
+    await buildAssets();
   }
   if (wants('size')) {
     log('size: measuring the snippet and peer bundles');

@@ -18,6 +18,7 @@ export const siteSettings = z
     custom_weights: z.record(name, z.number().min(0).max(1000)),
     block_headless: z.boolean(),
     currency: currencyCode,
+    lowercase_utms: z.boolean(),
   })
   .partial()
   .strict();

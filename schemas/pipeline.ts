@@ -1,9 +1,11 @@
 // GET /v1/influence and GET /v1/funnel: their query-string validators, defaults and response shapes.
 // Routes declare these with @hono/zod-openapi, which validates with them and publishes them in /openapi.json.
 import { z } from 'zod';
+import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
-import { PARAM, queryParams, rangeBound, rangeText, UNCREDITED_STAGE } from './query';
+import { PARAM, rangeBound, rangeText, UNCREDITED_STAGE } from './query';
+import { queryParams } from './query-params';
 
 /** Stages of the funnel when `stages` is not given. */
 export const FUNNEL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
@@ -64,6 +66,7 @@ export const influenceReport = z.object({
   to: z.string(),
   window_days: z.number().int().meta({ description: "the site's window: influence reads stored credit" }),
   currency: z.string().meta({ description: 'the reporting currency of the revenue' }),
+  definitions_changed_at: definitionsChangedAt,
   totals: z.object({ conversions: count, revenue: money }).meta({ description: 'the sourced columns add up to these; the influenced ones exceed them by design' }),
   rows: z.array(influenceRow).max(LIMITS.queryRows),
 });
@@ -83,6 +86,7 @@ export const funnelReport = z.object({
   group_by: z.enum(GROUP_BY),
   from: z.string(),
   to: z.string(),
+  definitions_changed_at: definitionsChangedAt,
   totals: z.object(funnelCells).meta({ description: 'the whole cohort' }),
   rows: z.array(z.object({ key: z.string().meta({ description: "the cohort key's first touch at or before its first-stage conversion" }), ...funnelCells })).max(LIMITS.queryRows),
 });

@@ -1,9 +1,11 @@
 // The query API's contract: query-string validators, defaults and response shapes.
 // Routes declare these with @hono/zod-openapi, which validates with them and publishes them in /openapi.json.
 import { z } from 'zod';
+import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
 import { MODEL_NAMES as MODELS } from './models';
+import { queryParams } from './query-params';
 
 export { GROUP_BY, MODELS };
 export type { GroupBy } from './dimensions';
@@ -59,17 +61,6 @@ export const modelsParam = z
     return names as ModelName[];
   })
   .meta({ description: `comma-separated, any of ${list(MODELS)}`, examples: ['first_touch,last_touch,linear'] });
-
-/**
- * A route's query parameters. An unknown one is refused, naming those the route takes, so that a typo
- * (groupby=) is never silently ignored; the descriptions are what /openapi.json says of each.
- */
-export function queryParams<T extends z.ZodRawShape>(shape: T) {
-  const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown query parameter ${iss.keys.join(', ')}; this route takes ${known}` : undefined),
-  });
-}
 
 /** from/to of a report: what they filter on, and the default range. */
 export const rangeText = (what: string) =>
@@ -155,6 +146,7 @@ export const creditReport = z.object({
   model: z.enum(MODELS),
   ...reportHeader,
   currency,
+  definitions_changed_at: definitionsChangedAt,
   totals: creditTotals,
   rows: z.array(z.object({ key: z.string(), conversions, revenue: money, touches: z.number().int(), spend, ...ratios })).max(LIMITS.queryRows),
 });
@@ -163,6 +155,7 @@ export const compareReport = z.object({
   models: z.array(z.enum(MODELS)),
   ...reportHeader,
   currency,
+  definitions_changed_at: definitionsChangedAt,
   totals: z.record(z.string(), creditTotals),
   rows: z.array(z.object({ key: z.string(), spend, models: z.record(z.string(), creditCell) })).max(LIMITS.queryRows),
 });

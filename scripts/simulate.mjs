@@ -1,9 +1,10 @@
 // `npm run simulate`: seeded, deterministic B2B journeys sent through the public interfaces only
 // (Segment API for history, the snippet's /e for the last hours, offline touches, CRM conversions),
-// a year of daily ad spend per campaign with EUR→USD rates, then the attribution job, so a new user
-// sees meaningful credit, return, influence and funnels right away.
+// a year of a B2B company by default — hundreds of accounts, several campaigns per paid channel,
+// events, webinars and sales meetings, a pipeline with lost deals, spend with EUR→USD rates — then
+// the attribution job and a read key for the dashboard, so every view has something to show.
 //
-//   npm run simulate -- [--accounts 40] [--days 120] [--seed 42]
+//   npm run simulate -- [--accounts 400] [--days 365] [--seed 42]
 //   BASE_URL (default http://127.0.0.1:${PORT:-8787}), TL_SECRET_KEY (sk_demo), TL_PUBLIC_KEY (pk_demo)
 import { parseArgs } from 'node:util';
 import { baseUrl } from './lib/local-server.mjs';
@@ -12,8 +13,8 @@ import { buildSpend } from './simulate/spend.mjs';
 
 const { values } = parseArgs({
   options: {
-    accounts: { type: 'string', default: '40' },
-    days: { type: 'string', default: '120' },
+    accounts: { type: 'string', default: '400' },
+    days: { type: 'string', default: '365' },
     seed: { type: 'string', default: '42' },
   },
 });
@@ -34,6 +35,7 @@ const plan = buildJourneys({
 
 const costs = buildSpend({ seed: Number(values.seed), now: Date.now() });
 
+const startedAt = Date.now();
 const totals = { accepted: 0, duplicates: 0, rejected: 0 };
 async function send(path, body, headers) {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -77,16 +79,32 @@ for (let i = 0; i < 50; i++) {
   if (run.done) break;
 }
 
+// The dashboard takes a read key only (docs/dashboard.md): make one for it, named so a rerun is recognisable.
+let dashboardLink = `${url}/dashboard`;
+const keyRes = await fetch(`${url}/v1/keys`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'dashboard (npm run simulate)', scope: 'read' }),
+});
+if (keyRes.ok) {
+  const { key } = await keyRes.json();
+  // In the fragment: the browser never sends it, and the page drops it from the address once read.
+  dashboardLink = `${url}/dashboard#key=${key}`;
+} else {
+  console.warn(`No read key for the dashboard (POST /v1/keys answered ${keyRes.status}); create one as docs/dashboard.md shows.`);
+}
+
 console.log(`
 Sent ${plan.segment.length} Segment messages (page views and identifies), ${plan.snippet.reduce((n, b) => n + b.e.length, 0)} snippet events,
 ${plan.bots.reduce((n, b) => n + b.e.length, 0)} bot events, ${plan.touches.length} offline touches and ${plan.conversions.length} CRM conversions
 for ${plan.stats.accounts} accounts, ${plan.stats.contacts} contacts (${plan.stats.freeMail} on free mail) and ${plan.stats.visitors} devices;
-${costs.spend.length} spend items (a year, per campaign; LinkedIn billed in EUR) and ${costs.rates.length} EUR→USD rates.
+${costs.spend.length} spend items (a year of ads per campaign, tools per month, offline programs; LinkedIn billed in EUR) and ${costs.rates.length} EUR→USD rates.
 Answers: ${totals.accepted} accepted, ${totals.duplicates} duplicates (resending is idempotent), ${totals.rejected} rejected (bots are counted, not stored).
 Attribution: ${run.conversions_credited} conversions credited over ${run.accounts_recomputed} accounts, ${run.credit_rows_written} credit rows.
+Done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.
 
 Where to look:
-  Dashboard        ${url}/dashboard
+  Dashboard        ${dashboardLink}
   Channel credit   curl -s '${url}/v1/credit?model=w_shaped&conversion=closed_won&group_by=channel' -H 'Authorization: Bearer ${secretKey}'
   Compare models   curl -s '${url}/v1/credit/compare?models=first_touch,last_touch,linear,w_shaped&group_by=channel' -H 'Authorization: Bearer ${secretKey}'
   An account       curl -s '${url}/v1/accounts/${plan.stats.sampleDomain}/journey' -H 'Authorization: Bearer ${secretKey}'

@@ -57,7 +57,7 @@ const cronTimer = setInterval(fireCron, 15 * 60_000);
 console.log(`
 Touchline is running.
   Demo site      ${url}/
-  Dashboard      ${url}/dashboard
+  Dashboard      ${url}/dashboard   (takes a read key: npm run simulate prints a link with one; docs/dashboard.md)
   Snippet        ${url}/s.js
   API            ${url}/v1/…   (secret key sk_demo)
   Public key     pk_demo

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureChromium } from './lib/chromium.mjs';
-import { buildSnippet, ROOT, WRANGLER_ENV } from './lib/local-server.mjs';
+import { buildAssets, ROOT, WRANGLER_ENV } from './lib/local-server.mjs';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const OUT = path.join(ROOT, '.tmp/test-results');
@@ -53,8 +53,8 @@ function runSuite({ name, config }) {
   });
 }
 
-console.log('Building the snippet…');
-await buildSnippet();
+console.log('Building the snippet and the dashboard…');
+await buildAssets();
 const results = [];
 for (const suite of selected) {
   console.log(`\n━━ ${suite.name} tests ━━`);

@@ -1,13 +1,14 @@
 // The hono app: one router per resource, mounted here (which also merges their routes into
 // /openapi.json), and the single error envelope.
 import { HTTPException } from 'hono/http-exception';
-import { requireSecretKey } from './middleware/auth';
+import { requireSiteKey } from './middleware/auth';
 import { ApiError, errorBody } from './errors';
 import { admin } from './routes/admin';
 import { attribution } from './routes/attribution';
 import { crm } from './routes/crm';
 import { dashboard } from './routes/dashboard';
 import { docs } from './routes/docs';
+import { governance } from './routes/governance';
 import { health } from './routes/health';
 import { ingest } from './routes/ingest';
 import { serveOpenApi } from './routes/openapi';
@@ -24,14 +25,15 @@ app.route('/', ingest);
 app.route('/', dashboard);
 app.route('/', docs);
 serveOpenApi(app);
-// Every /v1 endpoint takes the secret key; checked once here, before any router.
-app.use('/v1/*', requireSecretKey());
+// Every /v1 endpoint takes the secret key, or a read key for reading only; checked once here, before any router.
+app.use('/v1/*', requireSiteKey());
 app.route('/v1', attribution);
 app.route('/v1', people);
 app.route('/v1', segment);
 app.route('/v1', crm);
 app.route('/v1', spend);
 app.route('/v1', query);
+app.route('/v1', governance);
 app.route('/admin', admin);
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -10,5 +10,6 @@ export interface Env {
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { site: Site };
+  /** keyScope: which key authenticated a /v1 request (a read key may only read; docs/governance.md). */
+  Variables: { site: Site; keyScope: 'secret' | 'read' };
 };

@@ -2,10 +2,12 @@
 import { app } from './app';
 import type { Env } from './env';
 import { runScheduledAttribution } from './attribution/scheduled';
+import { continueReclassifications } from './ingest/reclassify';
 
 export default {
   fetch: app.fetch,
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(runScheduledAttribution(env, controller.scheduledTime));
+    // A channel-rule change too large for its request is finished first, so this run credits it.
+    ctx.waitUntil(continueReclassifications(env.DB).then(() => runScheduledAttribution(env, controller.scheduledTime)));
   },
 } satisfies ExportedHandler<Env>;

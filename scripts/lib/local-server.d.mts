@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 export const ROOT: string;
 export const WRANGLER_ENV: Record<string, string>;
 export function baseUrl(): string;
-export function buildSnippet(): Promise<void>;
+export function buildAssets(): Promise<void>;
 export function ensureDevVars(): string | undefined;
 export function applyMigrations(stateDir: string): Promise<void>;
 export function ensureDemoSite(stateDir: string, port: number): Promise<void>;

@@ -1,4 +1,4 @@
-// Runs the product locally: builds the snippet, applies migrations to local D1, ensures the demo
+// Runs the product locally: builds the snippet and the dashboard, applies migrations to local D1, ensures the demo
 // site and starts `wrangler dev`. Shared by `npm start`, the end-to-end tests and the benchmarks.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -39,8 +39,10 @@ function run(cmd, args, { quiet = true, env = {} } = {}) {
   });
 }
 
-export async function buildSnippet() {
+/** Builds what the Worker imports at bundle time: the snippet (sdk/dist/s.js) and the dashboard's script (dashboard/dist/app.js). */
+export async function buildAssets() {
   await run(ROLLUP, ['-c', 'sdk/rollup.config.mjs', '--silent']);
+  await run(ROLLUP, ['-c', 'dashboard/rollup.config.mjs', '--silent']);
 }
 
 /** Creates .dev.vars with the local admin token when missing (docs/operations.md); never overwrites it. */
@@ -94,7 +96,7 @@ async function waitUntilUp(url, child, timeoutMs = 60_000) {
  * with it workerd) by its own PID, as TOOLCHAIN.md advises.
  */
 export async function startLocalServer({ port = 8787, stateDir = path.join(ROOT, '.wrangler/state'), quiet = true, build = true, vars = {} } = {}) {
-  if (build) await buildSnippet();
+  if (build) await buildAssets();
   ensureDevVars();
   await applyMigrations(stateDir);
   await ensureDemoSite(stateDir, port);

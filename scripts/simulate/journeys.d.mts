@@ -3,7 +3,7 @@ export function buildJourneys(opts: { accounts: number; days: number; seed: numb
   segment: any[];
   snippet: { v: string; e: { c: number }[] }[];
   bots: unknown[];
-  touches: unknown[];
+  touches: { id: string; occurred_at: string; touch_type: string; account_domain: string; campaign: string }[];
   conversions: any[];
   stats: { accounts: number; contacts: number; freeMail: number; visitors: number; sampleDomain: string };
 };

@@ -3,36 +3,57 @@
 import { createRandom } from './random.mjs';
 
 const DAY = 86_400_000;
-const PREFIXES = ['bright', 'blue', 'north', 'iron', 'clear', 'rapid', 'silver', 'deep', 'true', 'summit', 'pine', 'bold'];
-const SUFFIXES = ['forge', 'labs', 'works', 'stack', 'logic', 'wave', 'point', 'grid', 'scale', 'loop', 'field', 'path'];
+const PREFIXES = ['bright', 'blue', 'north', 'iron', 'clear', 'rapid', 'silver', 'deep', 'true', 'summit', 'pine', 'bold', 'cedar', 'quantum', 'harbor', 'atlas', 'nimbus', 'vertex', 'ember', 'orbit'];
+const SUFFIXES = ['forge', 'labs', 'works', 'stack', 'logic', 'wave', 'point', 'grid', 'scale', 'loop', 'field', 'path', 'systems', 'cloud', 'metrics', 'health', 'pay', 'ops', 'data', 'hq'];
 const TLDS = ['com', 'io', 'co', 'ai', 'dev'];
+const NAMES = PREFIXES.length * SUFFIXES.length * TLDS.length;
 const FIRST = ['ana', 'ben', 'chloe', 'dev', 'elena', 'farid', 'grace', 'hiro', 'ines', 'jon', 'kara', 'liam', 'maya', 'nora', 'omar', 'priya'];
 const FREE_MAIL = ['gmail.com', 'outlook.com', 'yahoo.com'];
 const PAGES = ['/', '/product', '/pricing', '/blog/account-based-attribution', '/webinar', '/demo'];
 
-/** Where a web visit comes from: page query and referrer, weighted like a B2B SaaS site. */
+/**
+ * Where a web visit comes from: page query and referrer, weighted like a B2B SaaS site with several
+ * campaigns per paid channel (their spend is in spend.mjs) and the unpaid channels around them.
+ */
 const SOURCES = [
-  [{ q: 'utm_source=linkedin&utm_medium=paid_social&utm_campaign=q4-abm&li_fat_id=LI', ref: 'https://www.linkedin.com/' }, 14],
-  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=brand-search&gclid=G', ref: 'https://www.google.com/' }, 12],
-  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=competitor-terms&gclid=G', ref: 'https://www.google.com/' }, 6],
+  [{ q: 'utm_source=linkedin&utm_medium=paid_social&utm_campaign=abm-enterprise&li_fat_id=LI', ref: 'https://www.linkedin.com/' }, 7],
+  [{ q: 'utm_source=linkedin&utm_medium=paid_social&utm_campaign=abm-midmarket&li_fat_id=LI', ref: 'https://www.linkedin.com/' }, 5],
+  [{ q: 'utm_source=linkedin&utm_medium=paid_social&utm_campaign=thought-leadership&li_fat_id=LI', ref: 'https://www.linkedin.com/' }, 4],
+  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=brand-search&gclid=G', ref: 'https://www.google.com/' }, 10],
+  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=competitor-terms&gclid=G', ref: 'https://www.google.com/' }, 5],
+  [{ q: 'utm_source=google&utm_medium=cpc&utm_campaign=category-attribution-software&gclid=G', ref: 'https://www.google.com/' }, 4],
+  [{ q: 'utm_source=bing&utm_medium=cpc&utm_campaign=brand-search-bing&msclkid=M', ref: 'https://www.bing.com/' }, 2],
+  [{ q: 'msclkid=M', ref: 'https://www.bing.com/' }, 1],
+  [{ q: 'utm_source=facebook&utm_medium=paid_social&utm_campaign=retargeting-fb', ref: 'https://www.facebook.com/' }, 2],
   [{ q: '', ref: 'https://www.google.com/' }, 16],
   [{ q: '', ref: 'https://duckduckgo.com/' }, 3],
-  [{ q: 'msclkid=M', ref: 'https://www.bing.com/' }, 3],
-  [{ q: 'utm_source=newsletter&utm_medium=email&utm_campaign=monthly-digest', ref: '' }, 8],
-  [{ q: '', ref: 'https://www.g2.com/products/northwind/reviews' }, 5],
+  [{ q: 'utm_source=newsletter&utm_medium=email&utm_campaign=monthly-digest', ref: '' }, 5],
+  [{ q: 'utm_source=hubspot&utm_medium=email&utm_campaign=nurture-sequence', ref: '' }, 4],
+  [{ q: 'utm_source=hubspot&utm_medium=email&utm_campaign=product-launch', ref: '' }, 2],
+  [{ q: '', ref: 'https://www.g2.com/products/northwind/reviews' }, 4],
+  [{ q: 'utm_source=capterra&utm_medium=referral&utm_campaign=listing', ref: 'https://www.capterra.com/' }, 3],
   [{ q: '', ref: 'https://www.linkedin.com/feed/' }, 6],
   [{ q: '', ref: 'https://news.ycombinator.com/' }, 2],
-  [{ q: 'utm_source=capterra&utm_medium=referral&utm_campaign=listing', ref: 'https://www.capterra.com/' }, 3],
   [{ q: '', ref: '' }, 14],
 ];
+/** Offline programs: [touch type, program, weight]: events, webinars, sales meetings and outreach, partners, mail. */
 const OFFLINE = [
-  ['webinar', 'attribution-101-webinar', 5],
+  ['webinar', 'attribution-101-webinar', 4],
+  ['webinar', 'pipeline-review-webinar', 3],
+  ['webinar', 'cmo-roundtable-webinar', 2],
   ['event', 'saastr-booth', 2],
+  ['event', 'b2b-marketing-summit', 2],
+  ['event', 'customer-dinner-nyc', 1],
   ['meeting', 'discovery-call', 4],
+  ['meeting', 'demo-meeting', 3],
   ['sales_outreach', 'outbound-sequence', 3],
+  ['call', 'sdr-cold-call', 2],
   ['partner_referral', 'partner-program', 1],
   ['direct_mail', 'q4-gift-box', 1],
+  ['content_syndication', 'analyst-report-syndication', 1],
 ];
+/** Deal sizes (annual contract value) and how often each is seen. */
+const DEALS = [[12_000, 5], [18_000, 5], [24_000, 5], [36_000, 4], [48_000, 3], [60_000, 2], [96_000, 1], [150_000, 1]];
 
 export function buildJourneys({ accounts, days, seed, origin, now }) {
   const rnd = createRandom(seed);
@@ -65,14 +86,15 @@ export function buildJourneys({ accounts, days, seed, origin, now }) {
 
   for (let a = 0; a < accounts; a++) {
     let domain;
-    do domain = `${rnd.pick(PREFIXES)}${rnd.pick(SUFFIXES)}.${rnd.pick(TLDS)}`;
+    // Names are drawn until unused; past the combinations' count a number keeps them apart.
+    do domain = `${rnd.pick(PREFIXES)}${rnd.pick(SUFFIXES)}${usedDomains.size >= NAMES / 2 ? rnd.int(2, 999) : ''}.${rnd.pick(TLDS)}`;
     while (usedDomains.has(domain));
     usedDomains.add(domain);
     if (!plan.stats.sampleDomain) plan.stats.sampleDomain = domain;
     plan.stats.accounts++;
     const people = rnd.int(1, 4);
-    // Most journeys started weeks ago; a few accounts are discovering the site right now.
-    const journeyStart = rnd.chance(0.15) ? now - rnd.int(6, 40) * 3600_000 : start + rnd.int(0, Math.floor(days * 0.6)) * DAY;
+    // Journeys start all through the period; a few accounts are discovering the site right now.
+    const journeyStart = rnd.chance(0.04) ? now - rnd.int(6, 40) * 3600_000 : start + rnd.int(0, Math.floor(days * 0.85)) * DAY;
     let firstLeadAt = null;
     let champion = null;
     for (let p = 0; p < people; p++) {
@@ -114,8 +136,8 @@ export function buildJourneys({ accounts, days, seed, origin, now }) {
         plan.segment.push({ type: 'identify', messageId: id('msg'), anonymousId: visitorId, timestamp: new Date(at + 60_000).toISOString(), traits: { email: `${rnd.pick(FIRST)}${a}@${rnd.pick(FREE_MAIL)}` } });
       }
     }
-    // Offline touches for the account: webinars, meetings, events, partners.
-    const offline = rnd.int(0, 3);
+    // Offline touches for the account: webinars, events, sales meetings and calls, partners, mail.
+    const offline = rnd.int(0, 4);
     for (let o = 0; o < offline; o++) {
       const [type, campaign] = rnd.weighted(OFFLINE.map(([t, c, w]) => [[t, c], w]));
       const at = journeyStart + rnd.int(5, 60) * DAY;
@@ -136,7 +158,7 @@ export function buildJourneys({ accounts, days, seed, origin, now }) {
     const oppId = `OPP-${seed}-${a}`;
     const oppAt = Math.max(firstLeadAt + rnd.int(5, 25) * DAY, stageAt + rnd.int(2, 6) * DAY);
     if (oppAt >= now) continue;
-    const amount = rnd.pick([12_000, 18_000, 24_000, 36_000, 48_000, 60_000, 96_000]);
+    const amount = rnd.weighted(DEALS);
     // Every fifth account buys in euros: the reporting currency (USD) converts them at the day's rate.
     const currency = a % 5 === 2 ? 'EUR' : 'USD';
     plan.conversions.push({ id: id('opp'), stage: 'opportunity', occurred_at: new Date(oppAt).toISOString(), account_domain: domain, opportunity_id: oppId, amount, currency });

@@ -1,4 +1,5 @@
-// Builds a year of simulated ad spend per campaign and daily EUR→USD exchange rates. Pure: no I/O.
+// Builds a year of simulated spend per campaign (ads daily, tools monthly, offline programs once) and
+// daily EUR→USD exchange rates. Pure: no I/O.
 // The campaigns match the journeys' UTMs (journeys.mjs), so spend lands on credited keys; a few have
 // spend and no deals, and LinkedIn bills in euros, so the reporting currency's conversion shows.
 import { createRandom } from './random.mjs';
@@ -7,9 +8,14 @@ const DAY = 86_400_000;
 
 /** Daily campaigns: [source, medium, campaign, currency, typical weekday spend]. */
 const DAILY = [
-  ['linkedin', 'paid_social', 'q4-abm', 'EUR', 160],
+  ['linkedin', 'paid_social', 'abm-enterprise', 'EUR', 120],
+  ['linkedin', 'paid_social', 'abm-midmarket', 'EUR', 80],
+  ['linkedin', 'paid_social', 'thought-leadership', 'EUR', 45],
   ['google', 'cpc', 'brand-search', 'USD', 90],
   ['google', 'cpc', 'competitor-terms', 'USD', 130],
+  ['google', 'cpc', 'category-attribution-software', 'USD', 110],
+  ['bing', 'cpc', 'brand-search-bing', 'USD', 20],
+  ['facebook', 'paid_social', 'retargeting-fb', 'USD', 35],
   // Spend with no deals behind it: what return reports are for.
   ['adroll', 'display', 'display-retargeting', 'USD', 45],
   ['tiktok', 'paid_social', 'tiktok-awareness', 'USD', 70],
@@ -18,6 +24,22 @@ const DAILY = [
 const MONTHLY = [
   ['capterra', 'referral', 'listing', 600],
   ['newsletter', 'email', 'monthly-digest', 49],
+  ['hubspot', 'email', 'nurture-sequence', 800],
+];
+/**
+ * Offline programs, paid once for a stretch of days: [channel, campaign, amount, first day and length
+ * as days after the year's start]. The channel is given: such spend carries no UTM to classify.
+ */
+const PROGRAMS = [
+  ['Events', 'saastr-booth', 24_000, 40, 3],
+  ['Events', 'b2b-marketing-summit', 18_000, 150, 2],
+  ['Events', 'customer-dinner-nyc', 6_500, 250, 1],
+  ['Events', 'attribution-101-webinar', 1_800, 60, 30],
+  ['Events', 'pipeline-review-webinar', 1_800, 180, 30],
+  ['Events', 'cmo-roundtable-webinar', 2_400, 300, 30],
+  ['Direct Mail', 'q4-gift-box', 9_000, 300, 21],
+  ['Content Syndication', 'analyst-report-syndication', 12_000, 120, 90],
+  ['Partners', 'partner-program', 15_000, 0, 365],
 ];
 
 const date = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -43,6 +65,12 @@ export function buildSpend({ days = 365, seed, now }) {
     for (const [source, medium, campaign, amount] of MONTHLY) {
       spend.push({ id: `${campaign}-${date(m.getTime()).slice(0, 7)}`, start_date: date(m.getTime()), end_date: date(end), amount, source, medium, campaign });
     }
+  }
+  for (const [channel, campaign, amount, offset, length] of PROGRAMS) {
+    const startAt = first + offset * DAY;
+    const endAt = Math.min(startAt + (length - 1) * DAY, today - DAY);
+    if (startAt > endAt) continue;
+    spend.push({ id: `${campaign}-${date(startAt)}`, start_date: date(startAt), end_date: date(endAt), amount, channel, campaign });
   }
   // EUR→USD on weekdays (as central banks publish), a slow random walk; weekends take Friday's rate.
   const rates = [];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSnippet, ROOT, WRANGLER_ENV } from '../../scripts/lib/local-server.mjs';
+import { buildAssets, ROOT, WRANGLER_ENV } from '../../scripts/lib/local-server.mjs';
 
 const exec = promisify(execFile);
 
@@ -25,8 +25,8 @@ let output = '';
 let modules: { name: string; content: Buffer }[] = [];
 
 beforeAll(async () => {
-  // The Worker imports the built snippet (served at /s.js); `npm test` builds it before any suite.
-  if (!existsSync(path.join(ROOT, 'sdk/dist/s.js'))) await buildSnippet();
+  // The Worker imports the built snippet (/s.js) and dashboard script (/dashboard/app.js); `npm test` builds them before any suite.
+  if (!existsSync(path.join(ROOT, 'sdk/dist/s.js')) || !existsSync(path.join(ROOT, 'dashboard/dist/app.js'))) await buildAssets();
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...WRANGLER_ENV,
@@ -68,7 +68,10 @@ describe('the deployment bundle (wrangler deploy --dry-run)', () => {
   it('serves the snippet and the dashboard from the Worker itself', () => {
     const snippet = readFileSync(path.join(ROOT, 'sdk/dist/s.js'));
     expect(modules.some((m) => m.content.equals(snippet))).toBe(true);
-    expect(modules.some((m) => m.name.endsWith('.html') && m.content.toString().includes('/v1/'))).toBe(true);
+    expect(modules.some((m) => m.name.endsWith('.html') && m.content.toString().includes('/dashboard/app.js'))).toBe(true);
+    const app = readFileSync(path.join(ROOT, 'dashboard/dist/app.js'));
+    expect(modules.some((m) => m.content.equals(app))).toBe(true);
+    expect(app.toString()).toContain('/v1/credit');
   });
 
   it("carries the API reference's Swagger UI files whole, as text modules the Worker serves at /docs", () => {

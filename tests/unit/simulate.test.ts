@@ -24,6 +24,30 @@ describe('simulate', () => {
     for (const b of plan.snippet) for (const e of b.e) expect(opts.now - e.c).toBeLessThan(72 * 3600_000);
   });
 
+  it('looks like a company: several campaigns per paid channel, named offline programs with their cost, lost deals', () => {
+    const plan = buildJourneys({ ...opts, accounts: 300, days: 365, seed: 5 });
+    expect(plan.stats.accounts).toBe(300);
+    const campaigns = new Map<string, Set<string>>();
+    for (const m of plan.segment as { context?: { page?: { url?: string } } }[]) {
+      const q = new URL(m.context?.page?.url ?? 'http://x/').searchParams;
+      if (q.get('utm_medium') && q.get('utm_campaign')) {
+        const key = `${q.get('utm_source')}/${q.get('utm_medium')}`;
+        campaigns.set(key, (campaigns.get(key) ?? new Set()).add(q.get('utm_campaign')!));
+      }
+    }
+    expect(campaigns.get('linkedin/paid_social')!.size).toBeGreaterThanOrEqual(3);
+    expect(campaigns.get('google/cpc')!.size).toBeGreaterThanOrEqual(3);
+    const types = new Set(plan.touches.map((t: { touch_type: string }) => t.touch_type));
+    for (const t of ['event', 'webinar', 'meeting']) expect(types).toContain(t);
+    const stages = plan.conversions.map((c: { stage: string }) => c.stage);
+    expect(stages.filter((s: string) => s === 'closed_lost').length).toBeGreaterThan(10);
+    expect(stages.filter((s: string) => s === 'closed_won').length).toBeGreaterThan(10);
+    // The programs the touches name are paid for, as ranges with their channel.
+    const { spend } = buildSpend({ seed: 5, now: opts.now });
+    const programs = new Set(plan.touches.map((t: { campaign: string }) => t.campaign));
+    expect(spend.filter((s) => s.channel && programs.has(s.campaign)).length).toBeGreaterThan(3);
+  });
+
   it('spends every day of a year per campaign, some campaigns without deals, one of them in euros with rates', () => {
     const { spend, rates } = buildSpend({ seed: 3, now: opts.now });
     expect(buildSpend({ seed: 3, now: opts.now })).toEqual({ spend, rates });

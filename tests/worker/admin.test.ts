@@ -25,7 +25,7 @@ describe('/admin/sites', () => {
     const res = await admin('/admin/sites', 'POST', { name: 'S', origins: ['https://s.test'], settings: { window_days: 30 } });
     expect(res.status).toBe(201);
     const site = (await res.json()) as { settings: Record<string, unknown> };
-    expect(site.settings).toEqual({ window_days: 30, half_life_days: 7, session_minutes: 30, custom_weights: {}, block_headless: true, currency: 'USD' });
+    expect(site.settings).toEqual({ window_days: 30, half_life_days: 7, session_minutes: 30, custom_weights: {}, block_headless: true, currency: 'USD', lowercase_utms: false });
     const bad = await admin('/admin/sites', 'POST', { name: 'S', origins: ['https://s.test/path'], settings: { window_days: 0 } });
     expect([bad.status, (await errorOf(bad)).code]).toEqual([400, 'invalid_site']);
   });

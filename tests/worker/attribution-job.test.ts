@@ -148,8 +148,14 @@ describe('incremental runs', () => {
     expect(of('conv-aaa-won1').reduce((n, r) => n + (r.revenue_cents as number), 0)).toBe(200_000);
     expect(of('conv-aaa-won1').map((r) => r.touch_type)).toContain('form_fill');
 
+    // Each key's first touch (kept for the funnel) too, row for row.
+    const firstTouches = (s: { id: string }) => rows<Record<string, unknown>>('SELECT * FROM key_first_touch WHERE site_id = ?1 ORDER BY akey', s.id);
+    const incrementalFirst = (await firstTouches(site)).map(({ site_id: _, ...r }) => r);
+    expect(incrementalFirst.length).toBeGreaterThan(3);
+
     expect(await runJob(site, '?full=true')).toMatchObject({ full: true, done: true });
     expect(await snapshot(site)).toEqual(incremental);
+    expect((await firstTouches(site)).map(({ site_id: _, ...r }) => r)).toEqual(incrementalFirst);
 
     const fresh = await createSite();
     await phase1(fresh);
@@ -162,6 +168,9 @@ describe('incremental runs', () => {
     const sameShape = (list: typeof freshRows) =>
       list.filter((r) => r.conversion_id !== 'conv-aaa-won1' && !DATA_DRIVEN.has(r.model as never)).map((r) => JSON.stringify(r));
     expect(sameShape(freshRows)).toEqual(sameShape(withoutSnippet));
+    // aaa.com's first touch is the snippet landing, which only the first site has.
+    const freshFirst = (await firstTouches(fresh)).map(({ site_id: _, ...r }) => r);
+    expect(freshFirst.filter((r) => r.akey !== 'aaa.com')).toEqual(incrementalFirst.filter((r) => r.akey !== 'aaa.com'));
   });
 
   it('recomputes the whole site when the window or half-life changes', async () => {

@@ -1,7 +1,7 @@
 // GET /v1/funnel: a cohort by first-stage conversion, grouped by first touch, with a skipped stage
 // and a lost deal; counts never rise from one stage to the next; CSV; errors.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, createSite, errorOf, type TestSite } from './helpers';
+import { call, createSite, errorOf, rows, type TestSite } from './helpers';
 import { ago, expect400 as expect400For, get, getJson, iso, runJob, seedScenario, send } from './query-fixtures';
 
 const STAGES = 'lead,mql,opportunity,closed_won';
@@ -161,6 +161,46 @@ describe('GET /v1/funnel', () => {
         }
       }
     }
+  });
+
+  it("groups by the first touch the job keeps: an earlier touch moves the key at the next run; erasure removes a person's", async () => {
+    const s = await createSite('Funnel first touch');
+    const channelRows = async () => (await getJson(s, '/v1/funnel?stages=lead')).rows.map((r: Row) => [r.key, r.reached.lead]);
+    await send(s, '/v1/touches', {
+      touches: [
+        { id: 'ft-b1-display', occurred_at: iso(ago(10)), touch_type: 'ad_view', account_domain: 'b1.com', source: 'adroll', medium: 'display' },
+        { id: 'ft-kim-webinr', occurred_at: iso(ago(9)), touch_type: 'webinar', email: 'kim@gmail.com' },
+      ],
+    });
+    await send(s, '/v1/conversions', {
+      conversions: [
+        { id: 'ft-b1-lead-01', stage: 'lead', occurred_at: iso(ago(5)), account_domain: 'b1.com' },
+        { id: 'ft-kim-lead-1', stage: 'lead', occurred_at: iso(ago(4)), email: 'kim@gmail.com' },
+      ],
+    });
+    await runJob(s);
+    expect(await channelRows()).toEqual([['Display', 1], ['Events', 1]]);
+    const stored = await rows<{ akey: string; touch_id: string }>('SELECT akey, touch_id FROM key_first_touch WHERE site_id = ?1 ORDER BY touch_id', s.id);
+    expect(stored.map((r) => r.touch_id)).toEqual(['ft-b1-display', 'ft-kim-webinr']);
+
+    // A rerun finds the same first touches and writes none of them again.
+    const before = await rows('SELECT * FROM key_first_touch WHERE site_id = ?1 ORDER BY akey', s.id);
+    await runJob(s, '?full=true');
+    expect(await rows('SELECT * FROM key_first_touch WHERE site_id = ?1 ORDER BY akey', s.id)).toEqual(before);
+
+    // An earlier touch of b1: the funnel answers from the job's last run, then moves with the next.
+    await send(s, '/v1/touches', {
+      touches: [{ id: 'ft-b1-search1', occurred_at: iso(ago(20)), touch_type: 'ad_click', account_domain: 'b1.com', source: 'google', medium: 'cpc' }],
+    });
+    expect(await channelRows()).toEqual([['Display', 1], ['Events', 1]]);
+    await runJob(s);
+    expect(await channelRows()).toEqual([['Events', 1], ['Paid Search', 1]]);
+
+    // Erasing kim removes the first touch filed under her personal key; her lead now has no touch.
+    expect((await call('/v1/people?email=kim%40gmail.com', { method: 'DELETE', headers: { authorization: `Bearer ${s.secret_key}` } })).status).toBe(200);
+    expect(await rows("SELECT akey FROM key_first_touch WHERE site_id = ?1 AND akey LIKE '(personal)%'", s.id)).toEqual([]);
+    await runJob(s);
+    expect(await channelRows()).toEqual([['(no touch)', 1], ['Paid Search', 1]]);
   });
 
   it('answers CSV: one line per key', async () => {

@@ -51,6 +51,8 @@ async function exercise(method: string, template: string, url: string, init: Req
   return res;
 }
 
+const postKey = () =>
+  call('/v1/keys', { method: 'POST', headers: { authorization: `Bearer ${site.secret_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'k', scope: 'read' }) });
 const secret = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${site.secret_key}`, ...extra });
 const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
 const jsonBody = (body: unknown, headers: Record<string, string> = secret({ 'content-type': 'application/json' })) => ({
@@ -82,16 +84,21 @@ describe('GET /openapi.json', () => {
   });
 
   it('describes who may call each operation, its tag, and its errors in the one envelope', () => {
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'secretKey', 'secretKeyBasic']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'readKey', 'secretKey', 'secretKeyBasic']);
     expect(doc.components.securitySchemes.secretKeyBasic).toMatchObject({ type: 'http', scheme: 'basic' });
-    expect((doc as any).tags.map((t: { name: string }) => t.name)).toEqual(['Public', 'Server-side', 'Query', 'Admin', 'Operations']);
+    expect(doc.components.securitySchemes.readKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect((doc as any).tags.map((t: { name: string }) => t.name)).toEqual(['Public', 'Server-side', 'Query', 'Governance', 'Admin', 'Operations']);
     const error = { $ref: '#/components/schemas/Error' };
+    const secretKey = [{ secretKey: [] }, { secretKeyBasic: [] }];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const label = `${method} ${path}`;
         expect(op.tags, label).toHaveLength(1);
-        const security = path.startsWith('/v1/') ? [{ secretKey: [] }, { secretKeyBasic: [] }] : path.startsWith('/admin/') ? [{ adminToken: [] }] : [];
+        // Every /v1 route takes the secret key, and some a read key too (checked against the API below).
+        const reads = path.startsWith('/v1/') && op.security.some((s: object) => 'readKey' in s);
+        const security = path.startsWith('/v1/') ? (reads ? [...secretKey, { readKey: [] }] : secretKey) : path.startsWith('/admin/') ? [{ adminToken: [] }] : [];
         expect(op.security, label).toEqual(security);
+        if (op.tags[0] === 'Query') expect(reads, `${label}: a read key reads every report`).toBe(true);
         expect(op.responses['5XX'].content['application/json'].schema, label).toEqual(error);
         for (const [status, answer] of Object.entries<any>(op.responses)) {
           if (/^[45]/.test(status)) expect(answer.content['application/json'].schema, `${label} ${status}`).toEqual(error);
@@ -108,6 +115,26 @@ describe('GET /openapi.json', () => {
     for (const report of ['CreditReport', 'CompareReport', 'JourneyReport', 'ModelsReport', 'InfluenceReport', 'FunnelReport', 'QualityReport']) {
       expect(doc.components.schemas[report], report).toBeDefined();
     }
+  });
+
+  it('lists readKey on exactly the operations a read key may call (403 read_only_key on the others)', async () => {
+    const readKey = ((await (await postKey()).json()) as { key: string }).key;
+    const allowed: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const url = path.replace('{domain}', 'aaa.com').replace('{id}', 'key_nope');
+        const res = await call(url, { method: method.toUpperCase(), headers: { authorization: `Bearer ${readKey}` } });
+        const code = res.status === 403 ? ((await res.json()) as { error: { code: string } }).error.code : null;
+        if (code !== 'read_only_key') allowed.push(`${method} ${path}`);
+        const documented = op.security.some((s: object) => 'readKey' in s);
+        expect([`${method} ${path}`, documented], `${method} ${path} answered a read key ${res.status} ${code ?? ''}`).toEqual([`${method} ${path}`, code !== 'read_only_key']);
+      }
+    }
+    // The reports, the governance reads and the rule preview; never key management or a write.
+    expect(allowed).toEqual(expect.arrayContaining(['get /v1/credit', 'get /v1/changes', 'get /v1/channel-rules', 'post /v1/channel-rules/preview', 'get /v1/quality/campaigns']));
+    expect(allowed).not.toContain('get /v1/keys');
+    expect(allowed).not.toContain('put /v1/channel-rules');
   });
 
   it('every documented operation answers as documented, successes and errors', async () => {
@@ -179,6 +206,27 @@ describe('GET /openapi.json', () => {
     await exercise('get', '/v1/models', '/v1/models');
     await exercise('get', '/v1/credit', '/v1/credit?model=markov&window_days=30', { headers: secret() });
 
+    // Governance: read keys, channel rules, the change log, campaign hygiene
+    const made = await exercise('post', '/v1/keys', '/v1/keys', jsonBody({ name: 'Doc key', scope: 'read' }));
+    const readKey = ((await (await postKey()).json()) as { id: string; key: string });
+    await exercise('post', '/v1/keys', '/v1/keys', jsonBody({ name: 'Doc key', scope: 'write' }));
+    await exercise('get', '/v1/keys', '/v1/keys', { headers: secret() });
+    await exercise('get', '/v1/keys', '/v1/keys', { headers: { authorization: `Bearer ${readKey.key}` } });
+    await exercise('delete', '/v1/keys/{id}', `/v1/keys/${readKey.id}`, { headers: secret() });
+    await exercise('delete', '/v1/keys/{id}', '/v1/keys/key_nope', { headers: secret() });
+    expect(made.status).toBe(201);
+    const rules = [{ channel: 'Review Sites', when: { source: ['g2', 'capterra*'] } }];
+    await exercise('put', '/v1/channel-rules', '/v1/channel-rules', { method: 'PUT', ...jsonBody({ rules }) });
+    await exercise('put', '/v1/channel-rules', '/v1/channel-rules', { method: 'PUT', ...jsonBody({ rules: Array.from({ length: 101 }, () => rules[0]) }) });
+    await exercise('get', '/v1/channel-rules', '/v1/channel-rules', { headers: secret() });
+    await exercise('post', '/v1/channel-rules/preview', '/v1/channel-rules/preview', jsonBody({ rules }));
+    await exercise('get', '/v1/changes', '/v1/changes', { headers: secret() });
+    await exercise('get', '/v1/changes', '/v1/changes?what=nope', { headers: secret() });
+    await exercise('get', '/v1/quality/campaigns', '/v1/quality/campaigns', { headers: secret() });
+    await exercise('get', '/v1/quality/campaigns', '/v1/quality/campaigns?limit=1000', { headers: secret() });
+    // Rules must not move this test's other expectations: back to none.
+    await exercise('put', '/v1/channel-rules', '/v1/channel-rules', { method: 'PUT', ...jsonBody({ rules: [] }) });
+
     // Admin
     const created = await exercise('post', '/admin/sites', '/admin/sites', jsonBody({ name: 'Doc site', origins: ['https://doc.test'] }, admin));
     expect(created.status).toBe(201);
@@ -226,6 +274,23 @@ describe("the routers' validation hook (edge/src/routes/openapi-router.ts)", () 
     expect(await codeOf('/v1/attribution/run?full=1&full=1', 'POST')).toEqual([400, expect.objectContaining({ code: 'invalid_query' })]);
     expect(await codeOf('/v1/people?email=a@b.com&email=c@d.com', 'DELETE')).toEqual([400, expect.objectContaining({ code: 'repeated_email' })]);
     expect(await codeOf('/v1/people?email=', 'DELETE')).toEqual([400, expect.objectContaining({ code: 'missing_email' })]);
+    expect(await codeOf('/v1/changes?since=1')).toEqual([400, expect.objectContaining({ code: 'unknown_parameter', message: 'unknown query parameter since; this route takes what, limit' })]);
+    expect(await codeOf('/v1/changes?what=nope')).toEqual([400, expect.objectContaining({ code: 'invalid_what', message: expect.stringMatching(/^what must be one of settings, /) })]);
+    expect(await codeOf('/v1/quality/campaigns?limit=x')).toEqual([400, expect.objectContaining({ code: 'invalid_limit', message: 'limit must be a whole number from 1 to 100' })]);
+  });
+
+  it('answers a refused JSON body or path with the codes of the API', async () => {
+    const send = async (method: string, url: string, body: unknown) => {
+      const res = await call(url, { method, headers: secret({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
+      return [res.status, ((await res.json()) as { error: { code: string } }).error.code] as const;
+    };
+    const rule = { channel: 'X', when: { source: ['x'] } };
+    expect(await send('PUT', '/v1/channel-rules', { rules: Array.from({ length: 101 }, () => rule) })).toEqual([400, 'too_many_rules']);
+    expect(await send('PUT', '/v1/channel-rules', { rules: [{ ...rule, when: {} }] })).toEqual([400, 'invalid_channel_rules']);
+    expect(await send('PUT', '/v1/channel-rules', { rules: [], extra: 1 })).toEqual([400, 'invalid_body']);
+    expect(await send('POST', '/v1/keys', { name: 'k', scope: 'write' })).toEqual([400, 'invalid_scope']);
+    expect(await send('POST', '/v1/keys', { scope: 'read' })).toEqual([400, 'invalid_name']);
+    expect(await codeOf(`/v1/keys/${'k'.repeat(65)}`, 'DELETE')).toEqual([400, expect.objectContaining({ code: 'invalid_path' })]);
   });
 });
 

@@ -2,6 +2,7 @@
 // kept in step with stored credit through incremental runs, erasure and full recomputes.
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { guardRollupLease, LOST_LEASE_MARK } from '../../edge/src/db/rollup';
 import { flatCredit } from './credit-rows';
 import { call, createSite, rows, type TestSite } from './helpers';
 import {
@@ -173,6 +174,38 @@ describe('the credit rollup', () => {
     await runJob(s);
     await expectRollupInStep(s);
     await runJob(s, '?full=true');
+    await expectRollupInStep(s);
+  });
+
+  it('keeps month rows by each day\'s change under a lease: a run that finds it held leaves the days queued, one that lost it writes nothing', async () => {
+    const s = await createSite('Rollup lease');
+    await seedScenario(s);
+    await runJob(s);
+    const lease = (token: string | null, until: number | null) =>
+      env.DB.prepare('UPDATE attribution_state SET rollup_lease = ?2, rollup_lease_until = ?3 WHERE site_id = ?1').bind(s.id, token, until).run();
+    const monthRows = () => rows('SELECT stage, dim, day, part, sums FROM credit_rollup WHERE site_id = ?1 AND grain = ?2 ORDER BY stage, dim, day, part', s.id, 'month');
+
+    // Another run holds the lease: credit is written, the days wait, nothing of the rollup moves.
+    await send(s, '/v1/conversions', { conversions: [{ id: 'conv-lease-won1', stage: 'closed_won', occurred_at: ago(2), account_domain: 'aaa.com', amount: 99 }] });
+    await lease('another-run', Date.now() + 60_000);
+    const before = await monthRows();
+    const held = (await call('/v1/attribution/run', { method: 'POST', headers: { authorization: `Bearer ${s.secret_key}` } }).then((r) => r.json())) as Record<string, unknown>;
+    expect(held).toMatchObject({ done: false, rollup_days_rebuilt: 0, pending: 0 });
+    expect(held.rollup_days_pending).toBeGreaterThan(0);
+    expect(await monthRows()).toEqual(before);
+
+    // Once that lease has run out, the next run takes it over and the months are exact again.
+    await lease('another-run', Date.now() - 1);
+    expect(await runJob(s)).toMatchObject({ done: true, rollup_days_pending: 0 });
+    await expectRollupInStep(s);
+    expect(await rows('SELECT rollup_lease FROM attribution_state WHERE site_id = ?1', s.id)).toEqual([{ rollup_lease: null }]);
+
+    // A write batch whose lease was taken over rolls back whole.
+    await lease('mine', Date.now() + 60_000);
+    await lease('thief', Date.now() + 60_000);
+    const write = env.DB.prepare("UPDATE credit_rollup SET sums = '{}' WHERE site_id = ?1").bind(s.id);
+    await expect(env.DB.batch([...guardRollupLease(env.DB, s.id, 'mine', Date.now() + 60_000), write])).rejects.toThrow(LOST_LEASE_MARK);
+    expect(await monthRows()).not.toEqual([]);
     await expectRollupInStep(s);
   });
 

@@ -3,11 +3,13 @@
 import { DAY_MS } from '../../../schemas/credit';
 import type { CandidateConversion } from '../db/attribution';
 import { deleteCredit, guardCredit, STALE_CREDIT_MARK, writeCredit, type NewCredit } from '../db/credit';
+import { deleteFirstTouches, storedFirstTouches, writeFirstTouches, type FirstTouchRow } from '../db/first-touch';
 import type { D1Meter } from '../db/meter';
 import { advanceKey, dequeueKeys, enqueueKeys, type DirtyKey } from '../db/queue';
 import { markRollupDays, type StageDay } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { creditKey, touchRange } from './credit-key';
+import { earliestTouch, firstTouchChange, firstTouchFrom } from './first-touch';
 import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
 
@@ -54,6 +56,8 @@ interface KeyPlan {
   leavers: CandidateConversion[];
   /** Members to credit now, in (time, id) order. */
   todo: CandidateConversion[];
+  /** Where the key's pending work starts: nothing before it changed since the key was last credited. */
+  start: Cursor;
   /** Where the key's work resumes after this chunk, or null when this chunk finishes it. */
   next: Cursor | null;
 }
@@ -77,7 +81,7 @@ function planKey(entry: DirtyKey, members: CandidateConversion[], leavers: Candi
   }
   members.sort(byTime);
   const todo = members.filter((c) => !before({ at: c.occurred_at, id: c.conversion_id }, start));
-  return { entry, members, leavers, todo, next: null };
+  return { entry, members, leavers, todo, start, next: null };
 }
 
 export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise<ChunkOutcome> {
@@ -113,12 +117,28 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     plans.push(heavy);
   }
 
+  // The funnel's first touch of each key rides on the same load (attribution/first-touch.ts): a key
+  // whose stored one may have changed reads its touches from its start (or the beginning) on.
+  const storedFirst = new Map((await meter.all<FirstTouchRow>(storedFirstTouches(meter.db, site.id, plans.map((p) => p.entry.akey)))).map((r) => [r.akey, r]));
   const ranges = new Map<string, { from: number; to: number }>();
+  const findFirst = new Set<string>();
+  const firstRemovals: string[] = [];
   for (const p of plans) {
+    // A key left without conversions (they moved to another key) is in no funnel: its row goes.
+    if (!p.members.length && storedFirst.has(p.entry.akey)) firstRemovals.push(p.entry.akey);
     const range = touchRange(p.todo.map(toConversion), ctx.site.settings.window_days);
-    if (range) ranges.set(p.entry.akey, range);
+    if (!range) continue;
+    const from = firstTouchFrom(storedFirst.get(p.entry.akey), p.start.at);
+    if (from !== null) findFirst.add(p.entry.akey);
+    ranges.set(p.entry.akey, from === null ? range : { from: Math.min(range.from, from), to: range.to });
   }
   const touches = await loadKeyTouches(meter, site.id, ranges);
+  const firstWrites: FirstTouchRow[] = [];
+  for (const akey of findFirst) {
+    const change = firstTouchChange(storedFirst.get(akey), earliestTouch(akey, touches.get(akey) ?? []));
+    if (change === null) firstRemovals.push(akey);
+    else if (change) firstWrites.push(change);
+  }
 
   const outcome: ChunkOutcome = { keysDone: 0, conversionsCredited: 0, conversionsWithoutTouch: 0, creditWritten: 0, work: 0, stale: false };
   const writes: NewCredit[] = [];
@@ -170,7 +190,11 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     }
   }
 
-  const bookkeeping: D1PreparedStatement[] = [...enqueueKeys(meter.db, site.id, elsewhere, ctx.markedAt)];
+  const bookkeeping: D1PreparedStatement[] = [
+    ...writeFirstTouches(meter.db, site.id, firstWrites),
+    ...deleteFirstTouches(meter.db, site.id, firstRemovals),
+    ...enqueueKeys(meter.db, site.id, elsewhere, ctx.markedAt),
+  ];
   for (const p of plans) {
     if (p.next) bookkeeping.push(advanceKey(meter.db, site.id, p.entry, p.next.at, p.next.id));
     else outcome.keysDone++;

@@ -28,8 +28,9 @@ export { Budget };
 /**
  * Bump when model code changes the numbers: every site is then recomputed once.
  * 3: compact credit store (migration 0006), cents split by weight units.
+ * 4: each key's first touch kept for the funnel (migration 0009), found as keys are credited.
  */
-const MODEL_VERSION = 3;
+const MODEL_VERSION = 4;
 /**
  * The scan re-reads this much before the watermark when a request committed into it late: a
  * request stamps received_at when it starts but commits later. Ingest commits one batch within seconds.

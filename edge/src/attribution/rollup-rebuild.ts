@@ -1,13 +1,27 @@
 // Rebuilds credit_rollup for the days whose credit changed, from the stored credit of those days,
-// writing only the rows that differ.
+// writing only the rows that differ; each month row takes its days' change (new day − old day), so a
+// rebuild reads the days it rebuilds and their months, never the other days of those months. One
+// rebuild at a time per site (a lease every write batch checks) keeps that exact.
 import { DAY_MS } from '../../../schemas/credit';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import type { D1Meter } from '../db/meter';
-import { GROUP_BY, monthStart, nextMonthStart } from '../../../schemas/dimensions';
-import { dayRowsOfMonths, deleteRollup, dequeueRollupDays, readRollupDirty, rollupOf, upsertRollup, type DirtyDay, type RollupRow } from '../db/rollup';
+import { GROUP_BY, monthStart } from '../../../schemas/dimensions';
+import {
+  deleteRollup,
+  dequeueRollupDays,
+  guardRollupLease,
+  LOST_LEASE_MARK,
+  readRollupDirty,
+  releaseRollupLease,
+  rollupOf,
+  takeRollupLease,
+  upsertRollup,
+  type DirtyDay,
+  type RollupRow,
+} from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
-import { addEncodedDay, encodeDay, INFLUENCED, rollupDayId, rollupDays, type KeySums } from './rollup';
+import { addEncodedDay, addKeySums, encodeDay, INFLUENCED, pruneZeros, rollupDayId, rollupDays, type KeySums } from './rollup';
 
 /** Every model, then what each key influenced (rollup.ts): the order sums are stored in. */
 const MODEL_ORDER = [...REGISTRY.map((m) => m.name), INFLUENCED];
@@ -22,23 +36,46 @@ export interface RebuildOutcome {
   done: boolean;
 }
 
-/** Rebuilds waiting days, oldest mark first, until none is left or the budget is spent. */
+/** How long a rebuild's lease lasts without a write (each write batch extends it). */
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * Rebuilds waiting days, oldest mark first, until none is left or the budget is spent. Another run
+ * rebuilding the same site holds the lease: this one then leaves the days to it (done: false).
+ */
 export async function rebuildRollup(meter: D1Meter, siteId: string, budget: Budget): Promise<RebuildOutcome> {
   const out: RebuildOutcome = { days: 0, done: false };
-  let size = DAYS_START;
-  while (!budget.exhausted) {
-    const days = await meter.all<DirtyDay>(readRollupDirty(meter.db, siteId, size));
-    budget.spend(1);
-    if (!days.length) {
-      out.done = true;
-      break;
+  const lease = { token: crypto.randomUUID(), until: () => Date.now() + LEASE_MS };
+  let leased = false;
+  try {
+    let size = DAYS_START;
+    while (!budget.exhausted) {
+      // The lease is taken in the same round trip as the first read of the queue.
+      const statements = [readRollupDirty(meter.db, siteId, size)];
+      if (!leased) statements.unshift(takeRollupLease(meter.db, siteId, lease.token, Date.now(), lease.until()));
+      const results = await meter.batch<DirtyDay>(statements);
+      budget.spend(1);
+      if (!leased) {
+        if (results[0].meta.changes !== 1) return out;
+        leased = true;
+      }
+      const days = results[results.length - 1].results;
+      if (!days.length) {
+        out.done = true;
+        break;
+      }
+      const conversions = await rebuildDays(meter, siteId, days, lease);
+      budget.spend(2);
+      out.days += days.length;
+      if (conversions > CONVERSIONS_PER_ROUND) size = Math.max(1, Math.floor(size / 2));
+      else if (conversions < CONVERSIONS_PER_ROUND / 4) size = Math.min(DAYS_MAX, size * 2);
     }
-    const conversions = await rebuildDays(meter, siteId, days);
-    budget.spend(4);
-    out.days += days.length;
-    if (conversions > CONVERSIONS_PER_ROUND) size = Math.max(1, Math.floor(size / 2));
-    else if (conversions < CONVERSIONS_PER_ROUND / 4) size = Math.min(DAYS_MAX, size * 2);
+  } catch (err) {
+    // The lease expired and another run took over: what this one did not write is still queued.
+    if (String((err as Error)?.message ?? err).includes(LOST_LEASE_MARK)) return { days: out.days, done: false };
+    throw err;
   }
+  if (leased) await meter.batch([releaseRollupLease(meter.db, siteId, lease.token)]);
   return out;
 }
 
@@ -75,53 +112,68 @@ function rowsOf(stage: string, dim: string, grain: RollupRow['grain'], day: numb
   });
 }
 
+/** The month rows a round touches, by their first day. */
+function monthsOf(days: readonly DirtyDay[]): { stage: string; day: number }[] {
+  const months = new Map<string, { stage: string; day: number }>();
+  for (const d of days) {
+    const first = monthStart(d.day);
+    months.set(`${d.stage}\u0000${first}`, { stage: d.stage, day: first });
+  }
+  return [...months.values()];
+}
+
+/** Sums per stage × dimension × month, built with `get(stage, dim, month)`. */
+class MonthSums {
+  readonly byId = new Map<string, { stage: string; dim: string; first: number; keys: Map<string, KeySums> }>();
+  get(stage: string, dim: string, first: number): Map<string, KeySums> {
+    const id = `${stage}\u0000${dim}\u0000${first}`;
+    let m = this.byId.get(id);
+    if (!m) this.byId.set(id, (m = { stage, dim, first, keys: new Map() }));
+    return m.keys;
+  }
+}
+
+const keyOf = (keys: Map<string, KeySums>) => (key: string) => {
+  let s = keys.get(key);
+  if (!s) keys.set(key, (s = new Map()));
+  return s;
+};
+
 /**
- * One round: the days' rows from their stored credit, then the rows of the months they fall in from
- * every day row of those months; writes only what differs. The days come off the queue with the
- * months, so a run cut between the two batches redoes both.
+ * One round, one read and one write batch: the days' rows from their stored credit; each month they
+ * fall in gets (fresh day − stored day) for each of them; only rows that differ are written, with the
+ * days taken off the queue, under the lease.
  */
-async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[]): Promise<number> {
+async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[], lease: { token: string; until: () => number }): Promise<number> {
   const db = meter.db;
-  const [stored, ...credit] = await meter.batch([
+  const months = monthsOf(days);
+  const [storedDays, storedMonths, ...credit] = await meter.batch([
     rollupOf(db, siteId, 'day', days, GROUP_BY),
+    rollupOf(db, siteId, 'month', months, GROUP_BY),
     ...dayRuns(days).map((r) => creditInRange(db, siteId, r.stage, r.first * DAY_MS, (r.last + 1) * DAY_MS - 1)),
   ]);
   const conversions = groupParts(credit.flatMap((r) => r.results as unknown as StoredCreditRow[]));
   const fresh = new Map<string, RollupRow>();
-  for (const d of rollupDays(conversions).values()) rowsOf(d.stage, d.dim, 'day', d.day, d.keys, fresh);
-  const dayChanges = difference(stored.results as unknown as RollupRow[], fresh);
-  await meter.batch([...upsertRollup(db, siteId, dayChanges.upserts), ...deleteRollup(db, siteId, dayChanges.deletes)]);
-
-  const months = new Map<string, { stage: string; first: number; last: number }>();
-  for (const d of days) {
-    const first = monthStart(d.day);
-    months.set(`${d.stage}\u0000${first}`, { stage: d.stage, first, last: nextMonthStart(d.day) - 1 });
-  }
-  const monthList = [...months.values()];
-  const [dayRows, monthRows] = await meter.batch([
-    dayRowsOfMonths(db, siteId, monthList, GROUP_BY),
-    rollupOf(db, siteId, 'month', monthList.map((m) => ({ stage: m.stage, day: m.first })), GROUP_BY),
-  ]);
-  const sums = new Map<string, { stage: string; dim: string; first: number; keys: Map<string, KeySums> }>();
+  const sums = new MonthSums();
   const all = new Set(MODEL_ORDER);
-  for (const row of dayRows.results as unknown as RollupRow[]) {
-    const first = monthStart(row.day);
-    const id = `${row.stage}\u0000${row.dim}\u0000${first}`;
-    let m = sums.get(id);
-    if (!m) sums.set(id, (m = { stage: row.stage, dim: row.dim, first, keys: new Map() }));
-    const keys = m.keys;
-    addEncodedDay(row.sums, all, (key) => {
-      let s = keys.get(key);
-      if (!s) keys.set(key, (s = new Map()));
-      return s;
-    });
+  // Month = stored month − stored days + fresh days (the days of this round only).
+  for (const row of storedMonths.results as unknown as RollupRow[]) addEncodedDay(row.sums, all, keyOf(sums.get(row.stage, row.dim, row.day)));
+  for (const row of storedDays.results as unknown as RollupRow[]) addEncodedDay(row.sums, all, keyOf(sums.get(row.stage, row.dim, monthStart(row.day))), -1);
+  for (const d of rollupDays(conversions).values()) {
+    rowsOf(d.stage, d.dim, 'day', d.day, d.keys, fresh);
+    addKeySums(sums.get(d.stage, d.dim, monthStart(d.day)), d.keys, 1);
   }
   const freshMonths = new Map<string, RollupRow>();
-  for (const m of sums.values()) rowsOf(m.stage, m.dim, 'month', m.first, m.keys, freshMonths);
-  const monthChanges = difference(monthRows.results as unknown as RollupRow[], freshMonths);
+  for (const m of sums.byId.values()) {
+    pruneZeros(m.keys);
+    rowsOf(m.stage, m.dim, 'month', m.first, m.keys, freshMonths);
+  }
+  const dayChanges = difference(storedDays.results as unknown as RollupRow[], fresh);
+  const monthChanges = difference(storedMonths.results as unknown as RollupRow[], freshMonths);
   await meter.batch([
-    ...upsertRollup(db, siteId, monthChanges.upserts),
-    ...deleteRollup(db, siteId, monthChanges.deletes),
+    ...guardRollupLease(db, siteId, lease.token, lease.until()),
+    ...upsertRollup(db, siteId, [...dayChanges.upserts, ...monthChanges.upserts]),
+    ...deleteRollup(db, siteId, [...dayChanges.deletes, ...monthChanges.deletes]),
     ...dequeueRollupDays(db, siteId, days),
   ]);
   return conversions.length;

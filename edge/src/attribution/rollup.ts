@@ -141,14 +141,39 @@ export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly st
   return parts;
 }
 
-/** Adds one stored row's sums (encodeDay) into `into(key)`, for the given models only. */
-export function addEncodedDay(json: string, models: ReadonlySet<string>, into: (key: string) => KeySums): void {
+/** Adds one stored row's sums (encodeDay) into `into(key)`, for the given models only; `sign` -1 takes them away. */
+export function addEncodedDay(json: string, models: ReadonlySet<string>, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
   const keys = JSON.parse(json) as Record<string, Record<string, [number, number | string, number]>>;
   for (const [key, byModel] of Object.entries(keys)) {
     const sums = into(key);
     for (const [model, [units, cents, touches]] of Object.entries(byModel)) {
-      if (models.has(model)) addSums(sums, model, units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
+      if (!models.has(model)) continue;
+      const c = typeof cents === 'string' ? BigInt(cents) : cents;
+      addSums(sums, model, sign * units, sign === 1 ? c : -c, sign * touches);
     }
+  }
+}
+
+/** Adds every sum of `from` into `into`, times `sign`. */
+export function addKeySums(into: Map<string, KeySums>, from: ReadonlyMap<string, KeySums>, sign: 1 | -1): void {
+  for (const [key, byModel] of from) {
+    let sums = into.get(key);
+    if (!sums) into.set(key, (sums = new Map()));
+    for (const [model, s] of byModel) {
+      const cents = s.bigCents === undefined ? s.cents : totalCents(s);
+      addSums(sums, model, sign * s.units, sign === 1 ? cents : -cents, sign * s.touches);
+    }
+  }
+}
+
+/**
+ * Drops what sums to nothing. Credit never stores an entry without units or touches, so sums built
+ * from scratch have none: after adding a change, an all-zero entry is one that is gone.
+ */
+export function pruneZeros(keys: Map<string, KeySums>): void {
+  for (const [key, byModel] of keys) {
+    for (const [model, s] of byModel) if (s.units === 0 && s.touches === 0 && totalCents(s) === 0n) byModel.delete(model);
+    if (!byModel.size) keys.delete(key);
   }
 }
 

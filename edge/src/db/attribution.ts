@@ -84,6 +84,21 @@ const SCANS = {
   ),
 };
 
+/**
+ * Queues the keys of some touches (?2, a JSON list of touch ids) from each touch's time on, marked
+ * ?3: their channel changed (a channel rule), so the credit of conversions at or after them moves.
+ */
+export function enqueueTouchKeys(db: D1Database, siteId: string, touchIdsJson: string, markedAt: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `WITH changed AS (
+         SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches
+         WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2)))
+       ${enqueueSql(`SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k ${CREDIT_AFTER}`, '?3')}`,
+    )
+    .bind(siteId, touchIdsJson, markedAt);
+}
+
 /** Full recompute: every key a conversion belongs to now or was last credited under, whole. */
 const SCAN_ALL = enqueueSql(
   `SELECT ${CONVERSION_AKEY_SQL} AS akey, 0 AS since FROM conversions cv WHERE cv.site_id = ?1

@@ -71,6 +71,10 @@ const STATEMENTS = {
   dirtyPersonal: `DELETE FROM attribution_dirty WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
   dirtyVisitors: `DELETE FROM attribution_dirty WHERE site_id = ?1
     AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  // The funnel's first touch of the keys that name the person (accounts are recomputed, queued above).
+  firstTouchPersonal: `DELETE FROM key_first_touch WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
+  firstTouchVisitors: `DELETE FROM key_first_touch WHERE site_id = ?1
+    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
   // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
   links: `DELETE FROM identity_links WHERE site_id = ?1 AND visitor_id IN ${V}`,
   contact: 'DELETE FROM contacts WHERE site_id = ?1 AND contact_id = ?2',

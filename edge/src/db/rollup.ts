@@ -1,6 +1,7 @@
 // The credit_rollup table (migration 0006): which days wait for a rebuild, the rebuild's reads and
 // writes, and the report's read over whole days. Every statement is keyed by site.
 import type { RollupGrain } from '../../../schemas/dimensions';
+import { STALE_CREDIT_MARK } from './credit';
 import { chunks, jsonParts } from './json-parts';
 
 export interface StageDay {
@@ -70,17 +71,6 @@ export function rollupOf(db: D1Database, siteId: string, grain: RollupGrain, day
     .bind(siteId, grain, JSON.stringify(days), JSON.stringify(dims));
 }
 
-/** The day rows of whole months, every dimension: what month rows are summed from. */
-export function dayRowsOfMonths(db: D1Database, siteId: string, months: { stage: string; first: number; last: number }[], dims: readonly string[]): D1PreparedStatement {
-  return db
-    .prepare(
-      `SELECT r.stage, r.dim, r.day, r.sums FROM json_each(?2) mo CROSS JOIN json_each(?3) m
-       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = mo.value->>'stage' AND r.dim = m.value AND r.grain = 'day'
-         AND r.day BETWEEN mo.value->>'first' AND mo.value->>'last'`,
-    )
-    .bind(siteId, JSON.stringify(months), JSON.stringify(dims));
-}
-
 export function upsertRollup(db: D1Database, siteId: string, rows: RollupRow[]): D1PreparedStatement[] {
   const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part, r.sums]));
   return jsonParts(encoded, 500_000, 1000).map((json) =>
@@ -120,7 +110,8 @@ export function rollupRange(db: D1Database, siteId: string, stage: string, dim: 
 
 /**
  * The same days summed in SQL per key and model: the fast path of reports, one result row per key
- * and model. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM
+ * and model. Each key's entry is looked up by the asked-for model names (`->`), rather than walking
+ * every model it holds, so a report of one model reads one entry per key. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM
  * is 64-bit and raises "integer overflow" past it; the caller then falls back to rollupRange and
  * adds in BigInt, so a total is never wrong and never a fault.
  */
@@ -136,13 +127,45 @@ export function rollupTotals(
 ) {
   return db
     .prepare(
-      `SELECT k.key, m.key AS model, SUM(m.value->>0) AS units, CAST(SUM(m.value->>1) AS TEXT) AS cents, SUM(m.value->>2) AS touches
-       FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(k.value) m
-       WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.grain = ?4 AND r.day BETWEEN ?5 AND ?6
-         AND m.key IN (SELECT value FROM json_each(?7))
-       GROUP BY k.key, m.key LIMIT ?8`,
+      `SELECT key, model, SUM(s->>0) AS units, CAST(SUM(s->>1) AS TEXT) AS cents, SUM(s->>2) AS touches FROM (
+         SELECT k.key, mm.value AS model, k.value -> mm.value AS s
+         FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(?7) mm
+         WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.grain = ?4 AND r.day BETWEEN ?5 AND ?6)
+       WHERE s IS NOT NULL GROUP BY key, model LIMIT ?8`,
     )
     .bind(siteId, stage, dim, grain, days.first, days.last, JSON.stringify(models), limit);
 }
 
 export const SUM_OVERFLOW = 'integer overflow';
+
+/** The error of a rebuild's write batch that no longer holds the site's rollup lease (guardCredit's NOT NULL trick). */
+export const LOST_LEASE_MARK = STALE_CREDIT_MARK;
+
+/** Takes the site's rollup lease when nobody holds it (or it expired): meta.changes is 1 when taken. */
+export function takeRollupLease(db: D1Database, siteId: string, token: string, now: number, until: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE attribution_state SET rollup_lease = ?2, rollup_lease_until = ?4
+       WHERE site_id = ?1 AND (rollup_lease IS NULL OR rollup_lease_until < ?3)`,
+    )
+    .bind(siteId, token, now, until);
+}
+
+/** First in each write batch of a rebuild: rolls the batch back unless `token` still holds the lease, and extends it. */
+export function guardRollupLease(db: D1Database, siteId: string, token: string, until: number): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `INSERT INTO attribution_dirty (site_id, akey, marked_at)
+         SELECT ?1, NULL, 0 WHERE NOT EXISTS (SELECT 1 FROM attribution_state WHERE site_id = ?1 AND rollup_lease = ?2)`,
+      )
+      .bind(siteId, token),
+    db.prepare('UPDATE attribution_state SET rollup_lease_until = ?3 WHERE site_id = ?1 AND rollup_lease = ?2').bind(siteId, token, until),
+  ];
+}
+
+export function releaseRollupLease(db: D1Database, siteId: string, token: string): D1PreparedStatement {
+  return db
+    .prepare('UPDATE attribution_state SET rollup_lease = NULL, rollup_lease_until = NULL WHERE site_id = ?1 AND rollup_lease = ?2')
+    .bind(siteId, token);
+}

@@ -1,5 +1,6 @@
 // Sites (tenants): rows, settings defaults, and lookups by public key and secret-key hash.
 import { DEFAULT_CURRENCY } from '../../../schemas/currencies';
+import type { ChannelRule } from '../../../schemas/governance';
 
 export interface SiteSettings {
   window_days: number;
@@ -9,6 +10,8 @@ export interface SiteSettings {
   block_headless: boolean;
   /** ISO 4217: the currency revenue and spend are reported in; other amounts are converted into it. */
   currency: string;
+  /** Lower-case UTM values at ingest (never click ids), so spellings that differ only in case merge. */
+  lowercase_utms: boolean;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = {
@@ -18,6 +21,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   custom_weights: {},
   block_headless: true,
   currency: DEFAULT_CURRENCY,
+  lowercase_utms: false,
 };
 
 export interface Site {
@@ -27,6 +31,9 @@ export interface Site {
   hashKey: string;
   origins: string[];
   settings: SiteSettings;
+  /** The site's channel rules (channel_rules table), read with the site so ingest needs no second lookup. */
+  channelRules: ChannelRule[];
+  channelRulesVersion: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -40,9 +47,13 @@ interface SiteRow {
   settings: string;
   created_at: number;
   updated_at: number;
+  channel_rules: string | null;
+  channel_rules_version: number | null;
 }
 
-const COLUMNS = 'id, name, public_key, hash_key, origins, settings, created_at, updated_at';
+const COLUMNS = `s.id, s.name, s.public_key, s.hash_key, s.origins, s.settings, s.created_at, s.updated_at,
+  r.rules AS channel_rules, r.version AS channel_rules_version`;
+const FROM = 'sites s LEFT JOIN channel_rules r ON r.site_id = s.id';
 
 function toSite(row: SiteRow): Site {
   return {
@@ -52,23 +63,25 @@ function toSite(row: SiteRow): Site {
     hashKey: row.hash_key,
     origins: JSON.parse(row.origins) as string[],
     settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<SiteSettings>) },
+    channelRules: row.channel_rules ? (JSON.parse(row.channel_rules) as ChannelRule[]) : [],
+    channelRulesVersion: row.channel_rules_version ?? 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
 export async function findSiteByPublicKey(db: D1Database, publicKey: string): Promise<Site | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE public_key = ?`).bind(publicKey).first<SiteRow>();
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE s.public_key = ?`).bind(publicKey).first<SiteRow>();
   return row ? toSite(row) : null;
 }
 
 export async function findSiteBySecretHash(db: D1Database, secretHash: string): Promise<Site | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE secret_hash = ?`).bind(secretHash).first<SiteRow>();
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE s.secret_hash = ?`).bind(secretHash).first<SiteRow>();
   return row ? toSite(row) : null;
 }
 
 export async function findSiteById(db: D1Database, id: string): Promise<Site | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE id = ?`).bind(id).first<SiteRow>();
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE s.id = ?`).bind(id).first<SiteRow>();
   return row ? toSite(row) : null;
 }
 
@@ -92,23 +105,23 @@ export interface NewSite {
   now: number;
 }
 
-export async function insertSite(db: D1Database, s: NewSite): Promise<void> {
-  await db
+export function insertSiteStatement(db: D1Database, s: NewSite): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO sites (id, name, public_key, secret_hash, hash_key, origins, settings, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(s.id, s.name, s.publicKey, s.secretHash, s.hashKey, JSON.stringify(s.origins), JSON.stringify(s.settings), s.now, s.now)
-    .run();
+    .bind(s.id, s.name, s.publicKey, s.secretHash, s.hashKey, JSON.stringify(s.origins), JSON.stringify(s.settings), s.now, s.now);
 }
 
-export async function updateSite(
+/** The update of a site's name, origins and settings, as a statement so a change log entry can share its batch. */
+export function updateSiteStatement(
   db: D1Database,
   id: string,
   change: { name?: string; origins?: string[]; settings?: Partial<SiteSettings> },
   now: number,
-): Promise<boolean> {
-  const res = await db
+): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE sites SET name = COALESCE(?, name), origins = COALESCE(?, origins),
               settings = COALESCE(?, settings), updated_at = ? WHERE id = ?`,
@@ -119,17 +132,11 @@ export async function updateSite(
       change.settings ? JSON.stringify(change.settings) : null,
       now,
       id,
-    )
-    .run();
-  return res.meta.changes > 0;
+    );
 }
 
-export async function updateSecretHash(db: D1Database, id: string, secretHash: string, now: number): Promise<boolean> {
-  const res = await db
-    .prepare('UPDATE sites SET secret_hash = ?, updated_at = ? WHERE id = ?')
-    .bind(secretHash, now, id)
-    .run();
-  return res.meta.changes > 0;
+export function updateSecretHashStatement(db: D1Database, id: string, secretHash: string, now: number): D1PreparedStatement {
+  return db.prepare('UPDATE sites SET secret_hash = ?, updated_at = ? WHERE id = ?').bind(secretHash, now, id);
 }
 
 /** Only the settings a caller changed are stored, so later default changes still apply to the rest. */

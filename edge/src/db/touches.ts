@@ -6,6 +6,8 @@ export interface TouchRow {
   touch_type: string;
   occurred_at: number;
   channel: string;
+  /** The caller's own channel (offline touches only): reclassification keeps it. */
+  channel_sent: string | null;
   source: string | null;
   medium: string | null;
   campaign: string | null;
@@ -29,7 +31,7 @@ export interface TouchRow {
 export function insertTouches(db: D1Database, siteId: string, rows: TouchRow[], receivedAt: number): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO touches (site_id, touch_id, origin, touch_type, occurred_at, received_at, channel, source, medium,
+      `INSERT INTO touches (site_id, touch_id, origin, touch_type, occurred_at, received_at, channel, channel_sent, source, medium,
                             campaign, content, term, utm_id, click_id_type, click_id, referrer, url, visitor_id,
                             session_id, contact_id, account_domain)
        SELECT ?1, j.value->>'touch_id', j.value->>'origin',
@@ -38,7 +40,7 @@ export function insertTouches(db: D1Database, siteId: string, rows: TouchRow[], 
                      WHERE e.site_id = ?1 AND e.session_id = j.value->>'session_id' AND e.type = 'form'
                        AND e.occurred_at >= j.value->>'occurred_at')
                    THEN 'form_fill' ELSE j.value->>'touch_type' END,
-              j.value->>'occurred_at', ?3, j.value->>'channel', j.value->>'source', j.value->>'medium',
+              j.value->>'occurred_at', ?3, j.value->>'channel', j.value->>'channel_sent', j.value->>'source', j.value->>'medium',
               j.value->>'campaign', j.value->>'content', j.value->>'term', j.value->>'utm_id',
               j.value->>'click_id_type', j.value->>'click_id', j.value->>'referrer', j.value->>'url',
               j.value->>'visitor_id', j.value->>'session_id', j.value->>'contact_id', j.value->>'account_domain'

@@ -10,3 +10,8 @@ export const newPublicKey = () => `pk_${random24()}`;
 /** 40 base-62 characters ≈ 238 bits: plain SHA-256 of it is a safe stored form. */
 export const newSecretKey = () => `sk_${random40()}`;
 export const newHashKey = () => random40();
+/** Read keys are random like secret keys (and stored only as a SHA-256 hash); their id is not secret. */
+export const newReadKey = () => `rk_${random40()}`;
+export const newReadKeyId = () => `key_${random24()}`;
+/** How much of a read key is kept in clear, so people can tell their keys apart: "rk_" + 6 characters. */
+export const READ_KEY_PREFIX_CHARS = 9;

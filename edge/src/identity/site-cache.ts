@@ -1,6 +1,7 @@
 // Site lookups by key with a short per-isolate cache: every ingest request needs its site, and a
 // D1 round trip per request would dominate the cost of /e.
-import { findSiteByPublicKey, findSiteBySecretHash, isSiteOrigin, type Site } from '../db/sites';
+import { findSiteById, findSiteByPublicKey, findSiteBySecretHash, isSiteOrigin, type Site } from '../db/sites';
+import { readKeySiteId } from '../db/read-keys';
 import { sha256Hex } from './hash';
 
 const TTL_MS = 5_000;
@@ -23,6 +24,16 @@ export function siteByPublicKey(db: D1Database, publicKey: string): Promise<Site
 export async function siteBySecretKey(db: D1Database, secretKey: string): Promise<Site | null> {
   const hash = await sha256Hex(secretKey);
   return cached(`sk:${hash}`, () => findSiteBySecretHash(db, hash));
+}
+
+/**
+ * The site of a read key. The key itself is looked up every time, never cached: revoking it must
+ * take effect at once in every isolate, and query requests are few next to ingest. The site is cached.
+ */
+export async function siteByReadKey(db: D1Database, readKey: string): Promise<Site | null> {
+  const siteId = await readKeySiteId(db, await sha256Hex(readKey));
+  if (!siteId) return null;
+  return cached(`id:${siteId}`, () => findSiteById(db, siteId));
 }
 
 const origins = new Map<string, { known: boolean; expires: number }>();

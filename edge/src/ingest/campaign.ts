@@ -43,23 +43,34 @@ export function externalReferrerHost(referrer: URL | null, page: URL | null): st
 }
 
 /**
+ * A UTM value as sent, or lower-cased under the site setting lowercase_utms (docs/governance.md), so
+ * "LinkedIn" and "linkedin" land on one report key. Click ids and utm_id are ids: never changed.
+ */
+export function utmValue(value: string | null | undefined, lowercase: boolean): string | null {
+  const v = presentText(value);
+  return v !== null && lowercase ? v.toLowerCase() : v;
+}
+
+/**
  * Explicit campaign fields (Segment's context.campaign, or an offline touch) take precedence over
- * the URL's UTMs; both are optional.
+ * the URL's UTMs; both are optional. The channel here is GA4's (classify.ts adds the site's rules).
  */
 export function deriveAttribution(
   page: URL | null,
   referrer: URL | null,
   explicit: { source?: string; medium?: string; campaign?: string; content?: string; term?: string; id?: string } = {},
+  opts: { lowercaseUtms?: boolean } = {},
 ): Attribution {
   const q = page?.searchParams;
   const field = presentText;
-  const utm = (name: (typeof UTMS)[number]) => field(q?.get(name));
-  const source = field(explicit.source) ?? utm('utm_source');
-  const medium = field(explicit.medium) ?? utm('utm_medium');
-  const campaign = field(explicit.campaign) ?? utm('utm_campaign');
-  const content = field(explicit.content) ?? utm('utm_content');
-  const term = field(explicit.term) ?? utm('utm_term');
-  const utmId = field(explicit.id) ?? utm('utm_id');
+  const lc = opts.lowercaseUtms === true;
+  const utm = (name: (typeof UTMS)[number]) => utmValue(q?.get(name), lc);
+  const source = utmValue(explicit.source, lc) ?? utm('utm_source');
+  const medium = utmValue(explicit.medium, lc) ?? utm('utm_medium');
+  const campaign = utmValue(explicit.campaign, lc) ?? utm('utm_campaign');
+  const content = utmValue(explicit.content, lc) ?? utm('utm_content');
+  const term = utmValue(explicit.term, lc) ?? utm('utm_term');
+  const utmId = field(explicit.id) ?? field(q?.get('utm_id'));
 
   let clickIdType: string | null = null;
   let clickId: string | null = null;

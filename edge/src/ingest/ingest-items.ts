@@ -4,6 +4,7 @@ import type { BatchResult } from '../../../schemas/api';
 import type { Tally } from '../db/counters';
 import type { Site } from '../db/sites';
 import { commitWrites, WriteSet, type CommitResult } from '../db/write-set';
+import { reclassifyFormSessions } from './form-channels';
 import { redactWrites } from './redact-writes';
 
 export type Rejection = { code: string; message: string };
@@ -45,6 +46,7 @@ export async function ingestItems(db: D1Database, site: Site, items: unknown[], 
 
   const tally: Tally = { kind: path.counter, items: valid.length, rejected: rejected.length, bots: 0 };
   const fresh = path.fresh(await commitWrites(db, site.id, w, receivedAt, tally));
+  await reclassifyFormSessions(db, site, w, receivedAt);
   const accepted = kept.filter((v) => fresh.has(v.id)).length;
   return { accepted, duplicates: valid.length - accepted, rejected };
 }

@@ -2,8 +2,9 @@
 import { offlineTouch, type BatchResult } from '../../../schemas/api';
 import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
-import { deriveAttribution, parseUrl, presentText } from './campaign';
-import { offlineChannel } from './channel';
+import { presentText, utmValue } from './campaign';
+import { siteRules } from './channel-rules';
+import { classifyTouch } from './classify';
 import { ingestItems, type Rejection } from './ingest-items';
 import { readServerItem } from './server-item';
 
@@ -11,29 +12,32 @@ async function buildTouch(site: Site, item: unknown, w: WriteSet, receivedAt: nu
   const read = await readServerItem(site, w, item, offlineTouch, 'invalid_touch', receivedAt);
   if ('code' in read) return read;
   const { data: t, id, at, who } = read;
-  // Without an explicit channel, UTM-like fields are classified by the GA4 rules; when they say
-  // nothing (no fields, or only a campaign name: GA4's "Unassigned"), the touch type decides, so a
-  // webinar with a campaign name stays in Events.
-  const hasFields = Boolean(t.source || t.medium || t.campaign);
-  const ga4 = hasFields
-    ? deriveAttribution(parseUrl(t.url), null, { source: t.source, medium: t.medium, campaign: t.campaign }).channel
-    : 'Unassigned';
+  // Without an explicit channel it is classified like any touch (classify.ts): the site's rules,
+  // GA4's rules on its UTM-like fields, else its type. The caller's channel is kept apart so that
+  // reclassifying history never overrides it.
+  const lc = site.settings.lowercase_utms;
+  const source = utmValue(t.source, lc);
+  const medium = utmValue(t.medium, lc);
+  const campaign = utmValue(t.campaign, lc);
+  const url = presentText(t.url);
+  const channelSent = presentText(t.channel);
   w.touches.push({
     touch_id: id,
     origin: 'offline',
     touch_type: t.touch_type,
     occurred_at: at,
-    channel: presentText(t.channel) ?? (ga4 !== 'Unassigned' ? ga4 : offlineChannel(t.touch_type)),
-    source: presentText(t.source),
-    medium: presentText(t.medium),
-    campaign: presentText(t.campaign),
-    content: presentText(t.content),
-    term: presentText(t.term),
+    channel: channelSent ?? classifyTouch({ origin: 'offline', touch_type: t.touch_type, source, medium, campaign, referrer: null, url }, siteRules(site)),
+    channel_sent: channelSent,
+    source,
+    medium,
+    campaign,
+    content: utmValue(t.content, lc),
+    term: utmValue(t.term, lc),
     utm_id: null,
     click_id_type: null,
     click_id: null,
     referrer: null,
-    url: presentText(t.url),
+    url,
     visitor_id: who.visitorId,
     session_id: null,
     contact_id: who.contactId,

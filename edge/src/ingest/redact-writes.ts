@@ -19,7 +19,7 @@ type Kind = 'text' | 'url' | 'props' | 'id' | 'worker';
 type Columns<Row> = Record<keyof Row, Kind>;
 
 const TOUCH: Columns<TouchRow> = {
-  touch_id: 'id', origin: 'worker', touch_type: 'worker', occurred_at: 'worker', channel: 'text', source: 'text',
+  touch_id: 'id', origin: 'worker', touch_type: 'worker', occurred_at: 'worker', channel: 'text', channel_sent: 'text', source: 'text',
   medium: 'text', campaign: 'text', content: 'text', term: 'text', utm_id: 'text', click_id_type: 'worker',
   click_id: 'text', referrer: 'url', url: 'url', visitor_id: 'id', session_id: 'id', contact_id: 'worker',
   account_domain: 'worker',

@@ -8,6 +8,8 @@ import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
 import { hashedVisitorId, storedId } from '../identity/stored-id';
 import { deriveAttribution, parseUrl, presentText } from './campaign';
+import { siteRules } from './channel-rules';
+import { classifyTouch } from './classify';
 import { ingestItems, type Rejection } from './ingest-items';
 import { messageEventId } from './items';
 import { invalidTimestamp, serverTime } from './time';
@@ -79,14 +81,18 @@ async function addMessage(site: Site, w: WriteSet, msg: SegmentMessage, type: Se
     // Segment names the campaign `name` (analytics.js's context.campaign); `campaign` is accepted too.
     const c = msg.context?.campaign ?? {};
     const explicit = { ...c, campaign: c.name ?? (typeof c.campaign === 'string' ? c.campaign : undefined) };
-    const attribution = deriveAttribution(page, parseUrl(referrer), explicit);
+    const attribution = deriveAttribution(page, parseUrl(referrer), explicit, { lowercaseUtms: site.settings.lowercase_utms });
     if (attribution.hasCampaign || attribution.referrer) {
       w.touches.push({
         touch_id: serverTouchId(eventId),
         origin: 'server',
         touch_type: 'web_visit',
         occurred_at: at,
-        channel: attribution.channel,
+        channel: classifyTouch(
+          { origin: 'server', touch_type: 'web_visit', source: attribution.source, medium: attribution.medium, campaign: attribution.campaign, referrer: attribution.referrer, url: presentText(pageUrl) },
+          siteRules(site),
+        ),
+        channel_sent: null,
         source: attribution.source,
         medium: attribution.medium,
         campaign: attribution.campaign,

@@ -6,6 +6,8 @@ import { commitWrites, WriteSet } from '../db/write-set';
 import { issueMessage } from '../errors';
 import { identifyContact } from '../identity/contacts';
 import { deriveAttribution, parseUrl, presentText } from './campaign';
+import { siteRules } from './channel-rules';
+import { classifyTouch } from './classify';
 import { ingestItems, type Rejection } from './ingest-items';
 import { correctSnippetTime } from './time';
 import { webTouchId } from './touch-id';
@@ -55,7 +57,7 @@ async function buildEvent(site: Site, item: unknown, w: WriteSet, batch: Envelop
   }
 
   if (e.y === 'page' && page) {
-    const attribution = deriveAttribution(page, parseUrl(e.r));
+    const attribution = deriveAttribution(page, parseUrl(e.r), {}, { lowercaseUtms: site.settings.lowercase_utms });
     // A touch is a session's landing, a new campaign or click id, or a visit from another site;
     // internal navigation never makes one.
     if (e.l || attribution.hasCampaign || attribution.referrer) {
@@ -64,7 +66,11 @@ async function buildEvent(site: Site, item: unknown, w: WriteSet, batch: Envelop
         origin: 'web',
         touch_type: 'web_visit',
         occurred_at: at,
-        channel: attribution.channel,
+        channel: classifyTouch(
+          { origin: 'web', touch_type: 'web_visit', source: attribution.source, medium: attribution.medium, campaign: attribution.campaign, referrer: attribution.referrer, url: e.u ?? null },
+          siteRules(site),
+        ),
+        channel_sent: null,
         source: attribution.source,
         medium: attribution.medium,
         campaign: attribution.campaign,

@@ -6,7 +6,8 @@ import { decimalCents, exceeds, parseDecimal } from '../../../schemas/money';
 import { calendarDay, MAX_SPEND_DAYS, MAX_SPEND_UNITS, spendItem, type SpendItem } from '../../../schemas/spend';
 import type { Site } from '../db/sites';
 import { storeSpend, type SpendRow } from '../db/spend';
-import { deriveAttribution } from './campaign';
+import { siteRules } from './channel-rules';
+import { classifySpend } from './classify';
 import { redactText } from '../identity/redact';
 import { rejectionOf, replacingBatch, type Rejection } from './replacing-batch';
 
@@ -57,13 +58,15 @@ export function spendRow(raw: unknown, site: Site, today: number): SpendRow | Re
   }
   // Redacted like a touch's campaign fields, so that spend lands on the same report keys.
   // Trimmed, and empty means not given; personal data in them is redacted like every stored text.
-  const redactField = (v: string | null | undefined) => {
+  // Lower-cased under lowercase_utms like a touch's UTMs, so the two still meet on one key.
+  const redactField = (v: string | null | undefined, lowercase = false) => {
     const t = v?.trim();
-    return t ? redactText(t) : null;
+    return t ? redactText(lowercase ? t.toLowerCase() : t) : null;
   };
-  const source = redactField(s.source);
-  const medium = redactField(s.medium);
-  const campaign = redactField(s.campaign);
+  const lc = site.settings.lowercase_utms;
+  const source = redactField(s.source, lc);
+  const medium = redactField(s.medium, lc);
+  const campaign = redactField(s.campaign, lc);
   const channelSent = redactField(s.channel);
   if (!channelSent && !source && !medium && !campaign) {
     return { code: 'invalid_spend', message: 'give channel, or source/medium/campaign to classify it by' };
@@ -76,7 +79,7 @@ export function spendRow(raw: unknown, site: Site, today: number): SpendRow | Re
     last_day: days.last,
     amount_cents: cents,
     currency: s.currency ?? site.settings.currency,
-    channel: channelSent ?? deriveAttribution(null, null, { source: source ?? undefined, medium: medium ?? undefined, campaign: campaign ?? undefined }).channel,
+    channel: channelSent ?? classifySpend({ source, medium, campaign }, siteRules(site)),
     channel_sent: channelSent,
     source,
     medium,

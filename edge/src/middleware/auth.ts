@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { timingSafeEqual } from '../identity/hash';
-import { siteBySecretKey } from '../identity/site-cache';
+import { siteByReadKey, siteBySecretKey } from '../identity/site-cache';
 
 /** The credential in Authorization: `Bearer <key>` or `Basic base64(<key>:)`. */
 export function credentialOf(header: string | undefined): string | null {
@@ -23,14 +23,39 @@ export function credentialOf(header: string | undefined): string | null {
   return null;
 }
 
-export function requireSecretKey(): MiddlewareHandler<AppEnv> {
-  return async function secretKeyAuth(c, next) {
+/**
+ * What a read key may call: every query route (GET, HEAD) but key management, and the channel-rule
+ * preview, which reads only. Deny by default: a write route added later refuses read keys unless
+ * it is listed here.
+ */
+const READ_KEY_POSTS = new Set(['/v1/channel-rules/preview']);
+function readKeyMayCall(method: string, path: string): boolean {
+  const p = path.replace(/\/+$/, '');
+  if (p === '/v1/keys' || p.startsWith('/v1/keys/')) return false;
+  if (method === 'GET' || method === 'HEAD') return true;
+  return method === 'POST' && READ_KEY_POSTS.has(p);
+}
+
+/** Every /v1 route: the secret key, or a read key (rk_…) for the routes a read key may call. */
+export function requireSiteKey(): MiddlewareHandler<AppEnv> {
+  return async function siteKeyAuth(c, next) {
     const key = credentialOf(c.req.header('authorization'));
-    if (!key) throw new ApiError(401, 'missing_key', 'send the secret key as Authorization: Bearer sk_… or as the Basic username');
+    if (!key) throw new ApiError(401, 'missing_key', 'send the secret key (or a read key) as Authorization: Bearer sk_… or as the Basic username');
     if (key.startsWith('pk_')) throw new ApiError(403, 'key_not_allowed', 'a public key cannot use server-side endpoints; use the secret key');
+    if (key.startsWith('rk_')) {
+      const site = await siteByReadKey(c.env.DB, key);
+      if (!site) throw new ApiError(401, 'unknown_key', 'the read key is not valid (revoked, or never issued)');
+      if (!readKeyMayCall(c.req.method, c.req.path)) {
+        throw new ApiError(403, 'read_only_key', 'a read key can only read reports; writes, erasure, job runs and key management need the secret key');
+      }
+      c.set('site', site);
+      c.set('keyScope', 'read');
+      return next();
+    }
     const site = await siteBySecretKey(c.env.DB, key);
     if (!site) throw new ApiError(401, 'unknown_key', 'the secret key is not valid');
     c.set('site', site);
+    c.set('keyScope', 'secret');
     await next();
   };
 }

@@ -1,13 +1,13 @@
 // GET /v1/funnel: the cohort of keys whose first conversion of the first stage falls in the range,
 // grouped by their first touch, with how many reached each later stage, step rates, median days
 // between stages and the win rate.
-import { NO_TOUCH, parseAkey, reportedAccount } from '../../../schemas/akey';
+import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
 import { NOT_SET, type GroupBy } from '../../../schemas/dimensions';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
 import { USUAL_STAGES } from '../../../schemas/query';
-import { firstTouchStatements, funnelCohort, type CohortRow, type FirstTouch, type FirstTouchRequest } from '../db/funnel';
+import { funnelCohort, type CohortRow } from '../db/funnel';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
@@ -85,41 +85,27 @@ function checkStages(stages: string[], known: string[]): void {
   throw new ApiError(400, 'invalid_stages', `unknown stage ${unknown.join(', ')}; stages must be among ${allowed.join(', ')}`);
 }
 
-/** Which index path reaches a key's touches, and through what id; null for a key that names nobody. */
-function touchRequest(row: CohortRow): FirstTouchRequest | null {
-  const p = parseAkey(row.akey);
-  if (p.kind === 'account') return { akey: row.akey, id: p.domain, kind: 'account', t: row.t0 };
-  if (p.kind === 'personal') return { akey: row.akey, id: p.contactId, kind: 'personal', t: row.t0 };
-  if (p.kind === 'visitor') return { akey: row.akey, id: p.visitorId, kind: 'visitor', t: row.t0 };
-  return null;
-}
-
 export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
   const stages = req.stages ?? [...FUNNEL_STAGES];
   const others = [...new Set([...stages.slice(1), WON, LOST])].filter((s) => s !== stages[0]);
   const [known, cohort] = await db.batch<Record<string, unknown>>([
     siteStages(db, site.id),
-    funnelCohort(db, site.id, stages[0], others, req.range.fromMs, req.range.toMs),
+    funnelCohort(db, site.id, stages[0], others, req.range.fromMs, req.range.toMs, req.dim),
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
   const rows = cohort.results as unknown as CohortRow[];
 
-  // Each key's first touch at or before its cohort conversion: the earliest over its index paths.
-  const requests = rows.map(touchRequest).filter((r): r is FirstTouchRequest => r !== null);
-  const first = new Map<string, FirstTouch>();
-  const statements = firstTouchStatements(db, site.id, requests, req.dim);
-  for (const r of statements.length ? await db.batch<FirstTouch>(statements) : []) for (const t of r.results) first.set(t.akey, t);
-
-  const groupOf = (akey: string) => {
-    const t = first.get(akey);
-    if (!t) return NO_TOUCH;
-    return req.dim === 'account' ? reportedAccount(akey) : (t.field ?? NOT_SET);
+  // Grouped by the key's first touch at or before its cohort conversion: the job keeps each key's
+  // first touch, and a first touch after t0 means none at or before it.
+  const groupOf = (row: CohortRow) => {
+    if (row.first_at === null || row.first_at > row.t0) return NO_TOUCH;
+    return req.dim === 'account' ? reportedAccount(row.akey) : (row.field ?? NOT_SET);
   };
   const totals = new FunnelTally(stages);
   const groups = new Map<string, FunnelTally>();
   for (const row of rows) {
     const key: CohortKey = { akey: row.akey, at: { ...(JSON.parse(row.reached ?? '{}') as Record<string, number>), [stages[0]]: row.t0 } };
-    const group = groupOf(row.akey);
+    const group = groupOf(row);
     let tally = groups.get(group);
     if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
     tally.add(key);

@@ -1,4 +1,5 @@
-// Query-string errors and formats of the query API: one validator per route (schemas/query.ts), one 400 per problem.
+// Query-string errors and formats of the query API: one validator per route (schemas/query.ts,
+// schemas/pipeline.ts, schemas/governance.ts), one 400 per problem.
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, issueDetails } from '../errors';
@@ -14,6 +15,8 @@ const CODES: Record<string, string> = {
   to: 'invalid_range',
   format: 'invalid_format',
   stages: 'invalid_stages',
+  what: 'invalid_what',
+  limit: 'invalid_limit',
 };
 
 /**

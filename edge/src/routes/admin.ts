@@ -2,7 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createSite, patchSite } from '../../../schemas/api';
 import { LIMITS } from '../../../schemas/limits';
-import { findSiteById, insertSite, storedSettings, updateSecretHash, updateSite, type Site } from '../db/sites';
+import { insertChange, siteChanges } from '../db/changes';
+import { DEFAULT_SETTINGS, findSiteById, insertSiteStatement, storedSettings, updateSecretHashStatement, updateSiteStatement, type Site } from '../db/sites';
 import { ApiError, issueDetails } from '../errors';
 import { sha256Hex } from '../identity/hash';
 import { newHashKey, newPublicKey, newSecretKey, newSiteId } from '../identity/keys';
@@ -45,17 +46,25 @@ admin.openapi(createSiteRoute, async (c) => {
   if (!parsed.success) throw new ApiError(400, 'invalid_site', 'invalid site', issueDetails(parsed.error.issues));
   const secretKey = newSecretKey();
   const id = newSiteId();
-  await insertSite(c.env.DB, {
-    id,
-    name: parsed.data.name,
-    publicKey: newPublicKey(),
-    secretHash: await sha256Hex(secretKey),
-    hashKey: newHashKey(),
-    origins: parsed.data.origins,
-    settings: parsed.data.settings,
-    now: Date.now(),
-  });
-  const site = await siteOr404(c.env.DB, id);
+  const now = Date.now();
+  const db = c.env.DB;
+  const settings = { ...DEFAULT_SETTINGS, ...parsed.data.settings };
+  // The first entries of the change log: what the site started with.
+  const logged = siteChanges(null, { origins: parsed.data.origins, settings }, 'admin').map((ch) => insertChange(db, id, ch, now));
+  await db.batch([
+    insertSiteStatement(db, {
+      id,
+      name: parsed.data.name,
+      publicKey: newPublicKey(),
+      secretHash: await sha256Hex(secretKey),
+      hashKey: newHashKey(),
+      origins: parsed.data.origins,
+      settings: parsed.data.settings,
+      now,
+    }),
+    ...logged,
+  ]);
+  const site = await siteOr404(db, id);
   // The secret key is shown this once; only its hash is stored.
   return c.json({ ...view(site), secret_key: secretKey }, 201);
 });
@@ -87,12 +96,12 @@ admin.openapi(patchRoute, async (c) => {
   if (!parsed.success) throw new ApiError(400, 'invalid_site', 'invalid site change', issueDetails(parsed.error.issues));
   const site = await siteOr404(c.env.DB, c.req.valid('param').id);
   const { name, origins, settings } = parsed.data;
-  await updateSite(
-    c.env.DB,
-    site.id,
-    { name, origins, settings: settings ? storedSettings(site, settings) : undefined },
-    Date.now(),
-  );
+  const now = Date.now();
+  const after = { origins: origins ?? site.origins, settings: { ...site.settings, ...(settings ?? {}) } };
+  await c.env.DB.batch([
+    updateSiteStatement(c.env.DB, site.id, { name, origins, settings: settings ? storedSettings(site, settings) : undefined }, now),
+    ...siteChanges(site, after, 'admin').map((ch) => insertChange(c.env.DB, site.id, ch, now)),
+  ]);
   forgetSites();
   return c.json(view(await siteOr404(c.env.DB, site.id)), 200);
 });
@@ -110,7 +119,12 @@ const rotateRoute = createRoute({
 admin.openapi(rotateRoute, async (c) => {
   const site = await siteOr404(c.env.DB, c.req.valid('param').id);
   const secretKey = newSecretKey();
-  await updateSecretHash(c.env.DB, site.id, await sha256Hex(secretKey), Date.now());
+  const now = Date.now();
+  await c.env.DB.batch([
+    updateSecretHashStatement(c.env.DB, site.id, await sha256Hex(secretKey), now),
+    // Never the key or its hash: only that it was replaced.
+    insertChange(c.env.DB, site.id, { what: 'keys', before: { kind: 'secret' }, after: { kind: 'secret', rotated: true }, by: 'admin', movesCredit: false }, now),
+  ]);
   forgetSites();
   return c.json({ id: site.id, secret_key: secretKey }, 200);
 });

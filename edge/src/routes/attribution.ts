@@ -2,6 +2,7 @@
 // Behind the secret-key check that app.ts runs for every /v1 route.
 import { createRoute, z } from '@hono/zod-openapi';
 import { Budget, runAttribution } from '../attribution/job';
+import { recheckSite, reclassifyStep } from '../ingest/reclassify';
 import { methodNotAllowed } from './method-not-allowed';
 import { errorResponses, SECURITY, TAG } from './openapi-parts';
 import { createRouter } from './openapi-router';
@@ -12,6 +13,8 @@ export const attribution = createRouter();
 /** One request stays well inside a Worker's limits; a larger backlog answers done:false and continues on the next call. */
 const REQUEST_BUDGET_MS = 20_000;
 const REQUEST_BUDGET_QUERIES = 900;
+/** Rows of an unfinished channel-rule reclassification continued first, so this run credits them. */
+const REQUEST_RECLASSIFY_ROWS = 50_000;
 
 /** A yes/no switch; anything else is 400 invalid_query (edge/src/routes/openapi-router.ts). */
 const flag = (name: string, description: string) =>
@@ -38,6 +41,8 @@ const runRoute = createRoute({
 attribution.openapi(runRoute, async (c) => {
   const { full, refit } = c.req.valid('query');
   const budget = new Budget(REQUEST_BUDGET_MS, REQUEST_BUDGET_QUERIES);
+  await reclassifyStep(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
+  await recheckSite(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
   const result = await runAttribution(c.env.DB, c.get('site'), { full: isOn(full), refit: isOn(refit), budget });
   return c.json(result, 200);
 });

@@ -1,24 +1,40 @@
 // What route declarations share: who may call a route, the errors it may answer, report answers
-// (JSON or CSV), and request bodies that their handlers validate themselves.
+// (JSON or CSV), request bodies that their handlers validate themselves, and the JSON body reader.
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
+import { readJson } from '../middleware/body';
 import { batchResult, errorEnvelope } from './response-schemas';
 
-/** Security requirements, by the schemes routes/openapi.ts registers. */
-export const SECURITY: Record<'secret' | 'admin' | 'none', Record<string, string[]>[]> = {
+const SECRET_KEY: Record<string, string[]>[] = [{ secretKey: [] }, { secretKeyBasic: [] }];
+
+/**
+ * Security requirements, by the schemes routes/openapi.ts registers. Which routes a read key may call
+ * is decided by middleware/auth.ts (readKeyMayCall); tests/worker/openapi.test.ts holds the two together.
+ */
+export const SECURITY: Record<'secret' | 'read' | 'admin' | 'none', Record<string, string[]>[]> = {
   /** The site's secret key, as a Bearer token or as the Basic username (Segment's convention). */
-  secret: [{ secretKey: [] }, { secretKeyBasic: [] }],
+  secret: SECRET_KEY,
+  /** Routes that only read: the secret key or a read key (rk_…). */
+  read: [...SECRET_KEY, { readKey: [] }],
   admin: [{ adminToken: [] }],
   /** Public: no key, or the public key inside the body (POST /e). */
   none: [],
 };
 
-export const TAG = { public: 'Public', server: 'Server-side', query: 'Query', admin: 'Admin', operations: 'Operations' } as const;
+export const TAG = {
+  public: 'Public',
+  server: 'Server-side',
+  query: 'Query',
+  governance: 'Governance',
+  admin: 'Admin',
+  operations: 'Operations',
+} as const;
 
 const ERROR_TEXT = {
   400: 'invalid request (see error.code and error.details)',
   401: 'missing or unknown key',
-  403: 'key or origin not allowed (a public key on a secret-key route)',
+  403: 'key or origin not allowed: a public key on a secret-key route, or a read key on a route that writes (read_only_key)',
   404: 'not found',
   413: 'body or batch too large',
   415: 'wrong content type',
@@ -89,5 +105,16 @@ export function ownBody(
   return {
     required: true,
     content: { [body.type ?? 'application/json']: { schema: { $ref: `#/components/schemas/${body.name}` } } },
+  };
+}
+
+/**
+ * Parses a body its route declares inline before the validator does, so malformed JSON is the API's
+ * 400 invalid_json rather than hono's plain message; the validator then reads the cached body.
+ */
+export function jsonBody(): MiddlewareHandler<AppEnv> {
+  return async function parseJsonBody(c, next) {
+    await readJson(c);
+    await next();
   };
 }

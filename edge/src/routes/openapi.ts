@@ -11,7 +11,7 @@ const DOCUMENT = {
     title: 'Touchline API',
     version: '1',
     description:
-      'First-party B2B attribution. Every error is {"error": {"code", "message", "details"}}; a known path called with another method answers 405 method_not_allowed. Guide: docs/api.md; interactive reference: /docs.',
+      'First-party B2B attribution. Every error is {"error": {"code", "message", "details"}}; a known path called with another method answers 405 method_not_allowed. A read key (rk_…) calls the routes whose security lists readKey; any other route answers it 403 read_only_key. Guide: docs/api.md; interactive reference: /docs.',
   },
   servers: [{ url: '/' }],
   tags: Object.values(TAG).map((name) => ({ name })),
@@ -31,6 +31,7 @@ export function serveOpenApi(app: OpenAPIHono<AppEnv>): void {
   const schemes = app.openAPIRegistry;
   schemes.registerComponent('securitySchemes', 'secretKey', { type: 'http', scheme: 'bearer', description: 'the site secret key, sk_…' });
   schemes.registerComponent('securitySchemes', 'secretKeyBasic', { type: 'http', scheme: 'basic', description: 'the secret key as the Basic username (Segment convention)' });
+  schemes.registerComponent('securitySchemes', 'readKey', { type: 'http', scheme: 'bearer', description: 'a read key, rk_…: reading routes only (POST /v1/keys makes one)' });
   schemes.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   // Generating is not free (every schema through zod's JSON Schema); kept for the isolate's life.
   let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;

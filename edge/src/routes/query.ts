@@ -32,6 +32,7 @@ import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { wantsCsv } from '../query/params';
 import { buildModelsReport } from '../query/models-report';
+import { definitionsChangedAt } from '../query/definitions';
 import { buildQuality } from '../query/quality';
 import { parseRange } from '../query/range';
 import { methodNotAllowed } from './method-not-allowed';
@@ -40,7 +41,7 @@ import { createRouter } from './openapi-router';
 
 export const query = createRouter();
 
-/** What every query route shares: its tag, the secret key, and the errors of a bad parameter or key. */
+/** What every query route shares: its tag, the secret or a read key, and the errors of a bad parameter or key. */
 const queryRoute = <Q extends z.ZodObject, P extends string>(o: {
   path: P;
   summary: string;
@@ -59,7 +60,7 @@ const queryRoute = <Q extends z.ZodObject, P extends string>(o: {
     tags: [TAG.query],
     summary: o.summary,
     description: o.description,
-    security: SECURITY.secret,
+    security: SECURITY.read,
     request: { query: o.query, ...(o.params ? { params: o.params } : {}) },
     responses: {
       200: reportResponse(o.report[1].openapi(o.report[0]), o.what, o.csv ?? true),
@@ -102,7 +103,7 @@ const creditRoute = queryRoute({
 query.openapi(creditRoute, async (c) => {
   const p = c.req.valid('query');
   const req = reportRequest(p, [p.model ?? QUERY_DEFAULTS.model]);
-  const report = await buildCreditReport(c.env.DB, c.get('site'), req);
+  const report = { ...(await buildCreditReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
   const name = `credit_${report.model}_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, creditCsv, name);
 });
@@ -120,7 +121,7 @@ query.openapi(compareRoute, async (c) => {
   const p = c.req.valid('query');
   // Without a list, every model, but with window_days only those that take one (not the data-driven ones).
   const req = reportRequest(p, p.models ?? MODELS.filter((m) => p.window_days === undefined || !DATA_DRIVEN.has(m)));
-  const report = await buildCompareReport(c.env.DB, c.get('site'), req);
+  const report = { ...(await buildCompareReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
   const name = `credit_compare_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, compareCsv, name);
 });
@@ -175,11 +176,14 @@ const influenceRoute = queryRoute({
 });
 query.openapi(influenceRoute, async (c) => {
   const p = c.req.valid('query');
-  const report = await buildInfluence(c.env.DB, c.get('site'), {
-    stage: p.conversion ?? QUERY_DEFAULTS.conversion,
-    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
-    range: parseRange(p.from, p.to, Date.now()),
-  });
+  const report = {
+    ...(await buildInfluence(c.env.DB, c.get('site'), {
+      stage: p.conversion ?? QUERY_DEFAULTS.conversion,
+      dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+      range: parseRange(p.from, p.to, Date.now()),
+    })),
+    definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id),
+  };
   return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/influence', methodNotAllowed);
@@ -195,11 +199,14 @@ const funnelRoute = queryRoute({
 });
 query.openapi(funnelRoute, async (c) => {
   const p = c.req.valid('query');
-  const report = await buildFunnel(c.env.DB, c.get('site'), {
-    stages: p.stages,
-    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
-    range: parseRange(p.from, p.to, Date.now()),
-  });
+  const report = {
+    ...(await buildFunnel(c.env.DB, c.get('site'), {
+      stages: p.stages,
+      dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+      range: parseRange(p.from, p.to, Date.now()),
+    })),
+    definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id),
+  };
   return respond(c, wantsCsv(c, p.format), report, funnelCsv, `funnel_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/funnel', methodNotAllowed);

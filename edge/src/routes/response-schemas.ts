@@ -37,6 +37,7 @@ const settings = z.object({
   custom_weights: z.record(z.string(), z.number()),
   block_headless: z.boolean(),
   currency: z.string().meta({ description: 'ISO 4217 reporting currency' }),
+  lowercase_utms: z.boolean().meta({ description: 'lower-case UTM values at ingest (never click ids)' }),
 });
 const settingsMatch: Same<z.infer<typeof settings>, SiteSettings> = true;
 const siteFields = { id: z.string(), name: z.string(), public_key: z.string(), origins: z.array(z.string()), settings };

@@ -3,6 +3,10 @@ declare module '*/dist/s.js' {
   const text: string;
   export default text;
 }
+declare module '*/dist/app.js' {
+  const text: string;
+  export default text;
+}
 declare module '*.html' {
   const text: string;
   export default text;
