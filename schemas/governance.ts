@@ -2,6 +2,7 @@
 // the campaign hygiene report. The Worker validates with these and documents its routes from them.
 import { z } from 'zod';
 import { LIMITS } from './limits';
+import { queryParams } from './query-params';
 
 /** At most this many channel rules per site: every touch is tried against each of them at ingest. */
 export const MAX_CHANNEL_RULES = 100;
@@ -99,16 +100,29 @@ export const changeEntry = z.object({
 });
 export const changesAnswer = z.array(changeEntry);
 
-export const changesParams = z
-  .object({
-    what: z.enum(CHANGE_KINDS).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-  })
-  .strict();
+/** A whole number from 1 to max in a query string. */
+const limitParam = (max: number, description: string) =>
+  z.coerce
+    .number({ error: () => `limit must be a whole number from 1 to ${max}` })
+    .int(`limit must be a whole number from 1 to ${max}`)
+    .min(1, `limit must be a whole number from 1 to ${max}`)
+    .max(max, `limit must be a whole number from 1 to ${max}`)
+    .optional()
+    .meta({ description });
 
-export const campaignQualityParams = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).optional() })
-  .strict();
+/** GET /v1/changes. */
+export const changesParams = queryParams({
+  what: z
+    .enum(CHANGE_KINDS, { error: () => `what must be one of ${CHANGE_KINDS.join(', ')}` })
+    .optional()
+    .meta({ description: 'only changes of this kind' }),
+  limit: limitParam(1000, 'at most this many entries, newest first'),
+});
+
+/** GET /v1/quality/campaigns. */
+export const campaignQualityParams = queryParams({
+  limit: limitParam(100, 'at most this many Unassigned source/medium pairs'),
+});
 
 export const campaignQualityAnswer = z.object({
   groups: z.array(

@@ -23,6 +23,11 @@ export const LIMITS = {
   maxAmountCents: 1_000_000_000_000,
   queryRangeDays: 366,
   queryRows: 10_000,
+  /**
+   * A report with another window_days than the site's recomputes at most this many conversions (each
+   * needs its key's conversions and touches loaded): a year of one stage for most sites.
+   */
+  onDemandConversions: 5_000,
 } as const;
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;

@@ -1,10 +1,11 @@
 // GET /v1/influence and GET /v1/funnel: their query-string validators, defaults and response shapes.
-// Routes validate with these; edge/src/query/openapi.ts publishes them through z.toJSONSchema().
+// Routes declare these with @hono/zod-openapi, which validates with them and publishes them in /openapi.json.
 import { z } from 'zod';
 import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
-import { formatParam, groupByParam, rangeBound, stageParam, UNCREDITED_STAGE } from './query';
+import { PARAM, rangeBound, rangeText, UNCREDITED_STAGE } from './query';
+import { queryParams } from './query-params';
 
 /** Stages of the funnel when `stages` is not given. */
 export const FUNNEL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
@@ -32,12 +33,20 @@ export const stagesParam = z
   })
   .meta({ description: `comma-separated stages in funnel order; default ${FUNNEL_STAGES.join(',')}`, examples: ['lead,opportunity,closed_won'] });
 
-const range = { from: rangeBound.optional(), to: rangeBound.optional(), format: formatParam.optional() };
+const range = { from: PARAM.from, to: PARAM.to, format: PARAM.format };
 
-/** GET /v1/influence. Unknown parameters are refused. */
-export const influenceParams = z.object({ conversion: stageParam.optional(), group_by: groupByParam.optional(), ...range }).strict();
-/** GET /v1/funnel. */
-export const funnelParams = z.object({ stages: stagesParam.optional(), group_by: groupByParam.optional(), ...range }).strict();
+/** GET /v1/influence. */
+export const influenceParams = queryParams({ conversion: PARAM.conversion, group_by: PARAM.group_by, ...range });
+/** GET /v1/funnel: from/to select the cohort by its first-stage conversion. */
+export const funnelParams = queryParams({
+  stages: stagesParam.optional().meta({
+    description: `comma-separated stages in funnel order (not ${UNCREDITED_STAGE}: lost deals count in win_rate); default ${FUNNEL_STAGES.join(',')}`,
+  }),
+  group_by: PARAM.group_by,
+  from: rangeBound.optional().meta({ description: rangeText("Time of the cohort's first-stage conversion") }),
+  to: rangeBound.optional().meta({ description: rangeText("Time of the cohort's first-stage conversion") }),
+  format: PARAM.format,
+});
 
 const money = z.number().meta({ description: 'currency units with cents, e.g. 1234.56' });
 const count = z.number().int();

@@ -1,10 +1,11 @@
 // The query API's contract: query-string validators, defaults and response shapes.
-// Routes validate with these; edge/src/query/openapi.ts publishes them through z.toJSONSchema().
+// Routes declare these with @hono/zod-openapi, which validates with them and publishes them in /openapi.json.
 import { z } from 'zod';
 import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
 import { MODEL_NAMES as MODELS } from './models';
+import { queryParams } from './query-params';
 
 export { GROUP_BY, MODELS };
 export type { GroupBy } from './dimensions';
@@ -61,24 +62,54 @@ export const modelsParam = z
   })
   .meta({ description: `comma-separated, any of ${list(MODELS)}`, examples: ['first_touch,last_touch,linear'] });
 
-const rangeParams = { from: rangeBound.optional(), to: rangeBound.optional(), format: formatParam.optional() };
+/** from/to of a report: what they filter on, and the default range. */
+export const rangeText = (what: string) =>
+  `${what}: ISO date (UTC, whole day, inclusive) or ISO timestamp (UTC unless it has an offset). ` +
+  `Default: the last ${QUERY_DEFAULTS.rangeDays} days, today included; at most ${LIMITS.queryRangeDays} days.`;
+const described = <T extends z.ZodType>(schema: T, description: string) => schema.optional().meta({ description });
+
+export const PARAM = {
+  model: described(modelParam, `one of ${list(MODELS)}; default ${QUERY_DEFAULTS.model}`),
+  models: described(modelsParam, `comma-separated models, any of ${list(MODELS)}; default all of them`),
+  conversion: described(
+    stageParam,
+    `stage to report: this site's stages or ${list(USUAL_STAGES)} (400 otherwise; ${UNCREDITED_STAGE} is never credited); default ${QUERY_DEFAULTS.conversion}`,
+  ),
+  group_by: described(groupByParam, `one of ${list(GROUP_BY)}; default ${QUERY_DEFAULTS.group_by}`),
+  window_days: described(
+    windowParam,
+    `attribution window; default the site's. Another value is computed per request (same numbers the job would store with it; ` +
+      `at most ${LIMITS.onDemandConversions.toLocaleString('en-US')} conversions). Refused for the data-driven models ` +
+      `(400 window_fixed_for_model): they are fitted on the site's window`,
+  ),
+  from: described(rangeBound, rangeText('Conversion time')),
+  to: described(rangeBound, rangeText('Conversion time')),
+  format: described(formatParam, 'json (default) or csv'),
+};
+
+const rangeParams = { from: PARAM.from, to: PARAM.to, format: PARAM.format };
 const reportParams = {
-  conversion: stageParam.optional(),
-  group_by: groupByParam.optional(),
-  window_days: windowParam.optional(),
+  conversion: PARAM.conversion,
+  group_by: PARAM.group_by,
+  window_days: PARAM.window_days,
   ...rangeParams,
 };
 
-/** GET /v1/credit. Unknown parameters are refused, so a typo (groupby=) is never silently ignored. */
-export const creditParams = z.object({ model: modelParam.optional(), ...reportParams }).strict();
+/** GET /v1/credit. */
+export const creditParams = queryParams({ model: PARAM.model, ...reportParams });
 /** GET /v1/credit/compare; models defaults to every model. */
-export const compareParams = z.object({ models: modelsParam.optional(), ...reportParams }).strict();
+export const compareParams = queryParams({ models: PARAM.models, ...reportParams });
 /** GET /v1/accounts/:domain/journey; from/to (optional) filter touches and conversions by time. */
-export const journeyParams = z.object({ models: modelsParam.optional(), ...rangeParams }).strict();
+export const journeyParams = queryParams({
+  models: PARAM.models,
+  from: described(rangeBound, 'ISO date or timestamp; optional: without it, the whole journey'),
+  to: described(rangeBound, 'ISO date or timestamp; optional: without it, the whole journey'),
+  format: PARAM.format,
+});
 /** GET /v1/models: the latest data-driven fit of one stage. */
-export const modelsParams = z.object({ conversion: stageParam.optional() }).strict();
+export const modelsParams = queryParams({ conversion: PARAM.conversion });
 /** GET /v1/quality; from/to are taken as whole UTC days (site counters are daily). */
-export const qualityParams = z.object(rangeParams).strict();
+export const qualityParams = queryParams(rangeParams);
 
 export const accountDomain = z
   .string()

@@ -99,13 +99,18 @@ async function modelNames(): Promise<string[]> {
 async function init(): Promise<void> {
   $('key-curl').textContent = $('key-curl').textContent!.replace('https://YOUR-WORKER', location.origin);
   $('conversion').innerHTML = STAGES.map((s) => `<option${s === 'closed_won' ? ' selected' : ''}>${s}</option>`).join('');
-  const names = await modelNames();
-  $('model').innerHTML = names.map((m) => `<option${m === 'w_shaped' ? ' selected' : ''}>${esc(m)}</option>`).join('');
-  $('models').innerHTML = names.map((m) => `<label><input type="checkbox" value="${esc(m)}"${DEFAULT_MODELS.includes(m) ? ' checked' : ''}> ${esc(m)}</label>`).join('');
-
+  // The key form is live from the start (a key typed before the model names arrive must not fall
+  // through to the browser's own form submission); the views load once the names are in.
+  const named = modelNames().then((names) => {
+    $('model').innerHTML = names.map((m) => `<option${m === 'w_shaped' ? ' selected' : ''}>${esc(m)}</option>`).join('');
+    $('models').innerHTML = names.map((m) => `<label><input type="checkbox" value="${esc(m)}"${DEFAULT_MODELS.includes(m) ? ' checked' : ''}> ${esc(m)}</label>`).join('');
+  });
   $('key-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    if (useKey($<HTMLInputElement>('key').value)) loadAll();
+    const typed = $<HTMLInputElement>('key').value;
+    void named.then(() => {
+      if (useKey(typed)) loadAll();
+    });
   });
   $('forget-key').onclick = () => refuseKey('');
   window.addEventListener('touchline:key-refused', (e) => {
@@ -134,6 +139,7 @@ async function init(): Promise<void> {
   };
 
   const key = keyFromFragment() ?? sessionStorage.getItem(KEY_STORE);
+  await named;
   if (key && useKey(key)) setPreset('90d');
   else if (!key) $<HTMLInputElement>('key').focus();
 }

@@ -74,6 +74,16 @@ describe('the deployment bundle (wrangler deploy --dry-run)', () => {
     expect(app.toString()).toContain('/v1/credit');
   });
 
+  it("carries the API reference's Swagger UI files whole, as text modules the Worker serves at /docs", () => {
+    // wrangler.toml's [[rules]] make them Text modules; without the rule esbuild would bundle the
+    // script into index.js as code and the stylesheet into a CSS file no route can serve.
+    for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const content = readFileSync(path.join(ROOT, 'node_modules/swagger-ui-dist', file));
+      expect(modules.some((m) => m.content.equals(content)), file).toBe(true);
+    }
+    expect(modules.map((m) => m.name)).not.toContain('index.css');
+  });
+
   it('leaves the demo site out: no static assets, no demo page in any module', () => {
     expect(readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')).not.toMatch(/^\s*\[assets\]/m);
     const demoPages = readdirSync(path.join(ROOT, 'demo-site'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.html'));

@@ -40,8 +40,13 @@ const matchesType = (v: unknown, t: string) => {
   return actual === t || (t === 'number' && actual === 'integer');
 };
 
-/** Errors as "path: problem"; [] when `value` is valid. `root` resolves "#/…" references. */
-export function validate(schema: Schema, value: unknown, root: unknown, path = '$'): string[] {
+/**
+ * Errors as "path: problem"; [] when `value` is valid. `root` resolves "#/…" references. `closed`
+ * also refuses a property an object schema does not list (when it says nothing of others): the
+ * document leaves response objects open so that adding a field never breaks a client, and a test
+ * with `closed` proves that every field the API sends is documented.
+ */
+export function validate(schema: Schema, value: unknown, root: unknown, path = '$', closed = false): string[] {
   if (schema === true) return [];
   if (schema === false) return [`${path}: no value is allowed here`];
   const errors: string[] = [];
@@ -57,7 +62,7 @@ export function validate(schema: Schema, value: unknown, root: unknown, path = '
       .split('/')
       .reduce<any>((node, part) => node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], root);
     if (target === undefined) fail(`unresolved $ref ${s.$ref}`);
-    else errors.push(...validate(target, value, root, path));
+    else errors.push(...validate(target, value, root, path, closed));
   }
   if (s.type !== undefined) {
     const types: string[] = Array.isArray(s.type) ? s.type : [s.type];
@@ -65,9 +70,9 @@ export function validate(schema: Schema, value: unknown, root: unknown, path = '
   }
   if (s.enum !== undefined && !s.enum.some((e: unknown) => JSON.stringify(e) === JSON.stringify(value))) fail(`not one of ${JSON.stringify(s.enum)}`);
   if (s.const !== undefined && JSON.stringify(s.const) !== JSON.stringify(value)) fail(`must be ${JSON.stringify(s.const)}`);
-  if (s.anyOf && !s.anyOf.some((x: Schema) => validate(x, value, root, path).length === 0)) fail('matches none of anyOf');
-  if (s.oneOf && s.oneOf.filter((x: Schema) => validate(x, value, root, path).length === 0).length !== 1) fail('must match exactly one of oneOf');
-  if (s.allOf) for (const x of s.allOf) errors.push(...validate(x, value, root, path));
+  if (s.anyOf && !s.anyOf.some((x: Schema) => validate(x, value, root, path, closed).length === 0)) fail('matches none of anyOf');
+  if (s.oneOf && s.oneOf.filter((x: Schema) => validate(x, value, root, path, closed).length === 0).length !== 1) fail('must match exactly one of oneOf');
+  if (s.allOf) for (const x of s.allOf) errors.push(...validate(x, value, root, path, closed));
 
   if (typeof value === 'string') {
     if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(value)) fail(`does not match ${s.pattern}`);
@@ -83,16 +88,17 @@ export function validate(schema: Schema, value: unknown, root: unknown, path = '
   if (Array.isArray(value)) {
     if (s.minItems !== undefined && value.length < s.minItems) fail(`fewer than ${s.minItems} items`);
     if (s.maxItems !== undefined && value.length > s.maxItems) fail(`more than ${s.maxItems} items`);
-    if (s.items !== undefined) value.forEach((item, i) => errors.push(...validate(s.items, item, root, `${path}[${i}]`)));
+    if (s.items !== undefined) value.forEach((item, i) => errors.push(...validate(s.items, item, root, `${path}[${i}]`, closed)));
   }
   if (typeOf(value) === 'object') {
     const obj = value as Record<string, unknown>;
     for (const key of s.required ?? []) if (!(key in obj)) fail(`missing required ${key}`);
     const props: Record<string, Schema> = s.properties ?? {};
     for (const [key, v] of Object.entries(obj)) {
-      if (s.propertyNames !== undefined) errors.push(...validate(s.propertyNames, key, root, `${path}{${key}}`));
-      if (key in props) errors.push(...validate(props[key], v, root, `${path}.${key}`));
-      else if (s.additionalProperties !== undefined) errors.push(...validate(s.additionalProperties as Schema, v, root, `${path}.${key}`));
+      if (s.propertyNames !== undefined) errors.push(...validate(s.propertyNames, key, root, `${path}{${key}}`, closed));
+      if (key in props) errors.push(...validate(props[key], v, root, `${path}.${key}`, closed));
+      else if (s.additionalProperties !== undefined) errors.push(...validate(s.additionalProperties as Schema, v, root, `${path}.${key}`, closed));
+      else if (closed && s.properties !== undefined) errors.push(`${path}.${key}: not in the documented properties`);
     }
   }
   return errors;

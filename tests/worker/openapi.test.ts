@@ -1,5 +1,6 @@
-// GET /openapi.json: documents every route the Worker serves, and real responses of every documented
-// operation (successes and errors, JSON and CSV) validate against it; so do the request bodies sent.
+// GET /openapi.json: generated from the routes' own declarations, it documents every route the Worker
+// serves and nothing else, and real responses of every documented operation (successes and errors,
+// JSON and CSV) validate against it, with no undocumented field; so do the request bodies sent.
 import { MODEL_NAMES as MODELS } from '../../schemas/models';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ async function exercise(method: string, template: string, url: string, init: Req
   const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
   expect(Object.keys(documented.content), `${label} content type`).toContain(type);
   const value = type === 'application/json' ? JSON.parse(text) : text;
-  expect(validate(documented.content[type].schema, value, doc), label).toEqual([]);
+  expect(validate(documented.content[type].schema, value, doc, '$', true), label).toEqual([]);
   return res;
 }
 
@@ -60,11 +61,12 @@ const jsonBody = (body: unknown, headers: Record<string, string> = secret({ 'con
 });
 
 describe('GET /openapi.json', () => {
-  it('is OpenAPI 3.1, public, and documents every route the app serves', () => {
+  it('is OpenAPI 3.1, public, and documents every route the app serves, and only those', () => {
     expect(doc.openapi).toBe('3.1.0');
-    // The dashboard is an HTML page for people (docs/operations.md), not part of the HTTP API of docs/api.md.
+    // The dashboard and this reference are HTML pages for people (docs/operations.md, docs/api.md), not
+    // part of the HTTP API.
     const served = app.routes
-      .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/dashboard'))
+      .filter((r) => r.method !== 'ALL' && !/^\/(dashboard|docs)(\/|$)/.test(r.path))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...new Set(served)].sort()).toEqual([...documented].sort());
@@ -75,8 +77,64 @@ describe('GET /openapi.json', () => {
 
   it('catches a response that does not fit (the validator is not a no-op)', () => {
     const schema = { $ref: '#/components/schemas/CreditReport' };
+    expect(doc.components.schemas.CreditReport.properties.rows).toBeDefined();
     expect(validate(schema, { model: 'linear' }, doc).length).toBeGreaterThan(0);
-    expect(validate({ $ref: '#/components/schemas/BatchResult' }, { accepted: 1, duplicates: 0, rejected: [], extra: 1 }, doc)).toEqual(['$.extra: no value is allowed here']);
+    const extra = { accepted: 1, duplicates: 0, rejected: [], extra: 1 };
+    expect(validate({ $ref: '#/components/schemas/BatchResult' }, extra, doc, '$', true)).toEqual(['$.extra: not in the documented properties']);
+  });
+
+  it('describes who may call each operation, its tag, and its errors in the one envelope', () => {
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'readKey', 'secretKey', 'secretKeyBasic']);
+    expect(doc.components.securitySchemes.secretKeyBasic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(doc.components.securitySchemes.readKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect((doc as any).tags.map((t: { name: string }) => t.name)).toEqual(['Public', 'Server-side', 'Query', 'Governance', 'Admin', 'Operations']);
+    const error = { $ref: '#/components/schemas/Error' };
+    const secretKey = [{ secretKey: [] }, { secretKeyBasic: [] }];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const label = `${method} ${path}`;
+        expect(op.tags, label).toHaveLength(1);
+        // Every /v1 route takes the secret key, and some a read key too (checked against the API below).
+        const reads = path.startsWith('/v1/') && op.security.some((s: object) => 'readKey' in s);
+        const security = path.startsWith('/v1/') ? (reads ? [...secretKey, { readKey: [] }] : secretKey) : path.startsWith('/admin/') ? [{ adminToken: [] }] : [];
+        expect(op.security, label).toEqual(security);
+        if (op.tags[0] === 'Query') expect(reads, `${label}: a read key reads every report`).toBe(true);
+        expect(op.responses['5XX'].content['application/json'].schema, label).toEqual(error);
+        for (const [status, answer] of Object.entries<any>(op.responses)) {
+          if (/^[45]/.test(status)) expect(answer.content['application/json'].schema, `${label} ${status}`).toEqual(error);
+        }
+        if (path.startsWith('/v1/')) expect(Object.keys(op.responses), label).toEqual(expect.arrayContaining(['401', '403']));
+        if (op.tags[0] === 'Query' && path !== '/v1/models') expect(op.responses['200'].content['text/csv'], label).toBeDefined();
+      }
+    }
+    expect(doc.paths['/e'].post.responses['429'].headers['Retry-After']).toBeDefined();
+    expect(doc.paths['/e'].post.requestBody.content['text/plain'].schema).toEqual({ $ref: '#/components/schemas/WireBatch' });
+    expect(doc.components.schemas.WireBatch.properties.e.items).toEqual({ $ref: '#/components/schemas/WireEvent' });
+    expect(doc.paths['/v1/batch'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SegmentBatch' });
+    expect(doc.paths['/v1/touches'].post.responses['413']).toBeDefined();
+    for (const report of ['CreditReport', 'CompareReport', 'JourneyReport', 'ModelsReport', 'InfluenceReport', 'FunnelReport', 'QualityReport']) {
+      expect(doc.components.schemas[report], report).toBeDefined();
+    }
+  });
+
+  it('lists readKey on exactly the operations a read key may call (403 read_only_key on the others)', async () => {
+    const readKey = ((await (await postKey()).json()) as { key: string }).key;
+    const allowed: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const url = path.replace('{domain}', 'aaa.com').replace('{id}', 'key_nope');
+        const res = await call(url, { method: method.toUpperCase(), headers: { authorization: `Bearer ${readKey}` } });
+        const code = res.status === 403 ? ((await res.json()) as { error: { code: string } }).error.code : null;
+        if (code !== 'read_only_key') allowed.push(`${method} ${path}`);
+        const documented = op.security.some((s: object) => 'readKey' in s);
+        expect([`${method} ${path}`, documented], `${method} ${path} answered a read key ${res.status} ${code ?? ''}`).toEqual([`${method} ${path}`, code !== 'read_only_key']);
+      }
+    }
+    // The reports, the governance reads and the rule preview; never key management or a write.
+    expect(allowed).toEqual(expect.arrayContaining(['get /v1/credit', 'get /v1/changes', 'get /v1/channel-rules', 'post /v1/channel-rules/preview', 'get /v1/quality/campaigns']));
+    expect(allowed).not.toContain('get /v1/keys');
+    expect(allowed).not.toContain('put /v1/channel-rules');
   });
 
   it('every documented operation answers as documented, successes and errors', async () => {
@@ -199,6 +257,40 @@ describe('GET /openapi.json', () => {
     expect(model.schema.enum).toEqual([...MODELS]);
     expect(model.description).toContain('default linear');
     expect(doc.paths['/v1/credit'].get.responses['200'].content['text/csv']).toBeDefined();
+  });
+});
+
+describe("the routers' validation hook (edge/src/routes/openapi-router.ts)", () => {
+  const codeOf = async (url: string, method = 'GET') => {
+    const res = await call(url, { method, headers: secret() });
+    return [res.status, ((await res.json()) as { error: { code: string; message: string } }).error] as const;
+  };
+
+  it('answers a refused query string with the codes and messages of the API', async () => {
+    expect(await codeOf('/v1/credit?groupby=channel')).toEqual([400, expect.objectContaining({ code: 'unknown_parameter', message: 'unknown query parameter groupby; this route takes model, conversion, group_by, window_days, from, to, format' })]);
+    expect(await codeOf('/v1/credit?model=nope')).toEqual([400, expect.objectContaining({ code: 'invalid_model' })]);
+    expect(await codeOf('/v1/funnel?stages=lead&stages=mql')).toEqual([400, expect.objectContaining({ code: 'invalid_query', message: 'give each parameter once: stages was repeated' })]);
+    expect(await codeOf('/v1/attribution/run?full=maybe', 'POST')).toEqual([400, expect.objectContaining({ code: 'invalid_query', message: 'full must be true or false' })]);
+    expect(await codeOf('/v1/attribution/run?full=1&full=1', 'POST')).toEqual([400, expect.objectContaining({ code: 'invalid_query' })]);
+    expect(await codeOf('/v1/people?email=a@b.com&email=c@d.com', 'DELETE')).toEqual([400, expect.objectContaining({ code: 'repeated_email' })]);
+    expect(await codeOf('/v1/people?email=', 'DELETE')).toEqual([400, expect.objectContaining({ code: 'missing_email' })]);
+    expect(await codeOf('/v1/changes?since=1')).toEqual([400, expect.objectContaining({ code: 'unknown_parameter', message: 'unknown query parameter since; this route takes what, limit' })]);
+    expect(await codeOf('/v1/changes?what=nope')).toEqual([400, expect.objectContaining({ code: 'invalid_what', message: expect.stringMatching(/^what must be one of settings, /) })]);
+    expect(await codeOf('/v1/quality/campaigns?limit=x')).toEqual([400, expect.objectContaining({ code: 'invalid_limit', message: 'limit must be a whole number from 1 to 100' })]);
+  });
+
+  it('answers a refused JSON body or path with the codes of the API', async () => {
+    const send = async (method: string, url: string, body: unknown) => {
+      const res = await call(url, { method, headers: secret({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
+      return [res.status, ((await res.json()) as { error: { code: string } }).error.code] as const;
+    };
+    const rule = { channel: 'X', when: { source: ['x'] } };
+    expect(await send('PUT', '/v1/channel-rules', { rules: Array.from({ length: 101 }, () => rule) })).toEqual([400, 'too_many_rules']);
+    expect(await send('PUT', '/v1/channel-rules', { rules: [{ ...rule, when: {} }] })).toEqual([400, 'invalid_channel_rules']);
+    expect(await send('PUT', '/v1/channel-rules', { rules: [], extra: 1 })).toEqual([400, 'invalid_body']);
+    expect(await send('POST', '/v1/keys', { name: 'k', scope: 'write' })).toEqual([400, 'invalid_scope']);
+    expect(await send('POST', '/v1/keys', { scope: 'read' })).toEqual([400, 'invalid_name']);
+    expect(await codeOf(`/v1/keys/${'k'.repeat(65)}`, 'DELETE')).toEqual([400, expect.objectContaining({ code: 'invalid_path' })]);
   });
 });
 

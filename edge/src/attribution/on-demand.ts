@@ -1,6 +1,7 @@
 // Credit for a window other than the site's, computed per request exactly as the job would store it:
 // the job's loaders and creditKey, summed per key of one dimension without storing anything.
 import type { GroupBy } from '../../../schemas/dimensions';
+import { LIMITS } from '../../../schemas/limits';
 import { conversionsInRange } from '../db/reports';
 import type { D1Meter } from '../db/meter';
 import type { Site } from '../db/sites';
@@ -9,11 +10,8 @@ import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
 import { addConversion, type KeySums } from './rollup';
 
-/**
- * A request recomputes at most this many conversions (each needs its key's conversions and touches
- * loaded): a year of one stage for most sites, a few seconds of work at the largest.
- */
-export const ON_DEMAND_MAX_CONVERSIONS = 5_000;
+/** A request recomputes at most this many conversions (docs/limits.md): a few seconds of work at the largest. */
+export const ON_DEMAND_MAX_CONVERSIONS = LIMITS.onDemandConversions;
 /** Keys per load: two round trips each, touches of a few hundred accounts per batch. */
 const KEYS_PER_CHUNK = 500;
 

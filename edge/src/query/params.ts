@@ -1,4 +1,5 @@
-// Query-string parsing for the query API: one validator per route (schemas/query.ts), one 400 per problem.
+// Query-string errors and formats of the query API: one validator per route (schemas/query.ts,
+// schemas/pipeline.ts, schemas/governance.ts), one 400 per problem.
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, issueDetails } from '../errors';
@@ -14,25 +15,23 @@ const CODES: Record<string, string> = {
   to: 'invalid_range',
   format: 'invalid_format',
   stages: 'invalid_stages',
+  what: 'invalid_what',
+  limit: 'invalid_limit',
 };
 
 /**
- * Validates the query string. A parameter given twice is refused rather than silently taking one
- * of them, and so is an unknown one, naming the parameters the route takes.
+ * The 400 for a query string its route's validator refused (schemas/query.ts): a parameter given
+ * twice is refused rather than silently taking one of them, an unknown one names the parameters the
+ * route takes, and any other problem gets the code of the first parameter at fault.
  */
-export function parseQuery<S extends z.ZodObject>(c: Context, schema: S): z.output<S> {
+export function queryError(c: Context, issues: z.core.$ZodIssue[]): ApiError {
   const all = c.req.queries();
   const repeated = Object.keys(all).filter((k) => all[k].length > 1);
-  if (repeated.length) throw new ApiError(400, 'invalid_query', `give each parameter once: ${repeated.join(', ')} was repeated`);
-  const parsed = schema.safeParse(c.req.query());
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(schema.shape).join(', ');
-    throw new ApiError(400, 'unknown_parameter', `unknown query parameter ${issue.keys.join(', ')}; this route takes ${known}`);
-  }
+  if (repeated.length) return new ApiError(400, 'invalid_query', `give each parameter once: ${repeated.join(', ')} was repeated`);
+  const issue = issues[0];
+  if (issue.code === 'unrecognized_keys') return new ApiError(400, 'unknown_parameter', issue.message);
   const name = String(issue.path[0] ?? '');
-  throw new ApiError(400, CODES[name] ?? 'invalid_query', issue.message, issueDetails(parsed.error.issues));
+  return new ApiError(400, CODES[name] ?? 'invalid_query', issue.message, issueDetails(issues));
 }
 
 /** CSV when asked for with format=csv, or with Accept: text/csv unless format=json says otherwise. */

@@ -1,10 +1,9 @@
 // Operator endpoints for tenants: create a site, change its origins and settings, rotate its secret key.
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import { createSite, patchSite } from '../../../schemas/api';
 import { LIMITS } from '../../../schemas/limits';
 import { insertChange, siteChanges } from '../db/changes';
 import { DEFAULT_SETTINGS, findSiteById, insertSiteStatement, storedSettings, updateSecretHashStatement, updateSiteStatement, type Site } from '../db/sites';
-import type { AppEnv } from '../env';
 import { ApiError, issueDetails } from '../errors';
 import { sha256Hex } from '../identity/hash';
 import { newHashKey, newPublicKey, newSecretKey, newSiteId } from '../identity/keys';
@@ -12,8 +11,11 @@ import { forgetSites } from '../identity/site-cache';
 import { requireAdminToken } from '../middleware/auth';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
+import { errorResponses, ownBody, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
+import { site as siteSchema, siteCreated, siteRotated } from './response-schemas';
 
-export const admin = new Hono<AppEnv>();
+export const admin = createRouter();
 
 admin.use('*', requireAdminToken(), limitBody(LIMITS.serverItemBytes));
 
@@ -25,7 +27,21 @@ async function siteOr404(db: D1Database, id: string): Promise<Site> {
   return site;
 }
 
-admin.post('/sites', requireContentType(['application/json']), async (c) => {
+const json = requireContentType(['application/json']);
+const idParam = { params: z.object({ id: z.string().meta({ description: 'the site id' }) }) };
+const answer = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+
+const createSiteRoute = createRoute({
+  method: 'post',
+  path: '/sites',
+  tags: [TAG.admin],
+  summary: 'Create a site',
+  security: SECURITY.admin,
+  middleware: [json],
+  request: { body: ownBody(admin, { name: 'CreateSite', schema: createSite }) },
+  responses: { 201: answer('the site and its secret key (shown once)', siteCreated), ...errorResponses(400, 401, 413, 415) },
+});
+admin.openapi(createSiteRoute, async (c) => {
   const parsed = createSite.safeParse(await readJson(c));
   if (!parsed.success) throw new ApiError(400, 'invalid_site', 'invalid site', issueDetails(parsed.error.issues));
   const secretKey = newSecretKey();
@@ -54,12 +70,31 @@ admin.post('/sites', requireContentType(['application/json']), async (c) => {
 });
 admin.all('/sites', methodNotAllowed);
 
-admin.get('/sites/:id', async (c) => c.json(view(await siteOr404(c.env.DB, c.req.param('id')))));
+const readRoute = createRoute({
+  method: 'get',
+  path: '/sites/{id}',
+  tags: [TAG.admin],
+  summary: 'Read a site',
+  security: SECURITY.admin,
+  request: idParam,
+  responses: { 200: answer('the site', siteSchema), ...errorResponses(401, 404) },
+});
+admin.openapi(readRoute, async (c) => c.json(view(await siteOr404(c.env.DB, c.req.valid('param').id)), 200));
 
-admin.patch('/sites/:id', requireContentType(['application/json']), async (c) => {
+const patchRoute = createRoute({
+  method: 'patch',
+  path: '/sites/{id}',
+  tags: [TAG.admin],
+  summary: 'Change origins and settings',
+  security: SECURITY.admin,
+  middleware: [json],
+  request: { ...idParam, body: ownBody(admin, { name: 'PatchSite', schema: patchSite }) },
+  responses: { 200: answer('the site', siteSchema), ...errorResponses(400, 401, 404, 413, 415) },
+});
+admin.openapi(patchRoute, async (c) => {
   const parsed = patchSite.safeParse(await readJson(c));
   if (!parsed.success) throw new ApiError(400, 'invalid_site', 'invalid site change', issueDetails(parsed.error.issues));
-  const site = await siteOr404(c.env.DB, c.req.param('id'));
+  const site = await siteOr404(c.env.DB, c.req.valid('param').id);
   const { name, origins, settings } = parsed.data;
   const now = Date.now();
   const after = { origins: origins ?? site.origins, settings: { ...site.settings, ...(settings ?? {}) } };
@@ -68,12 +103,21 @@ admin.patch('/sites/:id', requireContentType(['application/json']), async (c) =>
     ...siteChanges(site, after, 'admin').map((ch) => insertChange(c.env.DB, site.id, ch, now)),
   ]);
   forgetSites();
-  return c.json(view(await siteOr404(c.env.DB, site.id)));
+  return c.json(view(await siteOr404(c.env.DB, site.id)), 200);
 });
 admin.all('/sites/:id', methodNotAllowed);
 
-admin.post('/sites/:id/rotate', async (c) => {
-  const site = await siteOr404(c.env.DB, c.req.param('id'));
+const rotateRoute = createRoute({
+  method: 'post',
+  path: '/sites/{id}/rotate',
+  tags: [TAG.admin],
+  summary: 'Issue a new secret key',
+  security: SECURITY.admin,
+  request: idParam,
+  responses: { 200: answer('the new secret key (shown once)', siteRotated), ...errorResponses(401, 404) },
+});
+admin.openapi(rotateRoute, async (c) => {
+  const site = await siteOr404(c.env.DB, c.req.valid('param').id);
   const secretKey = newSecretKey();
   const now = Date.now();
   await c.env.DB.batch([
@@ -82,6 +126,6 @@ admin.post('/sites/:id/rotate', async (c) => {
     insertChange(c.env.DB, site.id, { what: 'keys', before: { kind: 'secret' }, after: { kind: 'secret', rotated: true }, by: 'admin', movesCredit: false }, now),
   ]);
   forgetSites();
-  return c.json({ id: site.id, secret_key: secretKey });
+  return c.json({ id: site.id, secret_key: secretKey }, 200);
 });
 admin.all('/sites/:id/rotate', methodNotAllowed);

@@ -1,13 +1,14 @@
 // POST /v1/attribution/run: run this site's attribution job now and say what it did.
 // Behind the secret-key check that app.ts runs for every /v1 route.
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import { Budget, runAttribution } from '../attribution/job';
-import type { AppEnv } from '../env';
-import { ApiError } from '../errors';
 import { recheckSite, reclassifyStep } from '../ingest/reclassify';
 import { methodNotAllowed } from './method-not-allowed';
+import { errorResponses, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
+import { runResult } from './response-schemas';
 
-export const attribution = new Hono<AppEnv>();
+export const attribution = createRouter();
 
 /** One request stays well inside a Worker's limits; a larger backlog answers done:false and continues on the next call. */
 const REQUEST_BUDGET_MS = 20_000;
@@ -15,16 +16,34 @@ const REQUEST_BUDGET_QUERIES = 900;
 /** Rows of an unfinished channel-rule reclassification continued first, so this run credits them. */
 const REQUEST_RECLASSIFY_ROWS = 50_000;
 
-attribution.post('/attribution/run', async (c) => {
-  const flag = (name: string) => {
-    const value = c.req.query(name);
-    if (value !== undefined && !['true', 'false', '1', '0'].includes(value)) throw new ApiError(400, 'invalid_query', `${name} must be true or false`);
-    return value === 'true' || value === '1';
-  };
+/** A yes/no switch; anything else is 400 invalid_query (edge/src/routes/openapi-router.ts). */
+const flag = (name: string, description: string) =>
+  z.enum(['true', 'false', '1', '0'], { error: () => `${name} must be true or false` }).optional().meta({ description });
+const isOn = (value: string | undefined) => value === 'true' || value === '1';
+
+const runRoute = createRoute({
+  method: 'post',
+  path: '/attribution/run',
+  tags: [TAG.server],
+  summary: "Run this site's attribution job now",
+  security: SECURITY.secret,
+  request: {
+    query: z.object({
+      full: flag('full', 'recompute every conversion'),
+      refit: flag('refit', 'fit the data-driven models (markov, shapley) again now, and recompute every conversion with the new fit'),
+    }),
+  },
+  responses: {
+    200: { description: 'what the run did', content: { 'application/json': { schema: runResult } } },
+    ...errorResponses(400, 401, 403),
+  },
+});
+attribution.openapi(runRoute, async (c) => {
+  const { full, refit } = c.req.valid('query');
   const budget = new Budget(REQUEST_BUDGET_MS, REQUEST_BUDGET_QUERIES);
   await reclassifyStep(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
   await recheckSite(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
-  const result = await runAttribution(c.env.DB, c.get('site'), { full: flag('full'), refit: flag('refit'), budget });
-  return c.json(result);
+  const result = await runAttribution(c.env.DB, c.get('site'), { full: isOn(full), refit: isOn(refit), budget });
+  return c.json(result, 200);
 });
 attribution.all('/attribution/run', methodNotAllowed);

@@ -1,15 +1,14 @@
 // GET /v1/changes (the change log) and GET /v1/quality/campaigns (campaign hygiene): governance
 // reads, so a read key may call both (docs/governance.md).
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { campaignQualityAnswer, campaignQualityParams, changesAnswer, changesParams } from '../../../schemas/governance';
 import { listChanges } from '../db/changes';
-import type { AppEnv } from '../env';
 import { buildCampaignQuality, DEFAULT_UNASSIGNED } from '../query/campaign-quality';
 import { methodNotAllowed } from './method-not-allowed';
-import { errorResponses, SECRET_OR_READ_KEY } from './openapi-parts';
-import { validationHook } from './validation';
+import { errorResponses, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
 
-export const changes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export const changes = createRouter();
 
 const DEFAULT_CHANGES = 200;
 const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
@@ -17,9 +16,9 @@ const parse = (text: string | null) => (text === null ? null : (JSON.parse(text)
 const log = createRoute({
   method: 'get',
   path: '/changes',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'The change log: settings, custom weights, channel rules, origins and keys, newest first',
-  security: SECRET_OR_READ_KEY,
+  security: SECURITY.read,
   request: { query: changesParams },
   responses: {
     200: { description: `[{at, what, before, after, by}], at most limit (default ${DEFAULT_CHANGES})`, content: { 'application/json': { schema: changesAnswer } } },
@@ -38,12 +37,12 @@ changes.all('/changes', methodNotAllowed);
 const hygiene = createRoute({
   method: 'get',
   path: '/quality/campaigns',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'Campaign hygiene: spellings that normalise alike, and the top Unassigned source/medium pairs',
   description:
     'Groups stored source, medium and campaign values that are equal after trimming, lower-casing and treating -, _, +, %20 and spaces alike ' +
     `(groups of two or more). unassigned: the most frequent source/medium pairs of touches in Unassigned (default ${DEFAULT_UNASSIGNED}, at most 100).`,
-  security: SECRET_OR_READ_KEY,
+  security: SECURITY.read,
   request: { query: campaignQualityParams },
   responses: { 200: { description: 'groups and unassigned pairs', content: { 'application/json': { schema: campaignQualityAnswer } } }, ...errorResponses(400, 401, 403) },
 });

@@ -1,21 +1,20 @@
 // Channel rules (docs/governance.md): GET|PUT /v1/channel-rules and POST /v1/channel-rules/preview.
 // A PUT stores a new version, logs the change, and reclassifies stored touches and spend (as much as
 // one request affords; the job continues the rest); the next job run re-credits the touches it moved.
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { channelRulesAnswer, channelRulesBody, previewAnswer, type ChannelRule } from '../../../schemas/governance';
 import { LIMITS } from '../../../schemas/limits';
 import { insertChange } from '../db/changes';
 import { readChannelRules, writeChannelRules } from '../db/channel-rules';
-import type { AppEnv } from '../env';
 import { forgetSites } from '../identity/site-cache';
 import { previewRules } from '../ingest/preview';
 import { reclassifyStep } from '../ingest/reclassify';
 import { limitBody, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
-import { errorResponses, jsonBody, SECRET_KEY, SECRET_OR_READ_KEY } from './openapi-parts';
-import { validationHook } from './validation';
+import { errorResponses, jsonBody, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
 
-export const channelRules = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export const channelRules = createRouter();
 
 /** Rows one PUT reclassifies before answering; a larger site is finished by the next job runs. */
 const REQUEST_RECLASSIFY_ROWS = 50_000;
@@ -27,9 +26,9 @@ const bodyGuards = [limitBody(LIMITS.serverBodyBytes), requireContentType(['appl
 const get = createRoute({
   method: 'get',
   path: '/channel-rules',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: "The site's channel rules, in order, with their version",
-  security: SECRET_OR_READ_KEY,
+  security: SECURITY.read,
   responses: { 200: { description: 'rules and version (0: never set)', content: json(channelRulesAnswer) }, ...errorResponses(401, 403) },
 });
 
@@ -44,13 +43,13 @@ channelRules.openapi(get, async (c) => {
 const put = createRoute({
   method: 'put',
   path: '/channel-rules',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'Replace the channel rules (at most 100), reclassify history',
   description:
     'Rules are tried in order before the GA4 rules; the first whose every condition holds names the channel. Values match whole and ' +
     'case-insensitively, * standing for any run of characters. Every stored touch and spend row is reclassified from its raw fields ' +
     '(only rows whose channel changes are written) and the next job run re-credits the touches that moved. Sending the same rules again changes nothing.',
-  security: SECRET_KEY,
+  security: SECURITY.secret,
   middleware: bodyGuards,
   request: { body: { required: true, content: json(channelRulesBody) } },
   responses: { 200: { description: 'the stored rules, their version and this request\'s reclassification', content: json(channelRulesAnswer) }, ...errorResponses(400, 401, 403, 413, 415) },
@@ -84,10 +83,10 @@ channelRules.all('/channel-rules', methodNotAllowed);
 const preview = createRoute({
   method: 'post',
   path: '/channel-rules/preview',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'What these rules would catch among stored touches, without saving them',
   description: 'Reads only, so a read key may call it. Per rule: touches it would catch as the first matching rule, and how many of them would change channel.',
-  security: SECRET_OR_READ_KEY,
+  security: SECURITY.read,
   middleware: bodyGuards,
   request: { body: { required: true, content: json(channelRulesBody) } },
   responses: { 200: { description: 'counts per rule, in order', content: json(previewAnswer) }, ...errorResponses(400, 401, 403, 413, 415) },

@@ -1,18 +1,11 @@
-// The governance routes (docs/governance.md) under /v1, gathered in one OpenAPIHono so that
-// /openapi.json can describe them from their own schemas. Mounted at / behind the key check in app.ts.
-import { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../env';
+// The governance routes (docs/governance.md): read keys, channel rules, the change log and campaign
+// hygiene, gathered in one router that app.ts mounts under /v1, behind the key check.
 import { changes } from './changes';
 import { channelRules } from './channel-rules';
 import { keys } from './keys';
-import { validationHook } from './validation';
+import { createRouter } from './openapi-router';
 
-export const governance = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-governance.route('/v1', keys);
-governance.route('/v1', channelRules);
-governance.route('/v1', changes);
-
-/** The OpenAPI paths of these routes, merged into /openapi.json. */
-export function governancePaths(): Record<string, unknown> {
-  return governance.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Touchline API', version: '1' } }).paths ?? {};
-}
+export const governance = createRouter();
+governance.route('/', keys);
+governance.route('/', channelRules);
+governance.route('/', changes);

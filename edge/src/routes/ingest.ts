@@ -1,7 +1,8 @@
 // Public endpoints for browsers: the snippet itself (GET /s.js) and its batches (POST /e).
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { LIMITS } from '../../../schemas/limits';
-import { wireBatch } from '../../../schemas/wire';
+import { wireBatch, wireEvent } from '../../../schemas/wire';
 import type { AppEnv } from '../env';
 import { ApiError, issueDetails } from '../errors';
 import { isKnownOrigin, siteByPublicKey } from '../identity/site-cache';
@@ -9,6 +10,9 @@ import { detectBot, deviceClass } from '../ingest/bots';
 import { ingestSnippetBatch, refuseBotBatch } from '../ingest/snippet';
 import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
+import { errorResponses, ownBody, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
+import { batchResult } from './response-schemas';
 import { serveSnippet } from './snippet-file';
 import type { Site } from '../db/sites';
 
@@ -17,12 +21,34 @@ const VISITOR_COOKIE = 'tl_vid';
 const SESSION_HEADER = 'TL-Session-Minutes';
 const ONE_YEAR_S = 365 * 24 * 3600;
 
-export const ingest = new Hono<AppEnv>();
+export const ingest = createRouter();
 
-ingest.get('/s.js', (c) => serveSnippet(c));
+const snippetRoute = createRoute({
+  method: 'get',
+  path: '/s.js',
+  tags: [TAG.public],
+  summary: 'The browser snippet, served first-party',
+  security: SECURITY.none,
+  responses: {
+    200: {
+      description: 'JavaScript, cached a day and revalidated by ETag (304 when If-None-Match matches)',
+      content: { 'text/javascript': { schema: { type: 'string' } } },
+    },
+    ...errorResponses(),
+  },
+});
+ingest.openapi(snippetRoute, (c) => serveSnippet(c));
 ingest.all('/s.js', methodNotAllowed);
 
-ingest.options('/e', async (c) => {
+const preflightRoute = createRoute({
+  method: 'options',
+  path: '/e',
+  tags: [TAG.public],
+  summary: 'CORS preflight',
+  security: SECURITY.none,
+  responses: { 204: { description: 'allowed methods and headers' }, ...errorResponses() },
+});
+ingest.openapi(preflightRoute, async (c) => {
   // Browsers send text/plain without a preflight; this answers clients that preflight anyway.
   // The key travels in the body, so the site (and its origins) is unknown here: the POST checks it.
   const origin = c.req.header('origin');
@@ -35,11 +61,29 @@ ingest.options('/e', async (c) => {
   return c.body(null, 204);
 });
 
-ingest.post(
-  '/e',
-  readableErrors(),
-  limitBody(LIMITS.snippetBodyBytes),
-  requireContentType(['text/plain', 'application/json']),
+const batchRoute = createRoute({
+  method: 'post',
+  path: '/e',
+  tags: [TAG.public],
+  summary: 'Snippet event batch',
+  description: `text/plain JSON (no CORS preflight). At most ${LIMITS.snippetEvents} events and ${LIMITS.snippetBodyBytes / 1024} KB. The public key travels in the body (k); CORS only for the site's origins. Bots are answered per item with code "bot".`,
+  security: SECURITY.none,
+  middleware: [readableErrors(), limitBody(LIMITS.snippetBodyBytes), requireContentType(['text/plain', 'application/json'])],
+  request: { body: ownBody(ingest, { name: 'WireBatch', schema: wireBatch, type: 'text/plain', items: { field: 'e', name: 'WireEvent', schema: wireEvent } }) },
+  responses: {
+    200: {
+      description: 'per-item result: accepted + duplicates + rejected = sent',
+      headers: {
+        [SESSION_HEADER]: { schema: { type: 'integer' }, description: "the site's session_minutes: the snippet keeps sessions by it" },
+        'Set-Cookie': { schema: { type: 'string' }, description: `${VISITOR_COOKIE} re-set for a year when the batch carries a visitor id (v)` },
+      },
+      content: { 'application/json': { schema: batchResult } },
+    },
+    ...errorResponses(400, 401, 403, 413, 415, 429),
+  },
+});
+ingest.openapi(
+  batchRoute,
   async (c) => {
     const receivedAt = Date.now();
     const body = await readJson(c);
@@ -82,7 +126,7 @@ ingest.post(
       c.header('Set-Cookie', `${VISITOR_COOKIE}=${batch.v}; Max-Age=${ONE_YEAR_S}; Path=/; SameSite=Lax${secure}`);
     }
     c.header(SESSION_HEADER, String(site.settings.session_minutes));
-    return c.json(result);
+    return c.json(result, 200);
   },
 );
 ingest.all('/e', methodNotAllowed);

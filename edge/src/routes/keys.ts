@@ -1,30 +1,29 @@
 // Read keys (docs/governance.md): POST|GET /v1/keys, DELETE /v1/keys/:id. Only the secret key manages
 // them (the auth middleware refuses read keys here); a new key is shown once and stored as a hash.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { newReadKey, readKeyCreated, readKeyList } from '../../../schemas/governance';
 import { LIMITS } from '../../../schemas/limits';
 import { insertChange } from '../db/changes';
 import { findReadKey, insertReadKey, listReadKeys, revokeReadKey } from '../db/read-keys';
-import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { sha256Hex } from '../identity/hash';
 import { newReadKey as makeReadKey, newReadKeyId, READ_KEY_PREFIX_CHARS } from '../identity/keys';
-import { limitBody, readJson, requireContentType } from '../middleware/body';
+import { limitBody, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
-import { errorResponses, jsonBody, SECRET_KEY } from './openapi-parts';
-import { validationHook } from './validation';
+import { errorResponses, jsonBody, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
 
-export const keys = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export const keys = createRouter();
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const create = createRoute({
   method: 'post',
   path: '/keys',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'Create a read key (rk_…) for dashboards and BI tools',
   description: 'The key is in this answer only; Touchline stores its SHA-256 hash. A read key reads every query route and nothing else.',
-  security: SECRET_KEY,
+  security: SECURITY.secret,
   middleware: [limitBody(LIMITS.serverItemBytes), requireContentType(['application/json']), jsonBody()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: newReadKey } } } },
   responses: { 201: { description: 'the new key, shown once', content: { 'application/json': { schema: readKeyCreated } } }, ...errorResponses(400, 401, 403, 413, 415) },
@@ -45,9 +44,9 @@ keys.openapi(create, async (c) => {
 const list = createRoute({
   method: 'get',
   path: '/keys',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'List the live read keys: names, ids and first characters',
-  security: SECRET_KEY,
+  security: SECURITY.secret,
   responses: { 200: { description: 'live keys, oldest first', content: { 'application/json': { schema: readKeyList } } }, ...errorResponses(401, 403) },
 });
 
@@ -60,9 +59,9 @@ keys.all('/keys', methodNotAllowed);
 const revoke = createRoute({
   method: 'delete',
   path: '/keys/{id}',
-  tags: ['Governance'],
+  tags: [TAG.governance],
   summary: 'Revoke a read key; it is refused from the next request on',
-  security: SECRET_KEY,
+  security: SECURITY.secret,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 204: { description: 'revoked' }, ...errorResponses(401, 403, 404) },
 });

@@ -1,29 +1,52 @@
 // DELETE /v1/people?email=…: erase a person — contact, identity links, visitor ids and identifying data.
 // Behind the secret-key check that app.ts runs for every /v1 route.
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import { erasePerson } from '../db/people';
-import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { contactIdFor } from '../identity/contacts';
 import { normaliseEmail } from '../identity/email';
 import { methodNotAllowed } from './method-not-allowed';
+import { errorResponses, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
+import { erasure } from './response-schemas';
 
-export const people = new Hono<AppEnv>();
+export const people = createRouter();
+
+const eraseRoute = createRoute({
+  method: 'delete',
+  path: '/people',
+  tags: [TAG.server],
+  summary: 'Erase a person',
+  description: 'Identity links, contact record and identifying data. Idempotent.',
+  security: SECURITY.secret,
+  request: { query: z.object({ email: z.string().min(1).meta({ description: 'the person to erase; one per request' }) }) },
+  responses: {
+    200: { description: 'what was erased', content: { 'application/json': { schema: erasure } } },
+    ...errorResponses(400, 401, 403),
+  },
+});
 
 /**
  * Idempotent: erasing someone unknown, or twice, answers 200 with zero counts, so a privacy
  * request can be retried safely. What is kept, anonymised or deleted: edge/src/db/people.ts.
  */
-people.delete('/people', async (c) => {
-  const given = c.req.queries('email') ?? [];
-  // One person per request: which of two emails would be erased is not the caller's guess to make.
-  if (given.length > 1) throw new ApiError(400, 'repeated_email', 'pass exactly one ?email= per request; erase each person with a request of their own');
-  const raw = given[0];
-  if (!raw) throw new ApiError(400, 'missing_email', 'pass the person to erase as ?email=');
-  const email = normaliseEmail(raw);
-  if (!email) throw new ApiError(400, 'invalid_email', 'email is not an email address');
-  const site = c.get('site');
-  const counts = await erasePerson(c.env.DB, site.id, await contactIdFor(site, email), Date.now());
-  return c.json({ erased: counts.contacts > 0, ...counts });
-});
+people.openapi(
+  eraseRoute,
+  async (c) => {
+    const email = normaliseEmail(c.req.valid('query').email);
+    if (!email) throw new ApiError(400, 'invalid_email', 'email is not an email address');
+    const site = c.get('site');
+    const counts = await erasePerson(c.env.DB, site.id, await contactIdFor(site, email), Date.now());
+    return c.json({ erased: counts.contacts > 0, ...counts }, 200);
+  },
+  // This route's own codes: the email missing, or given twice.
+  (result, c) => {
+    if (result.success) return;
+    // One person per request: which of two emails would be erased is not the caller's guess to make.
+    if ((c.req.queries('email') ?? []).length > 1) {
+      throw new ApiError(400, 'repeated_email', 'pass exactly one ?email= per request; erase each person with a request of their own');
+    }
+    throw new ApiError(400, 'missing_email', 'pass the person to erase as ?email=');
+  },
+);
 people.all('/people', methodNotAllowed);

@@ -1,18 +1,26 @@
 // The marketer query API: channel credit, model comparison, influence, the stage funnel, account
 // journeys, data-driven fits, data quality.
 // Mounted under /v1, behind the secret-key check in app.ts; every read is keyed by the key's own site.
-import { Hono, type Context } from 'hono';
+// Each route's query parameters are its schemas/ validator, checked by the router before the handler.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { LIMITS } from '../../../schemas/limits';
 import {
   accountDomain,
   compareParams,
+  compareReport,
   creditParams,
+  creditReport,
   journeyParams,
+  journeyReport,
   MODELS,
   modelsParams,
+  modelsReport,
   qualityParams,
+  qualityReport,
   QUERY_DEFAULTS,
 } from '../../../schemas/query';
-import { funnelParams, influenceParams } from '../../../schemas/pipeline';
+import { funnelParams, funnelReport, influenceParams, influenceReport } from '../../../schemas/pipeline';
 import { DATA_DRIVEN } from '../attribution/models';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
@@ -22,14 +30,43 @@ import { compareCsv, creditCsv, funnelCsv, influenceCsv, journeyCsv, qualityCsv 
 import { buildFunnel } from '../query/funnel';
 import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
-import { parseQuery, wantsCsv } from '../query/params';
+import { wantsCsv } from '../query/params';
 import { buildModelsReport } from '../query/models-report';
 import { definitionsChangedAt } from '../query/definitions';
 import { buildQuality } from '../query/quality';
 import { parseRange } from '../query/range';
 import { methodNotAllowed } from './method-not-allowed';
+import { errorResponses, reportResponse, SECURITY, TAG } from './openapi-parts';
+import { createRouter } from './openapi-router';
 
-export const query = new Hono<AppEnv>();
+export const query = createRouter();
+
+/** What every query route shares: its tag, the secret or a read key, and the errors of a bad parameter or key. */
+const queryRoute = <Q extends z.ZodObject, P extends string>(o: {
+  path: P;
+  summary: string;
+  description: string;
+  query: Q;
+  /** The report's schema and its name among the document's components. */
+  report: [name: string, schema: z.ZodType];
+  what: string;
+  notFound?: boolean;
+  params?: z.ZodObject;
+  csv?: boolean;
+}) =>
+  createRoute({
+    method: 'get',
+    path: o.path,
+    tags: [TAG.query],
+    summary: o.summary,
+    description: o.description,
+    security: SECURITY.read,
+    request: { query: o.query, ...(o.params ? { params: o.params } : {}) },
+    responses: {
+      200: reportResponse(o.report[1].openapi(o.report[0]), o.what, o.csv ?? true),
+      ...(o.notFound ? errorResponses(400, 401, 403, 404) : errorResponses(400, 401, 403)),
+    },
+  });
 
 /** JSON, or CSV as a download named after what it holds. Vary: the same URL answers both. */
 function respond<T>(c: Context<AppEnv>, csv: boolean, body: T, toCsv: (b: T) => string, name: string): Response {
@@ -54,8 +91,17 @@ function reportRequest(
   };
 }
 
-query.get('/credit', async (c) => {
-  const p = parseQuery(c, creditParams);
+const creditRoute = queryRoute({
+  path: '/credit',
+  summary: 'Channel credit',
+  description:
+    'Credit per key for one model and stage. Rows are sorted by revenue, then conversions (descending), then key; the "(no touch)" row holds conversions without a touch in the window, so rows add up to totals. NULL fields report as "(not set)". CSV text fields starting with = + - @ get a leading apostrophe.',
+  query: creditParams,
+  report: ['CreditReport', creditReport],
+  what: 'credit rows and totals',
+});
+query.openapi(creditRoute, async (c) => {
+  const p = c.req.valid('query');
   const req = reportRequest(p, [p.model ?? QUERY_DEFAULTS.model]);
   const report = { ...(await buildCreditReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
   const name = `credit_${report.model}_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
@@ -63,8 +109,16 @@ query.get('/credit', async (c) => {
 });
 query.all('/credit', methodNotAllowed);
 
-query.get('/credit/compare', async (c) => {
-  const p = parseQuery(c, compareParams);
+const compareRoute = queryRoute({
+  path: '/credit/compare',
+  summary: 'Model comparison',
+  description: "The same rows with one column per model, sorted by the first model's revenue, conversions, then key.",
+  query: compareParams,
+  report: ['CompareReport', compareReport],
+  what: 'credit per key per model',
+});
+query.openapi(compareRoute, async (c) => {
+  const p = c.req.valid('query');
   // Without a list, every model, but with window_days only those that take one (not the data-driven ones).
   const req = reportRequest(p, p.models ?? MODELS.filter((m) => p.window_days === undefined || !DATA_DRIVEN.has(m)));
   const report = { ...(await buildCompareReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
@@ -73,8 +127,18 @@ query.get('/credit/compare', async (c) => {
 });
 query.all('/credit/compare', methodNotAllowed);
 
-query.get('/accounts/:domain/journey', async (c) => {
-  const p = parseQuery(c, journeyParams);
+const journeyRoute = queryRoute({
+  path: '/accounts/{domain}/journey',
+  summary: 'Account journey',
+  description: `Contacts (hashed ids), touches in time order as the job stitches them, conversions and their stored credit per touch per model. from/to optionally filter touch and conversion time; more than ${LIMITS.queryRows.toLocaleString('en-US')} touches is a 400.`,
+  query: journeyParams,
+  params: z.object({ domain: z.string().meta({ description: 'the account domain, such as acme.com' }) }),
+  report: ['JourneyReport', journeyReport],
+  what: 'the journey',
+  notFound: true,
+});
+query.openapi(journeyRoute, async (c) => {
+  const p = c.req.valid('query');
   const domain = normaliseDomain(c.req.param('domain'));
   const valid = accountDomain.safeParse(domain);
   if (!valid.success) throw new ApiError(400, 'invalid_domain', `${valid.error.issues[0].message}; free-mail and anonymous groups have no journey`);
@@ -84,14 +148,34 @@ query.get('/accounts/:domain/journey', async (c) => {
 });
 query.all('/accounts/:domain/journey', methodNotAllowed);
 
-query.get('/models', async (c) => {
-  const p = parseQuery(c, modelsParams);
-  return c.json(await buildModelsReport(c.env.DB, c.get('site'), p.conversion ?? QUERY_DEFAULTS.conversion));
+const modelsRoute = queryRoute({
+  path: '/models',
+  summary: 'Data-driven models explained',
+  description:
+    "The latest fit of markov and shapley for one stage (conversion, default closed_won), learned from the site's converting and non-converting journeys: P(conversion) and each channel's removal effect, each channel's Shapley value and the most frequent channel sets. Fitted on the job's first run of each UTC day, after a settings change, and on POST /v1/attribution/run?refit=true. 404 until a fit exists.",
+  query: modelsParams,
+  report: ['ModelsReport', modelsReport],
+  what: 'the fit, explained',
+  notFound: true,
+  csv: false,
+});
+query.openapi(modelsRoute, async (c) => {
+  const p = c.req.valid('query');
+  return c.json(await buildModelsReport(c.env.DB, c.get('site'), p.conversion ?? QUERY_DEFAULTS.conversion), 200);
 });
 query.all('/models', methodNotAllowed);
 
-query.get('/influence', async (c) => {
-  const p = parseQuery(c, influenceParams);
+const influenceRoute = queryRoute({
+  path: '/influence',
+  summary: 'Influenced and sourced conversions',
+  description:
+    'Per key: conversions with at least one window touch of it (each once) and their whole revenue, and conversions whose first window touch has it. Sourced columns add up to totals ("(no touch)" included); influenced ones exceed them by design.',
+  query: influenceParams,
+  report: ['InfluenceReport', influenceReport],
+  what: 'influence rows and totals',
+});
+query.openapi(influenceRoute, async (c) => {
+  const p = c.req.valid('query');
   const report = {
     ...(await buildInfluence(c.env.DB, c.get('site'), {
       stage: p.conversion ?? QUERY_DEFAULTS.conversion,
@@ -104,8 +188,17 @@ query.get('/influence', async (c) => {
 });
 query.all('/influence', methodNotAllowed);
 
-query.get('/funnel', async (c) => {
-  const p = parseQuery(c, funnelParams);
+const funnelRoute = queryRoute({
+  path: '/funnel',
+  summary: 'Stage funnel',
+  description:
+    'The cohort is every key whose first conversion of the first stage falls in from–to, grouped by its first touch at or before it ("(no touch)" when none). A key reaches a later stage with a conversion of it at or after the cohort conversion; reaching a stage passes every earlier one.',
+  query: funnelParams,
+  report: ['FunnelReport', funnelReport],
+  what: 'funnel rows and totals',
+});
+query.openapi(funnelRoute, async (c) => {
+  const p = c.req.valid('query');
   const report = {
     ...(await buildFunnel(c.env.DB, c.get('site'), {
       stages: p.stages,
@@ -118,8 +211,16 @@ query.get('/funnel', async (c) => {
 });
 query.all('/funnel', methodNotAllowed);
 
-query.get('/quality', async (c) => {
-  const p = parseQuery(c, qualityParams);
+const qualityRoute = queryRoute({
+  path: '/quality',
+  summary: 'Data quality',
+  description: 'Counters, touches and conversions over whole UTC days of the range; visitors and contacts as they stand now.',
+  query: qualityParams,
+  report: ['QualityReport', qualityReport],
+  what: 'the quality report',
+});
+query.openapi(qualityRoute, async (c) => {
+  const p = c.req.valid('query');
   const report = await buildQuality(c.env.DB, c.get('site'), parseRange(p.from, p.to, Date.now(), true));
   return respond(c, wantsCsv(c, p.format), report, qualityCsv, `quality_${report.from}_${report.to}`);
 });
