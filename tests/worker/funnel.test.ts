@@ -183,7 +183,7 @@ describe('GET /v1/funnel', () => {
     const stored = await rows<{ akey: string; touch_id: string }>('SELECT akey, touch_id FROM key_first_touch WHERE site_id = ?1 ORDER BY touch_id', s.id);
     expect(stored.map((r) => r.touch_id)).toEqual(['ft-b1-display', 'ft-kim-webinr']);
 
-    // A rerun finds the same first touches and writes none of them again.
+    // A full rerun finds the same first touches.
     const before = await rows('SELECT * FROM key_first_touch WHERE site_id = ?1 ORDER BY akey', s.id);
     await runJob(s, '?full=true');
     expect(await rows('SELECT * FROM key_first_touch WHERE site_id = ?1 ORDER BY akey', s.id)).toEqual(before);

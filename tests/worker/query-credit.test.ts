@@ -2,7 +2,8 @@
 // kept in step with stored credit through incremental runs, erasure and full recomputes.
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { guardRollupLease, LOST_LEASE_MARK } from '../../edge/src/db/rollup';
+import { BATCH_ABORTED } from '../../edge/src/db/guard';
+import { guardRollupLease } from '../../edge/src/db/rollup';
 import { flatCredit } from './credit-rows';
 import { call, createSite, rows, type TestSite } from './helpers';
 import {
@@ -204,7 +205,7 @@ describe('the credit rollup', () => {
     await lease('mine', Date.now() + 60_000);
     await lease('thief', Date.now() + 60_000);
     const write = env.DB.prepare("UPDATE credit_rollup SET sums = '{}' WHERE site_id = ?1").bind(s.id);
-    await expect(env.DB.batch([...guardRollupLease(env.DB, s.id, 'mine', Date.now() + 60_000), write])).rejects.toThrow(LOST_LEASE_MARK);
+    await expect(env.DB.batch([...guardRollupLease(env.DB, s.id, 'mine', Date.now() + 60_000), write])).rejects.toThrow(BATCH_ABORTED);
     expect(await monthRows()).not.toEqual([]);
     await expectRollupInStep(s);
   });

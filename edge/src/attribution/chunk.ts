@@ -2,10 +2,11 @@
 // their pending work starts, and commits the credit, the days to re-roll and the queue in one batch.
 import { DAY_MS } from '../../../schemas/credit';
 import type { CandidateConversion } from '../db/attribution';
-import { deleteCredit, guardCredit, STALE_CREDIT_MARK, writeCredit, type NewCredit } from '../db/credit';
+import { deleteCredit, guardCredit, writeCredit, type NewCredit } from '../db/credit';
 import { deleteFirstTouches, storedFirstTouches, writeFirstTouches, type FirstTouchRow } from '../db/first-touch';
+import { isAborted } from '../db/guard';
 import type { D1Meter } from '../db/meter';
-import { advanceKey, dequeueKeys, enqueueKeys, type DirtyKey } from '../db/queue';
+import { advanceKey, dequeueKeys, enqueueKeys, guardKeys, type DirtyKey } from '../db/queue';
 import { markRollupDays, type StageDay } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { creditKey, touchRange } from './credit-key';
@@ -190,7 +191,10 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     }
   }
 
+  // A first touch is written only by the chunk that still holds its key's mark (credit has its own guard).
+  const firstChanged = new Set([...firstWrites.map((r) => r.akey), ...firstRemovals]);
   const bookkeeping: D1PreparedStatement[] = [
+    ...guardKeys(meter.db, site.id, plans.filter((p) => firstChanged.has(p.entry.akey)).map((p) => p.entry)),
     ...writeFirstTouches(meter.db, site.id, firstWrites),
     ...deleteFirstTouches(meter.db, site.id, firstRemovals),
     ...enqueueKeys(meter.db, site.id, elsewhere, ctx.markedAt),
@@ -204,7 +208,7 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
   try {
     await commit(ctx, writes, removals, stamps, [...days.values()], bookkeeping);
   } catch (err) {
-    if (String((err as Error)?.message ?? err).includes(STALE_CREDIT_MARK)) return { ...outcome, keysDone: 0, creditWritten: 0, stale: true };
+    if (isAborted(err)) return { ...outcome, keysDone: 0, creditWritten: 0, stale: true };
     throw err;
   }
   outcome.creditWritten = writes.length + removals.length;

@@ -65,7 +65,7 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
         for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) {
           const id = JSON.stringify([j.converted, j.channels]);
           const seen = distinct.get(id);
-          if (seen) seen.count = (seen.count ?? 1) + 1;
+          if (seen) seen.count = (seen.count ?? 1) + (j.count ?? 1);
           else distinct.set(id, j);
         }
       }

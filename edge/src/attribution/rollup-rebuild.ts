@@ -4,13 +4,13 @@
 // rebuild at a time per site (a lease every write batch checks) keeps that exact.
 import { DAY_MS } from '../../../schemas/credit';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
+import { isAborted } from '../db/guard';
 import type { D1Meter } from '../db/meter';
 import { GROUP_BY, monthStart } from '../../../schemas/dimensions';
 import {
   deleteRollup,
   dequeueRollupDays,
   guardRollupLease,
-  LOST_LEASE_MARK,
   readRollupDirty,
   releaseRollupLease,
   rollupOf,
@@ -72,10 +72,13 @@ export async function rebuildRollup(meter: D1Meter, siteId: string, budget: Budg
     }
   } catch (err) {
     // The lease expired and another run took over: what this one did not write is still queued.
-    if (String((err as Error)?.message ?? err).includes(LOST_LEASE_MARK)) return { days: out.days, done: false };
+    if (isAborted(err)) return { days: out.days, done: false };
     throw err;
+  } finally {
+    // Released whatever happened (a no-op once lost), so a failed run does not hold rebuilds off for
+    // the lease's length; a failure to release must not hide the error that got here.
+    if (leased) await meter.batch([releaseRollupLease(meter.db, siteId, lease.token)]).catch(() => undefined);
   }
-  if (leased) await meter.batch([releaseRollupLease(meter.db, siteId, lease.token)]);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Stored credit (one row per conversion, schemas/credit.ts): the job's writes and the guard against
 // a concurrent run, and the reads of reports, journeys and audits. Every statement is keyed by site.
+import { abortWhen } from './guard';
 import { chunks, jsonParts } from './json-parts';
 import { conversionRateSql } from './rates';
 
@@ -69,13 +70,9 @@ export function deleteCredit(db: D1Database, siteId: string, conversionIds: stri
   );
 }
 
-/** The message of the error the guard raises; the job turns it into a stale-credit outcome. */
-export const STALE_CREDIT_MARK = 'NOT NULL constraint failed: attribution_dirty.akey';
-
 /**
- * Aborts the batch it is in when these conversions' credit is no longer what the job read (another
- * run rewrote it meanwhile). SQLite has no RAISE outside triggers, so the statement inserts a NULL
- * key when the stamps differ, and the NOT NULL violation rolls back the whole D1 batch.
+ * Aborts the batch it is in (db/guard.ts) when these conversions' credit is no longer what the job
+ * read: another run rewrote it meanwhile.
  */
 export function guardCredit(db: D1Database, siteId: string, conversionIds: string[], stamps: ReadonlyMap<string, number>): D1PreparedStatement[] {
   return chunks(conversionIds, IDS_PER_STATEMENT).map((ids) => {
@@ -90,11 +87,10 @@ export function guardCredit(db: D1Database, siteId: string, conversionIds: strin
     }
     return db
       .prepare(
-        `INSERT INTO attribution_dirty (site_id, akey, marked_at)
-         SELECT ?1, NULL, 0 FROM (
+        abortWhen(`EXISTS (SELECT 1 FROM (
            SELECT COUNT(*) AS n, COALESCE(SUM(m.computed_at), 0) AS total FROM json_each(?2) i
            CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = i.value AND m.part = 0) s
-         WHERE s.n <> ?3 OR s.total <> ?4`,
+         WHERE s.n <> ?3 OR s.total <> ?4)`),
       )
       .bind(siteId, JSON.stringify(ids), n, sum);
   });

@@ -2,8 +2,10 @@
 // that marks keys, the reads of the next keys, and how a chunk takes its keys off or moves them on.
 //
 // A row says: recompute this key's conversions at or after (since, since_id), in (time, id) order.
-// Marking a key again keeps the earliest start and stamps it anew, so a chunk that read the key
-// before the new mark leaves it queued (the dequeue matches the stamp it read).
+// Marking a key again keeps the earliest start and stamps it anew — always with a later stamp than
+// the one it had, even when two marks carry the same time — so a chunk that read the key before the
+// new mark leaves it queued (the dequeue matches the stamp it read).
+import { abortWhen } from './guard';
 import { chunks } from './json-parts';
 
 /**
@@ -13,13 +15,12 @@ import { chunks } from './json-parts';
 export function enqueueSql(keysSql: string, mark: string): string {
   return `INSERT INTO attribution_dirty (site_id, akey, marked_at, since, since_id)
   SELECT ?1, k.akey, ${mark}, MIN(k.since), '' FROM (${keysSql}) AS k WHERE k.akey IS NOT NULL AND k.since IS NOT NULL GROUP BY k.akey
-  ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = excluded.marked_at,
+  ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = MAX(excluded.marked_at, attribution_dirty.marked_at + 1),
     since = MIN(attribution_dirty.since, excluded.since),
     since_id = CASE WHEN excluded.since <= attribution_dirty.since THEN '' ELSE attribution_dirty.since_id END`;
 }
 
 const IDS_PER_STATEMENT = 1000;
-
 
 /** Queues keys from the given times on (a list from the job, not from a scan). */
 export function enqueueKeys(db: D1Database, siteId: string, keys: { akey: string; since: number }[], markedAt: number): D1PreparedStatement[] {
@@ -68,4 +69,21 @@ export function advanceKey(db: D1Database, siteId: string, entry: { akey: string
   return db
     .prepare('UPDATE attribution_dirty SET since = ?4, since_id = ?5 WHERE site_id = ?1 AND akey = ?2 AND marked_at = ?3')
     .bind(siteId, entry.akey, entry.marked_at, since, sinceId);
+}
+
+/**
+ * Aborts the batch (db/guard.ts) unless each of these keys is still queued with the stamp the chunk
+ * read: another run took the key (and wrote from newer data), or new data marked it, meanwhile.
+ * Credit is guarded per conversion (guardCredit); this guards what is written per key.
+ */
+export function guardKeys(db: D1Database, siteId: string, entries: { akey: string; marked_at: number }[]): D1PreparedStatement[] {
+  return chunks(entries, IDS_PER_STATEMENT).map((part) =>
+    db
+      .prepare(
+        abortWhen(`EXISTS (SELECT 1 FROM json_each(?2) j
+          LEFT JOIN attribution_dirty d ON d.site_id = ?1 AND d.akey = j.value->>'akey'
+          WHERE d.marked_at IS NOT j.value->>'marked_at')`),
+      )
+      .bind(siteId, JSON.stringify(part.map((e) => ({ akey: e.akey, marked_at: e.marked_at })))),
+  );
 }

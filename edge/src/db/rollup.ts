@@ -1,7 +1,7 @@
 // The credit_rollup table (migration 0006): which days wait for a rebuild, the rebuild's reads and
 // writes, and the report's read over whole days. Every statement is keyed by site.
 import type { RollupGrain } from '../../../schemas/dimensions';
-import { STALE_CREDIT_MARK } from './credit';
+import { abortWhen } from './guard';
 import { chunks, jsonParts } from './json-parts';
 
 export interface StageDay {
@@ -138,9 +138,6 @@ export function rollupTotals(
 
 export const SUM_OVERFLOW = 'integer overflow';
 
-/** The error of a rebuild's write batch that no longer holds the site's rollup lease (guardCredit's NOT NULL trick). */
-export const LOST_LEASE_MARK = STALE_CREDIT_MARK;
-
 /** Takes the site's rollup lease when nobody holds it (or it expired): meta.changes is 1 when taken. */
 export function takeRollupLease(db: D1Database, siteId: string, token: string, now: number, until: number): D1PreparedStatement {
   return db
@@ -151,15 +148,10 @@ export function takeRollupLease(db: D1Database, siteId: string, token: string, n
     .bind(siteId, token, now, until);
 }
 
-/** First in each write batch of a rebuild: rolls the batch back unless `token` still holds the lease, and extends it. */
+/** In each write batch of a rebuild: aborts the batch (db/guard.ts) unless `token` still holds the lease, and extends it. */
 export function guardRollupLease(db: D1Database, siteId: string, token: string, until: number): D1PreparedStatement[] {
   return [
-    db
-      .prepare(
-        `INSERT INTO attribution_dirty (site_id, akey, marked_at)
-         SELECT ?1, NULL, 0 WHERE NOT EXISTS (SELECT 1 FROM attribution_state WHERE site_id = ?1 AND rollup_lease = ?2)`,
-      )
-      .bind(siteId, token),
+    db.prepare(abortWhen('NOT EXISTS (SELECT 1 FROM attribution_state WHERE site_id = ?1 AND rollup_lease = ?2)')).bind(siteId, token),
     db.prepare('UPDATE attribution_state SET rollup_lease_until = ?3 WHERE site_id = ?1 AND rollup_lease = ?2').bind(siteId, token, until),
   ];
 }
