@@ -10,14 +10,16 @@ import { loadRules, previewRules, saveRules } from './rules';
 
 let held = '';
 
-/** Drops the read key from the tab with a reason: a refused key is not kept, not even in the field. */
+/** Drops the read key from the tab, with the reason if any: a refused key is not kept, not even in the field. */
 function refuseKey(message: string): void {
   forgetKey();
   setReadKey('');
   held = '';
   $<HTMLInputElement>('key').value = '';
   $('key-state').textContent = '';
-  status($('status'), message, 'error');
+  $('forget-key').hidden = true;
+  if (message) status($('status'), message, 'error');
+  else status($('status'), 'The read key is forgotten in this tab.');
 }
 
 function useKey(raw: string): boolean {
@@ -31,6 +33,7 @@ function useKey(raw: string): boolean {
   keepKey(held);
   $<HTMLInputElement>('key').value = '';
   $('key-state').textContent = `Read key ${held.slice(0, 7)}…`;
+  $('forget-key').hidden = false;
   return true;
 }
 
@@ -63,6 +66,7 @@ function init(): void {
   window.addEventListener('touchline:key-refused', (e) => {
     if (held) refuseKey(`The Worker did not accept this read key (${(e as CustomEvent<string>).detail}). It may have been revoked: paste another.`);
   });
+  $('forget-key').onclick = () => refuseKey('');
   $('add').onclick = () => addRule();
   $('preview').onclick = () => void previewRules();
   $('save').onclick = () => {
