@@ -98,7 +98,7 @@ const wants = (name) => opts.only.includes(name);
 try {
   log(`mode ${mode}; report → ${path.relative(ROOT, opts.out) || opts.out}`);
   // Size measures what `npm run build` makes: rebuild, except in smoke mode when a build exists.
-  if (!opts.smoke || !existsSync(path.join(ROOT, 'sdk/dist/s.js')) || !existsSync(path.join(ROOT, 'dashboard/dist/app.js'))) {
+  if (!opts.smoke || !['sdk/dist/s.js', 'dashboard/dist/app.js', 'dashboard/dist/settings.js'].every((f) => existsSync(path.join(ROOT, f)))) {
     log('building the snippet and the dashboard');
     await buildAssets();
   }

@@ -16,7 +16,7 @@ export function table(head: string[], rows: string[][], foot?: string[]): string
 }
 
 /** Says what a view shows, or why it shows nothing; errors are announced to screen readers. */
-export function status(el: HTMLElement, text: string, kind: 'info' | 'empty' | 'error' = 'info'): void {
+export function status(el: HTMLElement, text: string, kind: 'info' | 'empty' | 'error' | 'ok' = 'info'): void {
   el.textContent = text;
   el.className = `status ${kind}`;
   el.setAttribute('role', kind === 'error' ? 'alert' : 'status');

@@ -34,6 +34,7 @@ export function shortDate(iso: string): string {
   return new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 }
 
-export function dateTime(iso: string): string {
-  return iso.slice(0, 16).replace('T', ' ');
+/** An API timestamp as "2026-03-04 09:15" (UTC), with ":42" seconds when asked. */
+export function dateTime(iso: string, seconds = false): string {
+  return iso.slice(0, seconds ? 19 : 16).replace('T', ' ');
 }

@@ -1,6 +1,10 @@
-// The dashboard holds a read key only: a secret key can write, erase and run jobs, so it never enters this page.
+// The read key both dashboard pages use: checked (a secret key never enters storage) and kept in this
+// browser tab's session storage only, so it is forgotten when the tab closes.
 
 export type KeyCheck = { ok: true } | { ok: false; message: string };
+
+/** One slot for both pages: a key given to the dashboard opens the settings page too, in the same tab. */
+const KEY_STORE = 'tl_read_key';
 
 export function checkKey(raw: string): KeyCheck {
   const key = raw.trim();
@@ -15,4 +19,17 @@ export function checkKey(raw: string): KeyCheck {
   if (key.startsWith('pk_')) return { ok: false, message: 'That is the public key the snippet uses (pk_…); it reads nothing. Paste a read key (rk_…).' };
   if (!key.startsWith('rk_')) return { ok: false, message: 'A read key starts with rk_.' };
   return { ok: true };
+}
+
+export function storedKey(): string | null {
+  return sessionStorage.getItem(KEY_STORE);
+}
+
+/** Keeps a key that passed checkKey, never anything else. */
+export function keepKey(key: string): void {
+  if (checkKey(key).ok) sessionStorage.setItem(KEY_STORE, key.trim());
+}
+
+export function forgetKey(): void {
+  sessionStorage.removeItem(KEY_STORE);
 }

@@ -2,7 +2,7 @@
 import { setReadKey } from './api';
 import { $, esc } from './dom';
 import { DATA_DRIVEN, isStale, latestFilters, setLatest, STAGES, type Filters } from './filters';
-import { checkKey } from './key';
+import { checkKey, forgetKey, keepKey, storedKey } from './key';
 import { presetRange, type Preset } from './range';
 import { loadFunnel } from './views/funnel';
 import { loadInfluence } from './views/influence';
@@ -12,7 +12,6 @@ import { loadQuality } from './views/quality';
 import { loadReturn } from './views/return';
 import { loadTrend } from './views/trend';
 
-const KEY_STORE = 'tl_read_key';
 /** Compared by default: the common rule-based models and both data-driven ones. */
 const DEFAULT_MODELS = ['first_touch', 'last_touch', 'linear', 'w_shaped', ...DATA_DRIVEN];
 const FALLBACK_MODELS = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'u_shaped', 'w_shaped', 'full_path', 'custom', ...DATA_DRIVEN];
@@ -34,7 +33,7 @@ function refuseKey(message: string): void {
   msg.className = 'status error';
   if (message) msg.setAttribute('role', 'alert');
   else msg.removeAttribute('role');
-  sessionStorage.removeItem(KEY_STORE);
+  forgetKey();
   setReadKey('');
   $<HTMLInputElement>('key').value = '';
   $('key-state').textContent = '';
@@ -52,7 +51,7 @@ function useKey(raw: string): boolean {
   msg.textContent = '';
   msg.removeAttribute('role');
   setReadKey(raw.trim());
-  sessionStorage.setItem(KEY_STORE, raw.trim());
+  keepKey(raw);
   $<HTMLInputElement>('key').value = '';
   $('key-state').textContent = `Read key ${raw.trim().slice(0, 7)}…`;
   document.body.classList.add('ready');
@@ -138,7 +137,7 @@ async function init(): Promise<void> {
     if (d) void loadJourney(d);
   };
 
-  const key = keyFromFragment() ?? sessionStorage.getItem(KEY_STORE);
+  const key = keyFromFragment() ?? storedKey();
   await named;
   if (key && useKey(key)) setPreset('90d');
   else if (!key) $<HTMLInputElement>('key').focus();

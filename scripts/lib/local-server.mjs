@@ -39,7 +39,7 @@ function run(cmd, args, { quiet = true, env = {} } = {}) {
   });
 }
 
-/** Builds what the Worker imports at bundle time: the snippet (sdk/dist/s.js) and the dashboard's script (dashboard/dist/app.js). */
+/** Builds what the Worker imports at bundle time: the snippet (sdk/dist/s.js) and the dashboard's scripts (dashboard/dist/app.js, settings.js). */
 export async function buildAssets() {
   await run(ROLLUP, ['-c', 'sdk/rollup.config.mjs', '--silent']);
   await run(ROLLUP, ['-c', 'dashboard/rollup.config.mjs', '--silent']);

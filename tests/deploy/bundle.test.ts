@@ -25,8 +25,8 @@ let output = '';
 let modules: { name: string; content: Buffer }[] = [];
 
 beforeAll(async () => {
-  // The Worker imports the built snippet (/s.js) and dashboard script (/dashboard/app.js); `npm test` builds them before any suite.
-  if (!existsSync(path.join(ROOT, 'sdk/dist/s.js')) || !existsSync(path.join(ROOT, 'dashboard/dist/app.js'))) await buildAssets();
+  // The Worker imports the built snippet (/s.js) and dashboard scripts (/dashboard/app.js, /dashboard/settings.js); `npm test` builds them before any suite.
+  if (!['sdk/dist/s.js', 'dashboard/dist/app.js', 'dashboard/dist/settings.js'].every((f) => existsSync(path.join(ROOT, f)))) await buildAssets();
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...WRANGLER_ENV,
@@ -65,13 +65,21 @@ describe('the deployment bundle (wrangler deploy --dry-run)', () => {
     expect(gzip).toBeLessThan(WORKER_GZIP_LIMIT);
   });
 
-  it('serves the snippet and the dashboard from the Worker itself', () => {
+  it('serves the snippet and both dashboard pages from the Worker itself', () => {
     const snippet = readFileSync(path.join(ROOT, 'sdk/dist/s.js'));
     expect(modules.some((m) => m.content.equals(snippet))).toBe(true);
-    expect(modules.some((m) => m.name.endsWith('.html') && m.content.toString().includes('/dashboard/app.js'))).toBe(true);
-    const app = readFileSync(path.join(ROOT, 'dashboard/dist/app.js'));
-    expect(modules.some((m) => m.content.equals(app))).toBe(true);
-    expect(app.toString()).toContain('/v1/credit');
+    // Each page and its built script, whole, as text modules (wrangler.toml's [[rules]]).
+    for (const [page, script, route] of [
+      ['index.html', 'app.js', '/v1/credit'],
+      ['settings.html', 'settings.js', '/v1/channel-rules'],
+    ]) {
+      const html = readFileSync(path.join(ROOT, 'dashboard/src', page));
+      expect(modules.some((m) => m.content.equals(html)), page).toBe(true);
+      expect(html.toString()).toContain(`/dashboard/${script}`);
+      const js = readFileSync(path.join(ROOT, 'dashboard/dist', script));
+      expect(modules.some((m) => m.content.equals(js)), script).toBe(true);
+      expect(js.toString()).toContain(route);
+    }
   });
 
   it("carries the API reference's Swagger UI files whole, as text modules the Worker serves at /docs", () => {

@@ -1,19 +1,22 @@
-// GET /dashboard and /dashboard/app.js: the marketer's dashboard, a static page whose script (built
-// from dashboard/src by rollup, Chart.js bundled in) reads the query API in the browser with a read key;
-// GET /dashboard/settings: channel rules, campaign hygiene and the change log (docs/governance.md).
+// The marketer's dashboard, two static pages whose scripts (built from dashboard/src by rollup) read the
+// API in the browser with a read key: GET /dashboard (+ /dashboard/app.js, Chart.js bundled in) and
+// GET /dashboard/settings (+ /dashboard/settings.js): channel rules, campaign hygiene and the change
+// log (docs/governance.md), where a secret key is typed to save rules. Both are served the same way.
 import { Hono } from 'hono';
-import html from '../../../dashboard/src/index.html';
 import script from '../../../dashboard/dist/app.js';
-import settingsHtml from '../dashboard/settings.html';
+import settingsScript from '../../../dashboard/dist/settings.js';
+import html from '../../../dashboard/src/index.html';
+import settingsHtml from '../../../dashboard/src/settings.html';
 import type { AppEnv } from '../env';
-import { sha256Hex } from '../identity/hash';
 import { methodNotAllowed } from './method-not-allowed';
+import { staticText } from './static-text';
 
 export const dashboard = new Hono<AppEnv>();
 
 /**
- * The page holds a read key while in use, so only its own script runs and it only talks to this
- * Worker: no third-party script, no framing. Inline styles are allowed for Chart.js's canvas sizing.
+ * A page holds a read key while in use (and the settings page a secret key for the moment of a save),
+ * so only its own script runs and it only talks to this Worker: no inline or third-party script, no
+ * framing, no form posts. Inline styles are allowed for Chart.js's canvas sizing.
  */
 const CSP = [
   "default-src 'none'",
@@ -26,32 +29,24 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-let etag: Promise<string> | null = null;
+/**
+ * Serves one dashboard page and its built script. The page is never cached, framed or named in a
+ * Referer, and runs under the CSP; the script is revalidated on every load (a new deploy shows at
+ * once) and answered 304 while unchanged.
+ */
+function servePage(path: string, page: string, scriptPath: string, pageScript: string): void {
+  dashboard.get(path, (c) => {
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Content-Security-Policy', CSP);
+    return c.html(page);
+  });
+  dashboard.all(path, methodNotAllowed);
+  dashboard.get(scriptPath, staticText(pageScript, 'text/javascript; charset=utf-8', 'no-cache'));
+  dashboard.all(scriptPath, methodNotAllowed);
+}
 
-dashboard.get('/dashboard', (c) => {
-  c.header('Cache-Control', 'no-store');
-  c.header('X-Frame-Options', 'DENY');
-  c.header('Referrer-Policy', 'no-referrer');
-  c.header('Content-Security-Policy', CSP);
-  return c.html(html);
-});
-dashboard.all('/dashboard', methodNotAllowed);
-
-dashboard.get('/dashboard/app.js', async (c) => {
-  // Revalidated on every load (a new deploy shows at once), answered 304 while unchanged.
-  etag ??= sha256Hex(script).then((h) => `"${h.slice(0, 20)}"`);
-  const tag = await etag;
-  const headers = { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', ETag: tag, 'X-Content-Type-Options': 'nosniff' };
-  if (c.req.header('if-none-match') === tag) return new Response(null, { status: 304, headers });
-  return new Response(script, { headers });
-});
-dashboard.all('/dashboard/app.js', methodNotAllowed);
-
-dashboard.get('/dashboard/settings', (c) => {
-  // Same protections as the dashboard: a secret key is typed here to save rules.
-  c.header('Cache-Control', 'no-store');
-  c.header('X-Frame-Options', 'DENY');
-  c.header('Referrer-Policy', 'no-referrer');
-  return c.html(settingsHtml);
-});
-dashboard.all('/dashboard/settings', methodNotAllowed);
+servePage('/dashboard', html, '/dashboard/app.js', script);
+servePage('/dashboard/settings', settingsHtml, '/dashboard/settings.js', settingsScript);

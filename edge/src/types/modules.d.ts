@@ -7,6 +7,10 @@ declare module '*/dist/app.js' {
   const text: string;
   export default text;
 }
+declare module '*/dist/settings.js' {
+  const text: string;
+  export default text;
+}
 declare module '*.html' {
   const text: string;
   export default text;
