@@ -25,3 +25,8 @@ CREATE TABLE key_first_touch (
 -- every write batch of the rebuild checks it, so a run that lost it writes nothing.
 ALTER TABLE attribution_state ADD COLUMN rollup_lease TEXT;
 ALTER TABLE attribution_state ADD COLUMN rollup_lease_until INTEGER;
+
+-- Where a queued key's touches changed (NULL: they did not — a full recompute after a settings or
+-- fit change, a conversion or exchange-rate change): only then must its first touch be looked for
+-- again, so a daily full recompute does not read every key's history for it.
+ALTER TABLE attribution_dirty ADD COLUMN touched_since INTEGER;

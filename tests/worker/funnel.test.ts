@@ -1,6 +1,9 @@
 // GET /v1/funnel: a cohort by first-stage conversion, grouped by first touch, with a skipped stage
 // and a lost deal; counts never rise from one stage to the next; CSV; errors.
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runAttribution } from '../../edge/src/attribution/job';
+import { findSiteById } from '../../edge/src/db/sites';
 import { call, createSite, errorOf, rows, type TestSite } from './helpers';
 import { ago, expect400 as expect400For, get, getJson, iso, runJob, seedScenario, send } from './query-fixtures';
 
@@ -201,6 +204,35 @@ describe('GET /v1/funnel', () => {
     expect(await rows("SELECT akey FROM key_first_touch WHERE site_id = ?1 AND akey LIKE '(personal)%'", s.id)).toEqual([]);
     await runJob(s);
     expect(await channelRows()).toEqual([['(no touch)', 1], ['Paid Search', 1]]);
+  });
+
+  it('finds a first touch from long before the window once; a full recompute reads no history for it', async () => {
+    const withHistory = await createSite('Funnel history');
+    const without = await createSite('Funnel no history');
+    const recent = { id: 'fh-c1-recent1', occurred_at: iso(ago(12)), touch_type: 'call', account_domain: 'c1.com' };
+    const lead = { id: 'fh-c1-lead-01', stage: 'lead', occurred_at: iso(ago(10)), account_domain: 'c1.com' };
+    const old = Array.from({ length: 300 }, (_, i) => ({
+      id: `fh-c1-old-${String(i).padStart(3, '0')}`,
+      occurred_at: iso(ago(200 + i / 10)),
+      touch_type: 'webinar',
+      account_domain: 'c1.com',
+    }));
+    await send(withHistory, '/v1/touches', { touches: [...old, recent] });
+    await send(without, '/v1/touches', { touches: [recent] });
+    for (const s of [withHistory, without]) await send(s, '/v1/conversions', { conversions: [lead] });
+    // Run in-process without the 2-minute rescan overlap, which would count the data just sent as new again.
+    const run = async (s: TestSite, full = false) => runAttribution(env.DB, (await findSiteById(env.DB, s.id))!, { full, scanOverlapMs: 0 });
+    const first = await run(withHistory);
+    await run(without);
+    // The first touch is the oldest webinar, 230 days back, far outside the 90-day window.
+    expect(await rows('SELECT touch_id FROM key_first_touch WHERE site_id = ?1', withHistory.id)).toEqual([{ touch_id: 'fh-c1-old-299' }]);
+    expect((await getJson(withHistory, `/v1/funnel?stages=lead&from=${day(30)}`)).rows.map((r: Row) => r.key)).toEqual(['Events']);
+    // A full recompute (as a settings change or the daily refit makes) changes no touch: it reads
+    // the same rows with or without the 300 old touches.
+    const full = await run(withHistory, true);
+    const bare = await run(without, true);
+    expect(first.rows_read - bare.rows_read).toBeGreaterThan(300);
+    expect(Math.abs(full.rows_read - bare.rows_read)).toBeLessThan(50);
   });
 
   it('answers CSV: one line per key', async () => {

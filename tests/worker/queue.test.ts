@@ -12,18 +12,18 @@ const queued = async (siteId: string) => (await readDirty(env.DB, siteId, 10).al
 describe('the key queue', () => {
   it('keeps a key marked again with the same stamp while a chunk held it, from the earlier start', async () => {
     const { id } = await createSite('Queue');
-    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'k.com', since: 500 }], 1000));
+    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'k.com', since: 500 }], 1000, 'touches'));
     const [read] = await queued(id);
     expect(read).toMatchObject({ akey: 'k.com', marked_at: 1000, since: 500 });
     // New data for the key, stamped with the same time (a reclassification page, say), earlier start.
-    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'k.com', since: 200 }], 1000));
+    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'k.com', since: 200 }], 1000, 'credit'));
     await env.DB.batch(dequeueKeys(env.DB, id, [read]));
-    expect(await queued(id)).toEqual([{ akey: 'k.com', marked_at: 1001, since: 200, since_id: '' }]);
+    expect(await queued(id)).toEqual([{ akey: 'k.com', marked_at: 1001, since: 200, since_id: '', touched_since: 500 }]);
   });
 
   it("rolls back a chunk's per-key writes when its key was re-marked or taken by another run", async () => {
     const { id } = await createSite('Queue guard');
-    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'g.com', since: 0 }], 2000));
+    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'g.com', since: 0 }], 2000, 'touches'));
     const [read] = await queued(id);
     const write = (touch: string) =>
       env.DB.prepare(
@@ -35,7 +35,7 @@ describe('the key queue', () => {
     await env.DB.batch([...guardKeys(env.DB, id, [read]), write('t-first')]);
     expect(await stored()).toEqual([{ touch_id: 't-first' }]);
 
-    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'g.com', since: 0 }], 2000));
+    await env.DB.batch(enqueueKeys(env.DB, id, [{ akey: 'g.com', since: 0 }], 2000, 'touches'));
     await expect(env.DB.batch([...guardKeys(env.DB, id, [read]), write('t-stale')])).rejects.toThrow(BATCH_ABORTED);
     const [again] = await queued(id);
     await env.DB.batch(dequeueKeys(env.DB, id, [again]));

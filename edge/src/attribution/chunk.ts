@@ -119,7 +119,7 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
   }
 
   // The funnel's first touch of each key rides on the same load (attribution/first-touch.ts): a key
-  // whose stored one may have changed reads its touches from its start (or the beginning) on.
+  // whose stored one may have changed reads its touches from where they changed (or the beginning) on.
   const storedFirst = new Map((await meter.all<FirstTouchRow>(storedFirstTouches(meter.db, site.id, plans.map((p) => p.entry.akey)))).map((r) => [r.akey, r]));
   const ranges = new Map<string, { from: number; to: number }>();
   const findFirst = new Set<string>();
@@ -129,7 +129,7 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     if (!p.members.length && storedFirst.has(p.entry.akey)) firstRemovals.push(p.entry.akey);
     const range = touchRange(p.todo.map(toConversion), ctx.site.settings.window_days);
     if (!range) continue;
-    const from = firstTouchFrom(storedFirst.get(p.entry.akey), p.start.at);
+    const from = firstTouchFrom(storedFirst.get(p.entry.akey), p.entry.touched_since);
     if (from !== null) findFirst.add(p.entry.akey);
     ranges.set(p.entry.akey, from === null ? range : { from: Math.min(range.from, from), to: range.to });
   }
@@ -197,7 +197,8 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     ...guardKeys(meter.db, site.id, plans.filter((p) => firstChanged.has(p.entry.akey)).map((p) => p.entry)),
     ...writeFirstTouches(meter.db, site.id, firstWrites),
     ...deleteFirstTouches(meter.db, site.id, firstRemovals),
-    ...enqueueKeys(meter.db, site.id, elsewhere, ctx.markedAt),
+    // A conversion moved to another key: that key's touches are as they were.
+    ...enqueueKeys(meter.db, site.id, elsewhere, ctx.markedAt, 'credit'),
   ];
   for (const p of plans) {
     if (p.next) bookkeeping.push(advanceKey(meter.db, site.id, p.entry, p.next.at, p.next.id));

@@ -1,17 +1,19 @@
 // Keeps each credited key's first touch (db/first-touch.ts) for the funnel, from the touches the
-// chunk loads anyway. Why that is enough: whatever changes a key's touches queues it from the time
-// of the change on (db/attribution.ts), so touches before a key's start are as they were when its
-// stored first touch was found. A stored first touch before the start therefore stands; one at or
-// after it is found again among the touches from the start on; a key with none stored yet reads its
-// touches from the beginning once.
+// chunk loads anyway. Why that is enough: whatever changes a key's touches queues it with the time
+// of the change (attribution_dirty.touched_since, db/queue.ts), so touches before then are as they
+// were when its stored first touch was found. A stored first touch before that time therefore
+// stands (and always when the touches did not change: a full recompute after a settings or fit
+// change reads no history for it); one at or after it is found again among the touches from then
+// on; a key with none stored yet reads its touches from the beginning once.
 import type { FirstTouchRow } from '../db/first-touch';
 import { sameFirstTouch } from '../db/first-touch';
 import type { KeyTouch } from './credit-key';
 
 /** Where a key's touches must be read from for its first touch: null when the stored one stands. */
-export function firstTouchFrom(stored: FirstTouchRow | undefined, start: number): number | null {
+export function firstTouchFrom(stored: FirstTouchRow | undefined, touchedSince: number | null): number | null {
   if (!stored) return Number.MIN_SAFE_INTEGER;
-  return stored.occurred_at < start ? null : start;
+  if (touchedSince === null) return null;
+  return stored.occurred_at < touchedSince ? null : touchedSince;
 }
 
 /** The earliest touch (time, then id) as a stored row; null when there is none. */

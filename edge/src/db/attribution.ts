@@ -81,6 +81,7 @@ const SCANS = {
        CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
        WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}`,
     '?3',
+    'credit',
   ),
 };
 
@@ -104,6 +105,7 @@ const SCAN_ALL = enqueueSql(
   `SELECT ${CONVERSION_AKEY_SQL} AS akey, 0 AS since FROM conversions cv WHERE cv.site_id = ?1
    UNION ALL SELECT akey, 0 FROM credit WHERE site_id = ?1 AND part = 0`,
   '?3',
+  'credit',
 );
 
 /**

@@ -44,6 +44,7 @@ export function storeRates(db: D1Database, siteId: string, rows: RateRow[], now:
                 WHERE r.site_id = ?1 AND r.currency = ch.currency AND r.day > ch.day) * ${DAY_MS}, 9007199254740991)
             WHERE cv.stage <> 'closed_lost' AND cv.amount_cents IS NOT NULL`,
            '?3',
+           'credit',
          )}`,
       )
       .bind(siteId, json, now),
