@@ -53,6 +53,9 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   // Per stage, each distinct journey once with how many times it occurred: a site's journeys repeat
   // (most lone visitors' are one channel), so memory grows with distinct paths, not with keys.
   const journeys = new Map<string, Map<string, Journey>>(stages.map((s) => [s, new Map()]));
+  // Each loaded row brings its own copy of its channel's name; a kept journey holds the one copy.
+  const names = new Map<string, string>();
+  const intern = (name: string) => names.get(name) ?? (names.set(name, name), name);
 
   for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
     const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
@@ -66,7 +69,7 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
           const id = JSON.stringify([j.converted, j.channels]);
           const seen = distinct.get(id);
           if (seen) seen.count = (seen.count ?? 1) + (j.count ?? 1);
-          else distinct.set(id, j);
+          else distinct.set(id, { ...j, channels: j.channels.map(intern) });
         }
       }
     }
