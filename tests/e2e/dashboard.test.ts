@@ -20,15 +20,21 @@ let site: E2ESite;
 let readKey: string;
 const problems: string[] = [];
 
-/** A page that records console errors, uncaught exceptions and failed API calls into `problems`. */
-async function openPage(): Promise<{ page: Page; requests: string[] }> {
+/**
+ * A page that records console errors, uncaught exceptions and failed API calls into `problems`.
+ * Its clock is pinned to `now`, the instant the test computes its expected ranges from: the page and
+ * the test then agree on "today" even when a run crosses UTC midnight.
+ */
+async function openPage(): Promise<{ page: Page; requests: string[]; now: number }> {
   const page = await context.newPage();
+  const now = Date.now();
+  await page.clock.setFixedTime(now);
   const requests: string[] = [];
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => requests.push(r.url()));
   page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  return { page, requests };
+  return { page, requests, now };
 }
 
 /** Waits until every view has answered for the given range (main.ts sets body[data-loaded]). */
@@ -79,10 +85,10 @@ describe('the dashboard', () => {
   });
 
   it('with a read key draws every chart with data and logs no error', async () => {
-    const { page } = await openPage();
+    const { page, now } = await openPage();
     // The link npm run simulate prints: the key in the fragment, which the page reads and drops.
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
-    const r90 = presetRange('90d', Date.now());
+    const r90 = presetRange('90d', now);
     await loaded(page, r90.from, r90.to);
     expect(page.url()).not.toContain('rk_');
     const figures = await page.$$eval('figure', (fs) =>
@@ -121,12 +127,12 @@ describe('the dashboard', () => {
   });
 
   it('changes the range every view reads when a preset is chosen, and takes a custom range', async () => {
-    const { page, requests } = await openPage();
+    const { page, requests, now } = await openPage();
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
-    const r90 = presetRange('90d', Date.now());
+    const r90 = presetRange('90d', now);
     await loaded(page, r90.from, r90.to);
     for (const preset of ['30d', 'quarter', 'year'] as const) {
-      const r = presetRange(preset, Date.now());
+      const r = presetRange(preset, now);
       requests.length = 0;
       await page.click(`#presets button[data-preset="${preset}"]`);
       await loaded(page, r.from, r.to);
@@ -139,7 +145,7 @@ describe('the dashboard', () => {
       }
     }
     // A year is 53 weekly credit queries for the trend, the first from the range's first day.
-    const year = presetRange('year', Date.now());
+    const year = presetRange('year', now);
     expect(await page.$$eval('#trend-table tbody tr', (r) => r.length)).toBe(53);
     expect(await page.textContent('#trend-table tbody tr th')).toBe(year.from);
     await page.click('#presets button[data-preset="custom"]');
@@ -164,8 +170,8 @@ describe('the dashboard', () => {
     const credit = await (await fetch(`${workerUrl()}/v1/credit`, { headers: { authorization: `Bearer ${readKey}` } })).json();
     const changed: string = credit.definitions_changed_at;
     expect(changed.slice(0, 10)).toBe(new Date().toISOString().slice(0, 10));
-    const { page } = await openPage();
-    const r90 = presetRange('90d', Date.now());
+    const { page, now } = await openPage();
+    const r90 = presetRange('90d', now);
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
     await loaded(page, r90.from, r90.to);
     expect(await page.textContent('#trend-status')).toContain(`credit definitions changed ${changed.slice(0, 10)} (dashed line)`);
@@ -182,9 +188,9 @@ describe('the dashboard', () => {
   });
 
   it('downloads CSV from every view', async () => {
-    const { page } = await openPage();
+    const { page, now } = await openPage();
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
-    const r90 = presetRange('90d', Date.now());
+    const r90 = presetRange('90d', now);
     await loaded(page, r90.from, r90.to);
     const buttons = await page.$$eval('button[id$="-csv"]', (b) => b.map((x) => x.id));
     expect(buttons.sort()).toEqual(['funnel-csv', 'influence-csv', 'journey-csv', 'models-csv', 'quality-csv', 'return-campaign-csv', 'return-channel-csv', 'trend-csv'].sort());
