@@ -237,7 +237,7 @@ export const qualityReport = z.object({
   }),
 });
 
-export const modelsReport = z.object({
+const fittedModels = z.object({
   conversion: z.string(),
   fitted_at: iso,
   window_days: z.number().int().meta({ description: "the site's window the journeys were built with" }),
@@ -259,6 +259,17 @@ export const modelsReport = z.object({
       z.object({ channels: z.array(z.string()), journeys: z.number().int(), conversions: z.number().int(), rate: z.number() }),
     ).meta({ description: 'the 50 most frequent sets of channels a journey had, and how often they converted' }),
   }),
+});
+
+/** A valid stage the job has not fitted yet: an ordinary state of a young site, so a 200 that says so. */
+const unfittedModels = z.object({
+  conversion: z.string(),
+  fitted_at: z.null().meta({ description: 'null: the stage has no fit yet' }),
+  note: z.string().meta({ description: 'why there is no fit, and when the job makes one' }),
+});
+
+export const modelsReport = z.union([fittedModels, unfittedModels]).meta({
+  description: 'the latest fit of the stage, or (fitted_at null) a note that the job has not fitted it yet',
 });
 
 export type CreditReport = z.infer<typeof creditReport>;

@@ -207,6 +207,29 @@ describe('the dashboard', () => {
     await page.close();
   });
 
+  it('opens a brand-new site with a little data and no fit yet with no console error', async () => {
+    // A young site: a few touches and one lead, no closed_won deal, so the job has fitted nothing for
+    // the stage the dashboard opens on. GET /v1/models answers 200 with fitted_at null, not a 404
+    // Chromium would log as an error.
+    const fresh = await createSite();
+    const headers = { authorization: `Bearer ${fresh.secret_key}`, 'content-type': 'application/json' };
+    const at = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const touches = ['Paid Search', 'Email'].map((channel, i) => ({ id: `young-t${i}`, occurred_at: at, touch_type: 'event', channel, account_domain: 'young.test' }));
+    expect((await fetch(`${workerUrl()}/v1/touches`, { method: 'POST', headers, body: JSON.stringify({ touches }) })).ok).toBe(true);
+    const conversions = [{ id: 'young-lead', stage: 'lead', occurred_at: at, account_domain: 'young.test' }];
+    expect((await fetch(`${workerUrl()}/v1/conversions`, { method: 'POST', headers, body: JSON.stringify({ conversions }) })).ok).toBe(true);
+    const made = await (await fetch(`${workerUrl()}/v1/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'young', scope: 'read' }) })).json();
+    const { page, requests, now } = await openPage();
+    await page.goto(`${workerUrl()}/dashboard#key=${made.key}`);
+    const r90 = presetRange('90d', now);
+    await loaded(page, r90.from, r90.to);
+    expect(requests.some((u) => u.includes('/v1/models?'))).toBe(true);
+    expect(await page.textContent('#fit-status')).toContain('No fit for closed_won conversions yet');
+    expect(await page.isHidden('#fit-low')).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('goes back to asking for a key when the read key is revoked', async () => {
     const headers = { authorization: `Bearer ${site.secret_key}`, 'content-type': 'application/json' };
     const made = await (await fetch(`${workerUrl()}/v1/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'soon revoked', scope: 'read' }) })).json();
