@@ -207,17 +207,21 @@ describe('the dashboard', () => {
     await page.close();
   });
 
-  it('opens a brand-new site with a little data and no fit yet with no console error', async () => {
-    // A young site: a few touches and one lead, no closed_won deal, so the job has fitted nothing for
-    // the stage the dashboard opens on. GET /v1/models answers 200 with fitted_at null, not a 404
-    // Chromium would log as an error.
-    const fresh = await createSite();
+  it('opens a brand-new EUR site with a little data and no fit yet: euros, and no console error', async () => {
+    // A young site reporting in EUR: a few touches, a lead and one opportunity, no closed_won deal, so
+    // the job fits nothing for the stage the dashboard opens on. GET /v1/models answers 200 with
+    // fitted_at null (not a 404 Chromium would log as an error), and money reads in euros.
+    const fresh = await createSite({ currency: 'EUR' });
     const headers = { authorization: `Bearer ${fresh.secret_key}`, 'content-type': 'application/json' };
     const at = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const touches = ['Paid Search', 'Email'].map((channel, i) => ({ id: `young-t${i}`, occurred_at: at, touch_type: 'event', channel, account_domain: 'young.test' }));
     expect((await fetch(`${workerUrl()}/v1/touches`, { method: 'POST', headers, body: JSON.stringify({ touches }) })).ok).toBe(true);
-    const conversions = [{ id: 'young-lead', stage: 'lead', occurred_at: at, account_domain: 'young.test' }];
+    const conversions = [
+      { id: 'young-lead', stage: 'lead', occurred_at: at, account_domain: 'young.test' },
+      { id: 'young-opp', stage: 'opportunity', occurred_at: at, account_domain: 'young.test', amount: 12000 },
+    ];
     expect((await fetch(`${workerUrl()}/v1/conversions`, { method: 'POST', headers, body: JSON.stringify({ conversions }) })).ok).toBe(true);
+    expect((await fetch(`${workerUrl()}/v1/attribution/run`, { method: 'POST', headers })).status).toBe(200);
     const made = await (await fetch(`${workerUrl()}/v1/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'young', scope: 'read' }) })).json();
     const { page, requests, now } = await openPage();
     await page.goto(`${workerUrl()}/dashboard#key=${made.key}`);
@@ -226,6 +230,10 @@ describe('the dashboard', () => {
     expect(requests.some((u) => u.includes('/v1/models?'))).toBe(true);
     expect(await page.textContent('#fit-status')).toContain('No fit for closed_won conversions yet');
     expect(await page.isHidden('#fit-low')).toBe(true);
+    // The site's reporting currency, from the reports' own `currency`: euros, never dollars.
+    expect(await page.textContent('#influence-status')).toContain('€12,000');
+    expect(await page.textContent('#influence-table')).toContain('€12,000');
+    expect(await page.textContent('main')).not.toContain('$');
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -4,7 +4,7 @@ import { downloadCsv, getJson } from '../api';
 import { colorFor, draw, modelColor } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type CreditReport, type Filters } from '../filters';
-import { dateTime, money, moneyShort, shortDate } from '../format';
+import { dateTime, money, moneyShort, setCurrency, shortDate } from '../format';
 
 interface Touch {
   touch_id: string;
@@ -43,6 +43,7 @@ export async function loadAccounts(f: Filters): Promise<void> {
   try {
     const r = await getJson<CreditReport>('/v1/credit', { model: f.model, conversion: f.conversion, group_by: 'account', from: f.from, to: f.to });
     if (isStale(f)) return;
+    setCurrency(r.currency);
     const accounts = r.rows.filter((x) => x.key.includes('.') && x.revenue > 0).sort((a, b) => b.revenue - a.revenue).slice(0, 8);
     list.innerHTML = accounts.map((a) => `<li><button type="button" class="link" data-domain="${esc(a.key)}">${esc(a.key)}</button> <small>${money(a.revenue)}</small></li>`).join('');
     const domainInput = $<HTMLInputElement>('journey-domain');

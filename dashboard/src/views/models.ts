@@ -5,7 +5,7 @@ import { downloadCsv, getJson } from '../api';
 import { draw, modelColor } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type Filters } from '../filters';
-import { dateTime, money, moneyShort, pct } from '../format';
+import { dateTime, money, moneyShort, pct, setCurrency } from '../format';
 
 export async function loadModels(f: Filters): Promise<void> {
   const statusEl = $('models-status');
@@ -15,6 +15,7 @@ export async function loadModels(f: Filters): Promise<void> {
   try {
     const r = await getJson<CompareReport>('/v1/credit/compare', params);
     if (isStale(f)) return;
+    setCurrency(r.currency);
     // Largest channels first, by their mean credit over the compared models (no model's view is favoured).
     const mean = (x: CompareReport['rows'][number]) => r.models.reduce((n, m) => n + x.models[m].revenue, 0) / r.models.length;
     r.rows.sort((a, b) => mean(b) - mean(a));
