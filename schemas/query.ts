@@ -12,10 +12,8 @@ export type { GroupBy } from './dimensions';
 import type { ModelName } from './models';
 export type { ModelName };
 
-/** Stages always accepted as `conversion`, with or without data; a site's own stages are accepted too. */
-export const USUAL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
-/** Stored but never credited (docs/attribution.md), so never a valid `conversion`. */
-export const UNCREDITED_STAGE = 'closed_lost';
+import { UNCREDITED_STAGE, USUAL_STAGES } from './stages';
+export { UNCREDITED_STAGE, USUAL_STAGES };
 
 export const QUERY_DEFAULTS = {
   model: 'linear',
