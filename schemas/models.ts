@@ -16,3 +16,6 @@ export const MODEL_NAMES = [
   'shapley',
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** The models fitted from the site's journeys rather than computed by a rule (the registry's models with a fit; a unit test checks they agree). */
+export const DATA_DRIVEN_MODELS = ['markov', 'shapley'] as const satisfies readonly ModelName[];

@@ -12,10 +12,8 @@ export type { GroupBy } from './dimensions';
 import type { ModelName } from './models';
 export type { ModelName };
 
-/** Stages always accepted as `conversion`, with or without data; a site's own stages are accepted too. */
-export const USUAL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
-/** Stored but never credited (docs/attribution.md), so never a valid `conversion`. */
-export const UNCREDITED_STAGE = 'closed_lost';
+import { UNCREDITED_STAGE, USUAL_STAGES } from './stages';
+export { UNCREDITED_STAGE, USUAL_STAGES };
 
 export const QUERY_DEFAULTS = {
   model: 'linear',
@@ -237,7 +235,7 @@ export const qualityReport = z.object({
   }),
 });
 
-export const modelsReport = z.object({
+const fittedModels = z.object({
   conversion: z.string(),
   fitted_at: iso,
   window_days: z.number().int().meta({ description: "the site's window the journeys were built with" }),
@@ -259,6 +257,17 @@ export const modelsReport = z.object({
       z.object({ channels: z.array(z.string()), journeys: z.number().int(), conversions: z.number().int(), rate: z.number() }),
     ).meta({ description: 'the 50 most frequent sets of channels a journey had, and how often they converted' }),
   }),
+});
+
+/** A valid stage the job has not fitted yet: an ordinary state of a young site, so a 200 that says so. */
+const unfittedModels = z.object({
+  conversion: z.string(),
+  fitted_at: z.null().meta({ description: 'null: the stage has no fit yet' }),
+  note: z.string().meta({ description: 'why there is no fit, and when the job makes one' }),
+});
+
+export const modelsReport = z.union([fittedModels, unfittedModels]).meta({
+  description: 'the latest fit of the stage, or (fitted_at null) a note that the job has not fitted it yet',
 });
 
 export type CreditReport = z.infer<typeof creditReport>;

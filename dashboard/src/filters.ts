@@ -8,31 +8,10 @@ export interface Filters {
   models: string[];
 }
 
-/** Credit answers carry the rows of one model's report; spend fields come with channel/source/medium/campaign. */
-export interface CreditRow {
-  key: string;
-  conversions: number;
-  revenue: number;
-  touches: number;
-  spend?: number;
-  roas?: number | null;
-  cost_per_conversion?: number | null;
-}
-
-export interface CreditReport {
-  model: string;
-  conversion: string;
-  from: string;
-  to: string;
-  currency: string;
-  window_days: number;
-  definitions_changed_at?: string | null;
-  totals: { conversions: number; revenue: number; spend?: number; roas?: number | null; cost_per_conversion?: number | null };
-  rows: CreditRow[];
-}
-
-export const STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'];
-export const DATA_DRIVEN = ['markov', 'shapley'];
+/** The report types and stage names every view reads, from the contract (types and plain values only: no zod ships). */
+export type { CreditReport } from '../../schemas/query';
+export { USUAL_STAGES as STAGES } from '../../schemas/stages';
+export { DATA_DRIVEN_MODELS as DATA_DRIVEN, MODEL_NAMES } from '../../schemas/models';
 
 /**
  * The filters of the latest load. A view whose answers arrive after the filters changed drops them,

@@ -2,7 +2,10 @@
 
 let currency = 'USD';
 
-/** The site's reporting currency, as the last API answer gave it. */
+/**
+ * The site's reporting currency, as the last API answer gave it: every view whose report carries
+ * money (credit, compare, influence) calls this with the answer's `currency` before formatting it.
+ */
 export function setCurrency(code: string | undefined): void {
   if (code) currency = code;
 }

@@ -1,7 +1,7 @@
 // The dashboard's entry: takes a read key (never a secret key), keeps the filters, and loads every view.
 import { setReadKey } from './api';
 import { $, esc } from './dom';
-import { DATA_DRIVEN, isStale, latestFilters, setLatest, STAGES, type Filters } from './filters';
+import { DATA_DRIVEN, isStale, latestFilters, MODEL_NAMES, setLatest, STAGES, type Filters } from './filters';
 import { checkKey, forgetKey, keepKey, storedKey } from './key';
 import { presetRange, type Preset } from './range';
 import { loadFunnel } from './views/funnel';
@@ -14,7 +14,7 @@ import { loadTrend } from './views/trend';
 
 /** Compared by default: the common rule-based models and both data-driven ones. */
 const DEFAULT_MODELS = ['first_touch', 'last_touch', 'linear', 'w_shaped', ...DATA_DRIVEN];
-const FALLBACK_MODELS = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'u_shaped', 'w_shaped', 'full_path', 'custom', ...DATA_DRIVEN];
+const FALLBACK_MODELS: string[] = [...MODEL_NAMES];
 
 let preset: Preset = '90d';
 

@@ -20,15 +20,21 @@ let site: E2ESite;
 let readKey: string;
 const problems: string[] = [];
 
-/** A page that records console errors, uncaught exceptions and failed API calls into `problems`. */
-async function openPage(): Promise<{ page: Page; requests: string[] }> {
+/**
+ * A page that records console errors, uncaught exceptions and failed API calls into `problems`.
+ * Its clock is pinned to `now`, the instant the test computes its expected ranges from: the page and
+ * the test then agree on "today" even when a run crosses UTC midnight.
+ */
+async function openPage(): Promise<{ page: Page; requests: string[]; now: number }> {
   const page = await context.newPage();
+  const now = Date.now();
+  await page.clock.setFixedTime(now);
   const requests: string[] = [];
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => requests.push(r.url()));
   page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  return { page, requests };
+  return { page, requests, now };
 }
 
 /** Waits until every view has answered for the given range (main.ts sets body[data-loaded]). */
@@ -79,10 +85,10 @@ describe('the dashboard', () => {
   });
 
   it('with a read key draws every chart with data and logs no error', async () => {
-    const { page } = await openPage();
+    const { page, now } = await openPage();
     // The link npm run simulate prints: the key in the fragment, which the page reads and drops.
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
-    const r90 = presetRange('90d', Date.now());
+    const r90 = presetRange('90d', now);
     await loaded(page, r90.from, r90.to);
     expect(page.url()).not.toContain('rk_');
     const figures = await page.$$eval('figure', (fs) =>
@@ -121,12 +127,12 @@ describe('the dashboard', () => {
   });
 
   it('changes the range every view reads when a preset is chosen, and takes a custom range', async () => {
-    const { page, requests } = await openPage();
+    const { page, requests, now } = await openPage();
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
-    const r90 = presetRange('90d', Date.now());
+    const r90 = presetRange('90d', now);
     await loaded(page, r90.from, r90.to);
     for (const preset of ['30d', 'quarter', 'year'] as const) {
-      const r = presetRange(preset, Date.now());
+      const r = presetRange(preset, now);
       requests.length = 0;
       await page.click(`#presets button[data-preset="${preset}"]`);
       await loaded(page, r.from, r.to);
@@ -139,7 +145,7 @@ describe('the dashboard', () => {
       }
     }
     // A year is 53 weekly credit queries for the trend, the first from the range's first day.
-    const year = presetRange('year', Date.now());
+    const year = presetRange('year', now);
     expect(await page.$$eval('#trend-table tbody tr', (r) => r.length)).toBe(53);
     expect(await page.textContent('#trend-table tbody tr th')).toBe(year.from);
     await page.click('#presets button[data-preset="custom"]');
@@ -164,8 +170,8 @@ describe('the dashboard', () => {
     const credit = await (await fetch(`${workerUrl()}/v1/credit`, { headers: { authorization: `Bearer ${readKey}` } })).json();
     const changed: string = credit.definitions_changed_at;
     expect(changed.slice(0, 10)).toBe(new Date().toISOString().slice(0, 10));
-    const { page } = await openPage();
-    const r90 = presetRange('90d', Date.now());
+    const { page, now } = await openPage();
+    const r90 = presetRange('90d', now);
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
     await loaded(page, r90.from, r90.to);
     expect(await page.textContent('#trend-status')).toContain(`credit definitions changed ${changed.slice(0, 10)} (dashed line)`);
@@ -182,9 +188,9 @@ describe('the dashboard', () => {
   });
 
   it('downloads CSV from every view', async () => {
-    const { page } = await openPage();
+    const { page, now } = await openPage();
     await page.goto(`${workerUrl()}/dashboard#key=${readKey}`);
-    const r90 = presetRange('90d', Date.now());
+    const r90 = presetRange('90d', now);
     await loaded(page, r90.from, r90.to);
     const buttons = await page.$$eval('button[id$="-csv"]', (b) => b.map((x) => x.id));
     expect(buttons.sort()).toEqual(['funnel-csv', 'influence-csv', 'journey-csv', 'models-csv', 'quality-csv', 'return-campaign-csv', 'return-channel-csv', 'trend-csv'].sort());
@@ -197,6 +203,37 @@ describe('the dashboard', () => {
       expect(rows.length, id).toBeGreaterThan(0);
       expect(text.startsWith('{'), id).toBe(false);
     }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('opens a brand-new EUR site with a little data and no fit yet: euros, and no console error', async () => {
+    // A young site reporting in EUR: a few touches, a lead and one opportunity, no closed_won deal, so
+    // the job fits nothing for the stage the dashboard opens on. GET /v1/models answers 200 with
+    // fitted_at null (not a 404 Chromium would log as an error), and money reads in euros.
+    const fresh = await createSite({ currency: 'EUR' });
+    const headers = { authorization: `Bearer ${fresh.secret_key}`, 'content-type': 'application/json' };
+    const at = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const touches = ['Paid Search', 'Email'].map((channel, i) => ({ id: `young-t${i}`, occurred_at: at, touch_type: 'event', channel, account_domain: 'young.test' }));
+    expect((await fetch(`${workerUrl()}/v1/touches`, { method: 'POST', headers, body: JSON.stringify({ touches }) })).ok).toBe(true);
+    const conversions = [
+      { id: 'young-lead', stage: 'lead', occurred_at: at, account_domain: 'young.test' },
+      { id: 'young-opp', stage: 'opportunity', occurred_at: at, account_domain: 'young.test', amount: 12000 },
+    ];
+    expect((await fetch(`${workerUrl()}/v1/conversions`, { method: 'POST', headers, body: JSON.stringify({ conversions }) })).ok).toBe(true);
+    expect((await fetch(`${workerUrl()}/v1/attribution/run`, { method: 'POST', headers })).status).toBe(200);
+    const made = await (await fetch(`${workerUrl()}/v1/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'young', scope: 'read' }) })).json();
+    const { page, requests, now } = await openPage();
+    await page.goto(`${workerUrl()}/dashboard#key=${made.key}`);
+    const r90 = presetRange('90d', now);
+    await loaded(page, r90.from, r90.to);
+    expect(requests.some((u) => u.includes('/v1/models?'))).toBe(true);
+    expect(await page.textContent('#fit-status')).toContain('No fit for closed_won conversions yet');
+    expect(await page.isHidden('#fit-low')).toBe(true);
+    // The site's reporting currency, from the reports' own `currency`: euros, never dollars.
+    expect(await page.textContent('#influence-status')).toContain('€12,000');
+    expect(await page.textContent('#influence-table')).toContain('€12,000');
+    expect(await page.textContent('main')).not.toContain('$');
     expect(problems).toEqual([]);
     await page.close();
   });

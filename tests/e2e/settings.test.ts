@@ -111,7 +111,7 @@ describe('/dashboard/settings', () => {
     await page.waitForFunction(() => document.body.classList.contains('ready'));
     await page.click('nav a[href="/dashboard/settings"]');
     await page.waitForURL(`${workerUrl()}/dashboard/settings`);
-    // From here on, the settings page's own problems only (the dashboard asks /v1/models, 404 until a fit exists).
+    // From here on, the settings page's own problems only.
     problems.length = 0;
     await loaded(page);
     expect(await page.textContent('#key-state')).toContain(readKey.slice(0, 7));

@@ -663,3 +663,11 @@ describe('invariants over 500 seeded random touch sets', () => {
     }
   });
 });
+
+describe('the contract names the data-driven models', () => {
+  it('as exactly the registry models that are fitted', async () => {
+    const { DATA_DRIVEN } = await import('../../edge/src/attribution/models');
+    const { DATA_DRIVEN_MODELS } = await import('../../schemas/models');
+    expect([...DATA_DRIVEN].sort()).toEqual([...DATA_DRIVEN_MODELS].sort());
+  });
+});

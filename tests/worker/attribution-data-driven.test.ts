@@ -97,10 +97,17 @@ describe('markov and shapley', () => {
     expect(after.filter((r) => r.model === 'markov')).not.toEqual(before.filter((r) => r.model === 'markov'));
   });
 
-  it('refuse another window, and GET /v1/models answers 404 before any fit', async () => {
+  it('refuse another window, and GET /v1/models answers 200 with no fit (and a note) before any fit', async () => {
     const site = await createSite();
     const res = await call('/v1/models?conversion=lead', { headers: { authorization: `Bearer ${site.secret_key}` } });
-    expect([res.status, (await errorOf(res)).code]).toEqual([404, 'not_found']);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { conversion: string; fitted_at: null; note: string };
+    expect(body).toEqual({ conversion: 'lead', fitted_at: null, note: expect.stringContaining('No fit for lead conversions yet') });
+    // A stage that is never fitted, and one that is no stage, are still refused.
+    const lost = await call('/v1/models?conversion=closed_lost', { headers: { authorization: `Bearer ${site.secret_key}` } });
+    expect([lost.status, (await errorOf(lost)).code]).toEqual([400, 'invalid_conversion']);
+    const unknown = await call('/v1/models?conversion=nope', { headers: { authorization: `Bearer ${site.secret_key}` } });
+    expect([unknown.status, (await errorOf(unknown)).code]).toEqual([400, 'invalid_conversion']);
     for (const path of ['/v1/credit?model=markov&window_days=30', '/v1/credit/compare?models=linear,shapley&window_days=30']) {
       const r = await call(path, { headers: { authorization: `Bearer ${site.secret_key}` } });
       expect([r.status, (await errorOf(r)).code]).toEqual([400, 'window_fixed_for_model']);

@@ -17,6 +17,19 @@ describe('GET /docs', () => {
     expect((await call('/docs/init.js').then((r) => r.text()))).toContain("url: '/openapi.json'");
   });
 
+  it('runs under the same page policy and headers as the dashboard, but for its own image sources', async () => {
+    const [docsPage, dashboardPage, settingsPage] = await Promise.all(['/docs', '/dashboard', '/dashboard/settings'].map((p) => call(p)));
+    const directives = (res: Response) => (res.headers.get('content-security-policy') ?? '').split('; ');
+    const notImg = (res: Response) => directives(res).filter((d) => !d.startsWith('img-src'));
+    expect(notImg(docsPage)).toEqual(notImg(dashboardPage));
+    expect(directives(settingsPage)).toEqual(directives(dashboardPage));
+    expect(directives(docsPage)).toContain("img-src 'self' data:");
+    expect(directives(dashboardPage)).toContain("img-src 'self' data: blob:");
+    for (const header of ['cache-control', 'x-frame-options', 'x-content-type-options', 'referrer-policy']) {
+      expect([header, docsPage.headers.get(header)]).toEqual([header, dashboardPage.headers.get(header)]);
+    }
+  });
+
   it.each([
     ['/docs/swagger-ui-bundle.js', /^text\/javascript/, 'SwaggerUIBundle'],
     ['/docs/swagger-ui.css', /^text\/css/, '.swagger-ui'],

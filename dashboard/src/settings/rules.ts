@@ -2,6 +2,7 @@
 // takes the secret key from its field for that one request and clears the field before sending.
 import type { z } from 'zod';
 import type { channelRulesAnswer, previewAnswer } from '../../../schemas/governance';
+import { KEY_PREFIX } from '../../../schemas/keys';
 import { getJson, postJson, putJson } from '../api';
 import { $, errorText, status } from '../dom';
 import { dateTime, num } from '../format';
@@ -39,7 +40,7 @@ export async function saveRules(reload: () => Promise<unknown>): Promise<void> {
   // Cleared before the request: the secret key lives in this function's variable only.
   field.value = '';
   const out = $('save-status');
-  if (!secret.startsWith('sk_')) return status(out, 'Type the secret key (sk_…) to save; it is used for this request only.', 'error');
+  if (!secret.startsWith(KEY_PREFIX.secret)) return status(out, 'Type the secret key (sk_…) to save; it is used for this request only.', 'error');
   status(out, 'Saving…');
   try {
     const r = await putJson<RulesAnswer>('/v1/channel-rules', { rules: ruleBody() }, secret);

@@ -1,22 +1,11 @@
 // The stage funnel by source: keys whose first lead falls in the range, grouped by their first
 // touch, with how many reached each stage, the step rates, the days per step and the win rate.
+import type { FunnelCells, FunnelReport } from '../../../schemas/pipeline';
 import { downloadCsv, getJson } from '../api';
 import { draw } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type Filters } from '../filters';
 import { num, pct } from '../format';
-
-interface FunnelCounts {
-  reached: Record<string, number>;
-  rate: Record<string, number | null>;
-  median_days: Record<string, number | null>;
-  win_rate: number | null;
-}
-interface FunnelReport {
-  stages: string[];
-  totals: FunnelCounts;
-  rows: (FunnelCounts & { key: string })[];
-}
 
 const STAGE_COLORS = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
 
@@ -49,7 +38,7 @@ export async function loadFunnel(f: Filters): Promise<void> {
       rows.length ? `${t.reached[r.stages[0]]} new ${r.stages[0]}s; ${t.reached[r.stages[r.stages.length - 1]]} reached ${r.stages[r.stages.length - 1]}; win rate ${pct(t.win_rate)}.` : `No key had its first ${r.stages[0]} in this range.`,
       rows.length ? 'info' : 'empty',
     );
-    const cells = (c: FunnelCounts) => [
+    const cells = (c: FunnelCells) => [
       ...r.stages.map((s, i) => (i ? `${c.reached[s]} <small>${pct(c.rate[s])}${c.median_days[s] === null ? '' : `, ${num(c.median_days[s])} d`}</small>` : String(c.reached[s]))),
       pct(c.win_rate),
     ];

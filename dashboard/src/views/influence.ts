@@ -1,16 +1,11 @@
 // Influenced vs sourced pipeline per channel: a deal counts for every channel that touched it
 // (influenced) and once for the channel of its first touch (sourced), so only sourced sums to the total.
+import type { InfluenceReport } from '../../../schemas/pipeline';
 import { downloadCsv, getJson } from '../api';
 import { draw } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type Filters } from '../filters';
-import { money, moneyShort } from '../format';
-
-interface InfluenceReport {
-  conversion: string;
-  totals: { conversions: number; revenue: number };
-  rows: { key: string; influenced_conversions: number; influenced_revenue: number; sourced_conversions: number; sourced_revenue: number }[];
-}
+import { money, moneyShort, setCurrency } from '../format';
 
 /** Pipeline is the amount of opportunities: the stage this view reads. */
 const PIPELINE_STAGE = 'opportunity';
@@ -22,6 +17,7 @@ export async function loadInfluence(f: Filters): Promise<void> {
   try {
     const r = await getJson<InfluenceReport>('/v1/influence', params);
     if (isStale(f)) return;
+    setCurrency(r.currency);
     const rows = [...r.rows].sort((a, b) => b.influenced_revenue - a.influenced_revenue);
     draw(
       $<HTMLCanvasElement>('influence-chart'),

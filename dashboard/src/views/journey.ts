@@ -1,36 +1,15 @@
 // One account's journey: its touches on a timeline (one lane per channel, conversions on their own
 // lane), and for a chosen conversion each touch's credit under every compared model.
+import type { JourneyReport } from '../../../schemas/query';
 import { downloadCsv, getJson } from '../api';
 import { colorFor, draw, modelColor } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type CreditReport, type Filters } from '../filters';
-import { dateTime, money, moneyShort, shortDate } from '../format';
+import { dateTime, money, moneyShort, setCurrency, shortDate } from '../format';
 
-interface Touch {
-  touch_id: string;
-  occurred_at: string;
-  touch_type: string;
-  channel: string;
-  source: string | null;
-  medium: string | null;
-  campaign: string | null;
-}
-interface Conversion {
-  conversion_id: string;
-  stage: string;
-  occurred_at: string;
-  amount: number | null;
-  currency: string | null;
-  credited: boolean;
-  credit: Record<string, { touch_id: string | null; weight: number; revenue: number }[]>;
-}
-interface Journey {
-  domain: string;
-  models: string[];
-  contacts: unknown[];
-  touches: Touch[];
-  conversions: Conversion[];
-}
+type Journey = JourneyReport;
+type Touch = Journey['touches'][number];
+type Conversion = Journey['conversions'][number];
 
 const CONVERSIONS_LANE = 'Conversions';
 let current: Journey | null = null;
@@ -43,6 +22,7 @@ export async function loadAccounts(f: Filters): Promise<void> {
   try {
     const r = await getJson<CreditReport>('/v1/credit', { model: f.model, conversion: f.conversion, group_by: 'account', from: f.from, to: f.to });
     if (isStale(f)) return;
+    setCurrency(r.currency);
     const accounts = r.rows.filter((x) => x.key.includes('.') && x.revenue > 0).sort((a, b) => b.revenue - a.revenue).slice(0, 8);
     list.innerHTML = accounts.map((a) => `<li><button type="button" class="link" data-domain="${esc(a.key)}">${esc(a.key)}</button> <small>${money(a.revenue)}</small></li>`).join('');
     const domainInput = $<HTMLInputElement>('journey-domain');
@@ -89,7 +69,7 @@ function drawJourney(conversion: Conversion | undefined): void {
   const lanes = [...new Set(j.touches.map((t) => t.channel)), CONVERSIONS_LANE];
   const creditOf = (model: string, touchId: string) => conversion?.credit[model]?.find((x) => x.touch_id === touchId);
   // Dots are sized by the model chosen at the top when it is among the compared ones.
-  const sizeModel = filters && j.models.includes(filters.model) ? filters.model : j.models[0];
+  const sizeModel = filters && (j.models as readonly string[]).includes(filters.model) ? filters.model : j.models[0];
   const byTouch = new Map(j.touches.map((t) => [t.touch_id, t]));
   draw(
     $<HTMLCanvasElement>('journey-chart'),

@@ -1,26 +1,11 @@
 // Model comparison: each channel's credited revenue under every chosen model as grouped bars, and
 // what the data-driven models (markov, shapley) learned from the site's journeys, in plain numbers.
+import type { CompareReport, ModelsReport } from '../../../schemas/query';
 import { downloadCsv, getJson } from '../api';
 import { draw, modelColor } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type Filters } from '../filters';
-import { dateTime, money, moneyShort, pct } from '../format';
-
-interface CompareReport {
-  models: string[];
-  rows: { key: string; models: Record<string, { conversions: number; revenue: number }> }[];
-  totals: Record<string, { conversions: number; revenue: number }>;
-}
-
-interface ModelsReport {
-  conversion: string;
-  fitted_at: string;
-  window_days: number;
-  journeys: { converting: number; non_converting: number };
-  low_data: boolean;
-  markov: { p_conversion: number; channels: { channel: string; removal_effect: number; share: number }[] };
-  shapley: { channels: { channel: string; value: number }[]; sets: { channels: string[]; journeys: number; conversions: number; rate: number }[] };
-}
+import { dateTime, money, moneyShort, pct, setCurrency } from '../format';
 
 export async function loadModels(f: Filters): Promise<void> {
   const statusEl = $('models-status');
@@ -30,6 +15,7 @@ export async function loadModels(f: Filters): Promise<void> {
   try {
     const r = await getJson<CompareReport>('/v1/credit/compare', params);
     if (isStale(f)) return;
+    setCurrency(r.currency);
     // Largest channels first, by their mean credit over the compared models (no model's view is favoured).
     const mean = (x: CompareReport['rows'][number]) => r.models.reduce((n, m) => n + x.models[m].revenue, 0) / r.models.length;
     r.rows.sort((a, b) => mean(b) - mean(a));
@@ -66,6 +52,15 @@ async function loadFit(f: Filters): Promise<void> {
   try {
     const fit = await getJson<ModelsReport>('/v1/models', { conversion: f.conversion });
     if (isStale(f)) return;
+    if (fit.fitted_at === null) {
+      // A young site: the stage has no fit yet, which is a state to show, not an error.
+      draw($<HTMLCanvasElement>('fit-chart'), { type: 'bar', data: { labels: [], datasets: [] } }, `No data-driven fit for ${f.conversion} yet`);
+      $('fit-low').hidden = true;
+      $('fit-low').textContent = '';
+      $('fit-table').innerHTML = '';
+      status(statusEl, fit.note, 'empty');
+      return;
+    }
     const shapleyTotal = fit.shapley.channels.reduce((n, c) => n + Math.max(c.value, 0), 0);
     const shapleyShare = new Map(fit.shapley.channels.map((c) => [c.channel, shapleyTotal ? Math.max(c.value, 0) / shapleyTotal : 0]));
     const channels = [...fit.markov.channels].sort((a, b) => b.share - a.share);
@@ -107,6 +102,6 @@ async function loadFit(f: Filters): Promise<void> {
         fit.shapley.sets.slice(0, 10).map((s) => [esc(s.channels.join(' + ')), String(s.journeys), String(s.conversions), pct(s.rate, 1)]),
       );
   } catch (err) {
-    status(statusEl, errorText(err), err instanceof Error && /no_fit|not_found|404/.test(err.message) ? 'empty' : 'error');
+    status(statusEl, errorText(err), 'error');
   }
 }

@@ -1,17 +1,10 @@
 // Data quality: can the numbers above be trusted? Events, duplicates, bots, identification, Direct
 // and Unassigned share, conversions without a touch, free mail and amounts without an exchange rate.
+import type { QualityReport } from '../../../schemas/query';
 import { downloadCsv, getJson } from '../api';
 import { $, csvButton, errorText, esc, status } from '../dom';
 import { isStale, type Filters } from '../filters';
 import { num } from '../format';
-
-interface Quality {
-  ingest: { events: number; offline_touches: number; conversions: number; duplicates: number; bots_dropped: number; rejected: number };
-  identity: { identified_visitors_pct: number | null; free_mail_contacts_pct: number | null };
-  touches: { total: number; unassigned_or_direct_pct: number | null };
-  conversions: { without_touch_pct: number | null };
-  currency: { unconverted_amounts: number; currencies_without_rate: string[] };
-}
 
 const pctOf = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)}%`);
 
@@ -20,7 +13,7 @@ export async function loadQuality(f: Filters): Promise<void> {
   const params = { from: f.from, to: f.to };
   csvButton($<HTMLButtonElement>('quality-csv'), statusEl, () => downloadCsv('/v1/quality', params));
   try {
-    const q = await getJson<Quality>('/v1/quality', params);
+    const q = await getJson<QualityReport>('/v1/quality', params);
     if (isStale(f)) return;
     // [value, label, warn when] — a tile turns amber when the number undermines the reports.
     const tiles: [string, string, boolean][] = [

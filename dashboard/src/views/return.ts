@@ -4,7 +4,7 @@ import { downloadCsv, getJson } from '../api';
 import { draw } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type CreditReport, type Filters } from '../filters';
-import { money, moneyShort, num } from '../format';
+import { money, moneyShort, num, setCurrency } from '../format';
 
 /** Campaigns shown in the chart: the largest by spend plus revenue (the table lists them all). */
 const TOP_CAMPAIGNS = 12;
@@ -16,6 +16,7 @@ async function loadOne(f: Filters, dim: 'channel' | 'campaign'): Promise<void> {
   try {
     const r = await getJson<CreditReport>('/v1/credit', params);
     if (isStale(f)) return;
+    setCurrency(r.currency);
     const rows = [...r.rows].sort((a, b) => (b.spend ?? 0) + b.revenue - ((a.spend ?? 0) + a.revenue));
     // "(not set)" gathers touches without a campaign (organic, direct…): no campaign to judge, so the table keeps it and the chart does not.
     const shown = dim === 'campaign' ? rows.filter((x) => x.key !== '(not set)').slice(0, TOP_CAMPAIGNS) : rows;

@@ -4,7 +4,7 @@ import { getJson, saveFile } from '../api';
 import { colorFor, draw, markerPlugin } from '../charts';
 import { $, csvButton, errorText, esc, status, table } from '../dom';
 import { isStale, type CreditReport, type Filters } from '../filters';
-import { money, moneyShort, shortDate } from '../format';
+import { money, moneyShort, setCurrency, shortDate } from '../format';
 import { weeks, type Range } from '../range';
 
 /** At most this many weekly queries in flight: a year is 53 of them. */
@@ -34,6 +34,7 @@ export async function loadTrend(f: Filters): Promise<void> {
       getJson<CreditReport>('/v1/credit', { model: f.model, conversion: f.conversion, group_by: 'channel', from: w.from, to: w.to }),
     );
     if (isStale(f)) return;
+    setCurrency(answers[0]?.currency);
     const totals = new Map<string, number>();
     for (const a of answers) for (const r of a.rows) totals.set(r.key, (totals.get(r.key) ?? 0) + r.revenue);
     const ranked = [...totals.entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k]) => k);

@@ -1,5 +1,6 @@
 // Authentication: the secret key (Bearer, or Basic username as Segment sends it) and the admin token.
 import type { MiddlewareHandler } from 'hono';
+import { KEY_PREFIX } from '../../../schemas/keys';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { timingSafeEqual } from '../identity/hash';
@@ -41,8 +42,8 @@ export function requireSiteKey(): MiddlewareHandler<AppEnv> {
   return async function siteKeyAuth(c, next) {
     const key = credentialOf(c.req.header('authorization'));
     if (!key) throw new ApiError(401, 'missing_key', 'send the secret key (or a read key) as Authorization: Bearer sk_… or as the Basic username');
-    if (key.startsWith('pk_')) throw new ApiError(403, 'key_not_allowed', 'a public key cannot use server-side endpoints; use the secret key');
-    if (key.startsWith('rk_')) {
+    if (key.startsWith(KEY_PREFIX.public)) throw new ApiError(403, 'key_not_allowed', 'a public key cannot use server-side endpoints; use the secret key');
+    if (key.startsWith(KEY_PREFIX.read)) {
       const site = await siteByReadKey(c.env.DB, key);
       if (!site) throw new ApiError(401, 'unknown_key', 'the read key is not valid (revoked, or never issued)');
       if (!readKeyMayCall(c.req.method, c.req.path)) {

@@ -1,6 +1,7 @@
 // Public endpoints for browsers: the snippet itself (GET /s.js) and its batches (POST /e).
 import { createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { KEY_PREFIX } from '../../../schemas/keys';
 import { LIMITS } from '../../../schemas/limits';
 import { wireBatch, wireEvent } from '../../../schemas/wire';
 import type { AppEnv } from '../env';
@@ -98,7 +99,7 @@ ingest.openapi(
       throw new ApiError(400, 'invalid_batch', 'the batch envelope is invalid', issueDetails(parsed.error.issues));
     }
     const batch = parsed.data;
-    if (batch.k.startsWith('sk_')) {
+    if (batch.k.startsWith(KEY_PREFIX.secret)) {
       throw new ApiError(403, 'key_not_allowed', 'never put a secret key in a page: use the public key (pk_…)');
     }
     const site = await siteByPublicKey(c.env.DB, batch.k);

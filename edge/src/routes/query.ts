@@ -152,11 +152,10 @@ const modelsRoute = queryRoute({
   path: '/models',
   summary: 'Data-driven models explained',
   description:
-    "The latest fit of markov and shapley for one stage (conversion, default closed_won), learned from the site's converting and non-converting journeys: P(conversion) and each channel's removal effect, each channel's Shapley value and the most frequent channel sets. Fitted on the job's first run of each UTC day, after a settings change, and on POST /v1/attribution/run?refit=true. 404 until a fit exists.",
+    "The latest fit of markov and shapley for one stage (conversion, default closed_won), learned from the site's converting and non-converting journeys: P(conversion) and each channel's removal effect, each channel's Shapley value and the most frequent channel sets. Fitted on the job's first run of each UTC day, after a settings change, and on POST /v1/attribution/run?refit=true. Until a stage is fitted the answer is still 200, with fitted_at null and a note saying why.",
   query: modelsParams,
   report: ['ModelsReport', modelsReport],
   what: 'the fit, explained',
-  notFound: true,
   csv: false,
 });
 query.openapi(modelsRoute, async (c) => {
