@@ -32,7 +32,7 @@ import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { wantsCsv } from '../query/params';
 import { buildModelsReport } from '../query/models-report';
-import { definitionsChangedAt } from '../query/definitions';
+import { withDefinitionsChangedAt } from '../query/definitions';
 import { buildQuality } from '../query/quality';
 import { parseRange } from '../query/range';
 import { methodNotAllowed } from './method-not-allowed';
@@ -103,7 +103,7 @@ const creditRoute = queryRoute({
 query.openapi(creditRoute, async (c) => {
   const p = c.req.valid('query');
   const req = reportRequest(p, [p.model ?? QUERY_DEFAULTS.model]);
-  const report = { ...(await buildCreditReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
+  const report = await withDefinitionsChangedAt(c.env.DB, c.get('site').id, buildCreditReport(c.env.DB, c.get('site'), req));
   const name = `credit_${report.model}_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, creditCsv, name);
 });
@@ -121,7 +121,7 @@ query.openapi(compareRoute, async (c) => {
   const p = c.req.valid('query');
   // Without a list, every model, but with window_days only those that take one (not the data-driven ones).
   const req = reportRequest(p, p.models ?? MODELS.filter((m) => p.window_days === undefined || !DATA_DRIVEN.has(m)));
-  const report = { ...(await buildCompareReport(c.env.DB, c.get('site'), req)), definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id) };
+  const report = await withDefinitionsChangedAt(c.env.DB, c.get('site').id, buildCompareReport(c.env.DB, c.get('site'), req));
   const name = `credit_compare_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, compareCsv, name);
 });
@@ -175,14 +175,15 @@ const influenceRoute = queryRoute({
 });
 query.openapi(influenceRoute, async (c) => {
   const p = c.req.valid('query');
-  const report = {
-    ...(await buildInfluence(c.env.DB, c.get('site'), {
+  const report = await withDefinitionsChangedAt(
+    c.env.DB,
+    c.get('site').id,
+    buildInfluence(c.env.DB, c.get('site'), {
       stage: p.conversion ?? QUERY_DEFAULTS.conversion,
       dim: p.group_by ?? QUERY_DEFAULTS.group_by,
       range: parseRange(p.from, p.to, Date.now()),
-    })),
-    definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id),
-  };
+    }),
+  );
   return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/influence', methodNotAllowed);
@@ -198,14 +199,15 @@ const funnelRoute = queryRoute({
 });
 query.openapi(funnelRoute, async (c) => {
   const p = c.req.valid('query');
-  const report = {
-    ...(await buildFunnel(c.env.DB, c.get('site'), {
+  const report = await withDefinitionsChangedAt(
+    c.env.DB,
+    c.get('site').id,
+    buildFunnel(c.env.DB, c.get('site'), {
       stages: p.stages,
       dim: p.group_by ?? QUERY_DEFAULTS.group_by,
       range: parseRange(p.from, p.to, Date.now()),
-    })),
-    definitions_changed_at: await definitionsChangedAt(c.env.DB, c.get('site').id),
-  };
+    }),
+  );
   return respond(c, wantsCsv(c, p.format), report, funnelCsv, `funnel_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/funnel', methodNotAllowed);
