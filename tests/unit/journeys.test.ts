@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FIT_LOOKBACK_MS, keyJourneys, type JourneyConversion, type JourneyTouch, type KeyHistory } from '../../edge/src/attribution/models/journeys';
 import { selectWindowTouches } from '../../edge/src/attribution/models';
 import { fitMarkov } from '../../edge/src/attribution/models/markov';
-import { pick, prng } from './helpers/journeys';
+import { fitShapley } from '../../edge/src/attribution/models/shapley';
+import { counted, pick, prng, randomJourneys } from './helpers/journeys';
 
 const DAY = 86_400_000;
 const F = Date.UTC(2025, 5, 1, 12);
@@ -120,5 +121,18 @@ describe('keys fed one at a time into a fit', () => {
     const journeys = keys.flatMap((k) => keyJourneys(k, opts));
     expect(journeys.map((j) => `${j.channels.join('>')} ${j.converted}`)).toEqual(['A>B>C true', 'A>C true', 'A>C false', 'B false', 'C true', 'C false']);
     expect(fitMarkov(journeys).p_conversion).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('counted journeys', () => {
+  it('given once with their count, fit exactly as the same journeys listed one by one, for both models', () => {
+    for (let seed = 200; seed < 210; seed++) {
+      const rand = prng(seed);
+      // Few channels and short paths, so that journeys repeat.
+      const journeys = randomJourneys(rand, { channels: ['Direct', 'Email', 'Paid Search', 'Events'], count: 300, maxLength: 3 });
+      const grouped = counted(journeys);
+      expect(grouped.length).toBeLessThan(journeys.length);
+      for (const fit of [fitMarkov, fitShapley]) expect(JSON.stringify(fit(grouped))).toBe(JSON.stringify(fit(journeys)));
+    }
   });
 });
