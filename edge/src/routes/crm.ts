@@ -2,18 +2,15 @@
 // Mounted under /v1, behind the secret-key check in app.ts.
 import { createRoute } from '@hono/zod-openapi';
 import { conversion, conversionsBody, offlineTouch, touchesBody } from '../../../schemas/api';
-import { LIMITS } from '../../../schemas/limits';
 import { ingestConversions } from '../ingest/crm';
 import { itemsOf } from '../ingest/items';
 import { ingestOfflineTouches } from '../ingest/offline';
-import { limitBody, readJson, requireContentType } from '../middleware/body';
+import { readJson } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
-import { batchResponses, ownBody, SECURITY, TAG } from './openapi-parts';
+import { batchResponses, ownBody, SECURITY, SERVER_JSON_BODY, TAG } from './openapi-parts';
 import { createRouter } from './openapi-router';
 
 export const crm = createRouter();
-
-const jsonBody = [limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json'])];
 
 const touchesRoute = createRoute({
   method: 'post',
@@ -23,7 +20,7 @@ const touchesRoute = createRoute({
   description:
     "Events, webinars, meetings, calls, direct mail, partner referrals, sales outreach. A touch sent by email is the contact's (at the contact's account); account_domain with an email moves the contact to that account; a free-mail account_domain is rejected per item (free_mail_account).",
   security: SECURITY.secret,
-  middleware: jsonBody,
+  middleware: SERVER_JSON_BODY,
   request: { body: ownBody(crm, { name: 'TouchesBody', schema: touchesBody, items: { field: 'touches', name: 'OfflineTouch', schema: offlineTouch } }) },
   responses: batchResponses(),
 });
@@ -41,7 +38,7 @@ const conversionsRoute = createRoute({
   description:
     'The same id again updates that conversion and its credit; amount, currency and opportunity_id left out of a resend keep their stored values. Identity rules as for /v1/touches (free_mail_account per item).',
   security: SECURITY.secret,
-  middleware: jsonBody,
+  middleware: SERVER_JSON_BODY,
   request: { body: ownBody(crm, { name: 'ConversionsBody', schema: conversionsBody, items: { field: 'conversions', name: 'Conversion', schema: conversion } }) },
   responses: batchResponses(),
 });

@@ -3,7 +3,8 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
-import { readJson } from '../middleware/body';
+import { LIMITS } from '../../../schemas/limits';
+import { limitBody, readJson, requireContentType } from '../middleware/body';
 import { batchResult, errorEnvelope } from './response-schemas';
 
 const SECRET_KEY: Record<string, string[]>[] = [{ secretKey: [] }, { secretKeyBasic: [] }];
@@ -21,6 +22,9 @@ export const SECURITY: Record<'secret' | 'read' | 'admin' | 'none', Record<strin
   /** Public: no key, or the public key inside the body (POST /e). */
   none: [],
 };
+
+/** What every server-side batch route checks before its body is read: its size and that it is JSON. */
+export const SERVER_JSON_BODY = [limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json'])];
 
 export const TAG = {
   public: 'Public',

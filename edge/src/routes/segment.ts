@@ -2,20 +2,18 @@
 // Mounted under /v1, behind the secret-key check in app.ts.
 import { createRoute } from '@hono/zod-openapi';
 import { segmentBatch, segmentMessage } from '../../../schemas/api';
-import { LIMITS } from '../../../schemas/limits';
 import { parseTimestamp } from '../../../schemas/time';
 import { ApiError } from '../errors';
 import { assertItemSizes, itemsOf } from '../ingest/items';
 import { ingestSegmentMessages, type SegmentType } from '../ingest/segment';
 import { invalidTimestamp } from '../ingest/time';
-import { limitBody, readJson, requireContentType } from '../middleware/body';
+import { readJson } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
-import { batchResponses, ownBody, SECURITY, TAG } from './openapi-parts';
+import { batchResponses, ownBody, SECURITY, SERVER_JSON_BODY, TAG } from './openapi-parts';
 import { createRouter } from './openapi-router';
 
 export const segment = createRouter();
 
-const jsonBody = [limitBody(LIMITS.serverBodyBytes), requireContentType(['application/json'])];
 const messageBody = ownBody(segment, { name: 'SegmentMessage', schema: segmentMessage });
 
 const batchRoute = createRoute({
@@ -25,7 +23,7 @@ const batchRoute = createRoute({
   summary: 'Segment-compatible batch',
   description: 'The Segment HTTP tracking API batch: identify, track and page messages.',
   security: SECURITY.secret,
-  middleware: jsonBody,
+  middleware: SERVER_JSON_BODY,
   request: { body: ownBody(segment, { name: 'SegmentBatch', schema: segmentBatch, items: { field: 'batch', name: 'SegmentMessage', schema: segmentMessage } }) },
   responses: batchResponses(),
 });
@@ -47,7 +45,7 @@ for (const type of ['identify', 'track', 'page'] as SegmentType[]) {
     tags: [TAG.server],
     summary: SUMMARY[type],
     security: SECURITY.secret,
-    middleware: jsonBody,
+    middleware: SERVER_JSON_BODY,
     request: { body: messageBody },
     responses: batchResponses(),
   });
