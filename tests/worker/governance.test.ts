@@ -181,7 +181,7 @@ describe('reclassification of a large site', () => {
          SELECT ?1, printf('t-%05d', value), 'offline', 'ad_click', ?2, ?2, 'Referral', CASE WHEN value % 2 = 0 THEN 'g2' ELSE 'other' END, 'referral', 'big.com' FROM s`,
       ).bind(site.id, ago(3), n).run();
     });
-    await writeChannelRules(env.DB, site.id, [{ channel: 'Review Sites', when: { source: ['g2'] } }], 1, Date.now()).run();
+    await writeChannelRules(env.DB, site.id, [{ channel: 'Review Sites', when: { source: ['g2'] } }], 0, Date.now()).run();
 
     const first = await reclassifyStep(env.DB, site.id, 1);
     expect([first.done, first.rowsRead, first.touchesChanged]).toEqual([false, 1000, 500]);

@@ -1,11 +1,11 @@
 // A form turns its session's touch from web_visit into form_fill after the touch was classified (in
 // SQL, as it is stored or later). When the site has a rule on touch_type, that can change the touch's
 // channel, so the touches of the sessions a request touched with forms are classified again.
-import { reclassifyStatements, sessionTouches, type StoredTouchFields } from '../db/channel-rules';
+import { sessionTouches, type StoredTouchFields } from '../db/channel-rules';
 import type { Site } from '../db/sites';
 import type { WriteSet } from '../db/write-set';
 import { siteRules } from './channel-rules';
-import { touchChanges } from './reclassify';
+import { touchChanges, writeChanges } from './reclassify';
 
 /** Only sites with a touch_type condition pay the extra read. */
 const usesTouchType = (site: Site) => site.channelRules.some((r) => r.when.touch_type !== undefined);
@@ -14,6 +14,7 @@ export async function reclassifyFormSessions(db: D1Database, site: Site, w: Writ
   if (!w.forms.length || !usesTouchType(site)) return;
   const sessions = [...new Set(w.forms.map((f) => f.session_id))];
   const { results } = await sessionTouches(db, site.id, sessions).all<StoredTouchFields>();
-  const changes = touchChanges(results, siteRules(site));
-  if (changes.length) await db.batch(reclassifyStatements(db, site.id, site.channelRulesVersion, { table: 'touches', changes }, now));
+  const rules = siteRules(site);
+  const changes = touchChanges(results, rules);
+  if (changes.length) await writeChanges(db, site.id, site.channelRulesVersion, 'touches', changes, rules, now);
 }
