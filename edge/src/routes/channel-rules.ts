@@ -4,12 +4,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { channelRulesAnswer, channelRulesBody, previewAnswer, type ChannelRule } from '../../../schemas/governance';
 import { LIMITS } from '../../../schemas/limits';
-
 import { insertChangeIfRulesAre, readChannelRules, writeChannelRules } from '../db/channel-rules';
+import { ApiError } from '../errors';
 import { forgetSites } from '../identity/site-cache';
 import { previewRules } from '../ingest/preview';
 import { recheckWindow, reclassifyStep } from '../ingest/reclassify';
-import { ApiError } from '../errors';
 import { limitBody, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
 import { errorResponses, jsonBody, SECURITY, TAG } from './openapi-parts';
