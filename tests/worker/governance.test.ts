@@ -72,9 +72,10 @@ describe('GET /v1/changes', () => {
     await admin(`/admin/sites/${site.id}`, 'PATCH', { origins: ['https://x.test'], settings: { session_minutes: 20 } });
     for (const p of paths) expect([p, (await getJson(site, p)).definitions_changed_at]).toEqual([p, null]);
     await patchSettings(site, { half_life_days: 3 });
+    // Moved a minute back, so that the rules change below is later for certain, not by a clock tick.
+    await env.DB.prepare('UPDATE changes SET at = at - 60000 WHERE site_id = ?').bind(site.id).run();
     const [{ at: first }] = await getJson<Change[]>(site, '/v1/changes?what=settings&limit=1');
     for (const p of paths) expect([p, (await getJson(site, p)).definitions_changed_at]).toEqual([p, first]);
-    await new Promise((r) => setTimeout(r, 5));
     await putRules(site, [{ channel: 'X', when: { medium: ['x'] } }]);
     const [{ at: rules }] = await getJson<Change[]>(site, '/v1/changes?what=channel_rules&limit=1');
     expect(rules > first).toBe(true);
@@ -181,7 +182,7 @@ describe('reclassification of a large site', () => {
          SELECT ?1, printf('t-%05d', value), 'offline', 'ad_click', ?2, ?2, 'Referral', CASE WHEN value % 2 = 0 THEN 'g2' ELSE 'other' END, 'referral', 'big.com' FROM s`,
       ).bind(site.id, ago(3), n).run();
     });
-    await writeChannelRules(env.DB, site.id, [{ channel: 'Review Sites', when: { source: ['g2'] } }], 1, Date.now()).run();
+    await writeChannelRules(env.DB, site.id, [{ channel: 'Review Sites', when: { source: ['g2'] } }], 0, Date.now()).run();
 
     const first = await reclassifyStep(env.DB, site.id, 1);
     expect([first.done, first.rowsRead, first.touchesChanged]).toEqual([false, 1000, 500]);

@@ -102,11 +102,33 @@ describe('read keys', () => {
   it('see only their own site', async () => {
     const a = await createSite('Keys A');
     const b = await createSite('Keys B');
+    await makeReadKey(a, 'a key');
     const { key } = await makeReadKey(a);
     await postServer('/v1/keys', b.secret_key, { name: 'b key', scope: 'read' });
-    const res = await withKey(key, 'GET', '/v1/changes');
+    const res = await withKey(key, 'GET', '/v1/changes?what=keys');
+    expect(res.status).toBe(200);
     const changes = (await res.json()) as { after: { name?: string } | null }[];
-    expect(changes.some((c) => c.after?.name === 'b key')).toBe(false);
+    expect(changes.map((c) => c.after?.name).sort()).toEqual(['BI tool', 'a key']);
+  });
+
+  it('see key changes in the log by name and scope only, as GET /v1/keys shows them nothing', async () => {
+    const site = await createSite('Keys log');
+    const made = await makeReadKey(site, 'Looker');
+    expect((await withKey(site.secret_key, 'DELETE', `/v1/keys/${made.id}`)).status).toBe(204);
+    const { key } = await makeReadKey(site, 'Dashboard');
+    const refused = await withKey(key, 'GET', '/v1/keys');
+    expect([refused.status, (await errorOf(refused)).code]).toEqual([403, 'read_only_key']);
+    const seen = (await (await withKey(key, 'GET', '/v1/changes?what=keys')).json()) as { before: unknown; after: unknown }[];
+    expect(seen.map((c) => [c.before, c.after])).toEqual([
+      [null, { name: 'Dashboard', scope: 'read' }],
+      [{ name: 'Looker', scope: 'read' }, null],
+      [null, { name: 'Looker', scope: 'read' }],
+    ]);
+    expect(JSON.stringify(seen)).not.toContain(made.id);
+    expect(JSON.stringify(seen)).not.toContain(made.key.slice(0, 9));
+    // The secret key sees the whole entry.
+    const full = (await (await withKey(site.secret_key, 'GET', '/v1/changes?what=keys&limit=1')).json()) as { after: Record<string, unknown> }[];
+    expect(full[0].after).toEqual({ id: expect.any(String), name: 'Dashboard', prefix: key.slice(0, 9), scope: 'read' });
   });
 
   it('are refused at once when revoked', async () => {

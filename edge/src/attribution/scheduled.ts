@@ -1,4 +1,4 @@
-// The cron entry of the attribution job: runs every site's incremental job within one shared budget.
+// The attribution part of the cron: runs every site's incremental job within one shared budget.
 import { listSitesByLastRun } from '../db/attribution';
 import { findSiteById } from '../db/sites';
 import type { Env } from '../env';
@@ -11,8 +11,10 @@ import { Budget, runAttribution, type RunResult } from './job';
 const CRON_BUDGET_MS = 25_000;
 const CRON_BUDGET_QUERIES = 900;
 
-export async function runScheduledAttribution(env: Env, _at: number): Promise<RunResult[]> {
-  const budget = new Budget(CRON_BUDGET_MS, CRON_BUDGET_QUERIES);
+/** The one budget of a cron invocation: the reclassification that runs first spends from it too (edge/src/cron.ts). */
+export const cronBudget = () => new Budget(CRON_BUDGET_MS, CRON_BUDGET_QUERIES);
+
+export async function runScheduledAttribution(env: Env, _at: number, budget: Budget = cronBudget()): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const id of await listSitesByLastRun(env.DB)) {
     if (budget.exhausted) break;

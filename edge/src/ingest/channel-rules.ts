@@ -71,18 +71,19 @@ export function ruleChannel(rules: CompiledRules, input: RuleInput): string | nu
 }
 
 /**
- * Compiled rules per site and version, per isolate: ingest classifies every touch with them, and a
- * site row (cached by the site cache) carries the version, so a change is picked up with the site.
+ * Compiled rules per isolate, held by the very rules list they were compiled from (the site row's,
+ * which the site cache keeps): ingest classifies every touch with them, and a site row read again
+ * brings a new list, so a change is picked up with the site. Keyed by the list itself rather than by
+ * site and version, the cache can never hand out one rule set for another stored under the same
+ * version number, nor grow past the sites the site cache holds.
  */
-const compiled = new Map<string, CompiledRules>();
-export function siteRules(site: { id: string; channelRules: readonly ChannelRule[]; channelRulesVersion: number }): CompiledRules {
+const compiled = new WeakMap<readonly ChannelRule[], CompiledRules>();
+export function siteRules(site: { channelRules: readonly ChannelRule[] }): CompiledRules {
   if (site.channelRules.length === 0) return NO_RULES;
-  const key = `${site.id}:${site.channelRulesVersion}`;
-  let rules = compiled.get(key);
+  let rules = compiled.get(site.channelRules);
   if (!rules) {
-    if (compiled.size > 1000) compiled.clear();
     rules = compileRules(site.channelRules);
-    compiled.set(key, rules);
+    compiled.set(site.channelRules, rules);
   }
   return rules;
 }

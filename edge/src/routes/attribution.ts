@@ -13,7 +13,7 @@ export const attribution = createRouter();
 /** One request stays well inside a Worker's limits; a larger backlog answers done:false and continues on the next call. */
 const REQUEST_BUDGET_MS = 20_000;
 const REQUEST_BUDGET_QUERIES = 900;
-/** Rows of an unfinished channel-rule reclassification continued first, so this run credits them. */
+/** Rows of an unfinished channel-rule reclassification continued first (budget allowing), so this run credits them. */
 const REQUEST_RECLASSIFY_ROWS = 50_000;
 
 /** A yes/no switch; anything else is 400 invalid_query (edge/src/routes/openapi-router.ts). */
@@ -40,10 +40,17 @@ const runRoute = createRoute({
 });
 attribution.openapi(runRoute, async (c) => {
   const { full, refit } = c.req.valid('query');
+  const site = c.get('site');
+  // One budget for both: the reclassification's queries count against the request's limits too.
   const budget = new Budget(REQUEST_BUDGET_MS, REQUEST_BUDGET_QUERIES);
-  await reclassifyStep(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
-  await recheckSite(c.env.DB, c.get('site').id, REQUEST_RECLASSIFY_ROWS);
-  const result = await runAttribution(c.env.DB, c.get('site'), { full: isOn(full), refit: isOn(refit), budget });
+  try {
+    const walked = await reclassifyStep(c.env.DB, site.id, REQUEST_RECLASSIFY_ROWS, Date.now(), budget);
+    await recheckSite(c.env.DB, site.id, Math.max(REQUEST_RECLASSIFY_ROWS - walked.rowsRead, 0), Date.now(), budget);
+  } catch (err) {
+    // The run still credits what is queued; the reclassification resumes where it stopped next time.
+    console.error('reclassification failed', site.id, err);
+  }
+  const result = await runAttribution(c.env.DB, site, { full: isOn(full), refit: isOn(refit), budget });
   return c.json(result, 200);
 });
 attribution.all('/attribution/run', methodNotAllowed);

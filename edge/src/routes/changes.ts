@@ -13,6 +13,16 @@ export const changes = createRouter();
 const DEFAULT_CHANGES = 200;
 const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
 
+/**
+ * What a read key sees of a key change: GET /v1/keys refuses read keys, so the log must not list
+ * what it would (ids and first characters); the name and scope say what happened.
+ */
+function keyEntryForReadKey(side: unknown): unknown {
+  if (side === null || typeof side !== 'object') return side;
+  const { name, scope, kind, rotated } = side as Record<string, unknown>;
+  return Object.fromEntries(Object.entries({ name, scope, kind, rotated }).filter(([, v]) => v !== undefined));
+}
+
 const log = createRoute({
   method: 'get',
   path: '/changes',
@@ -21,7 +31,10 @@ const log = createRoute({
   security: SECURITY.read,
   request: { query: changesParams },
   responses: {
-    200: { description: `[{at, what, before, after, by}], at most limit (default ${DEFAULT_CHANGES})`, content: { 'application/json': { schema: changesAnswer } } },
+    200: {
+      description: `[{at, what, before, after, by}], at most limit (default ${DEFAULT_CHANGES}); to a read key, key changes show only the key's name and scope`,
+      content: { 'application/json': { schema: changesAnswer } },
+    },
     ...errorResponses(400, 401, 403),
   },
 });
@@ -29,8 +42,10 @@ const log = createRoute({
 changes.openapi(log, async (c) => {
   const q = c.req.valid('query');
   const rows = await listChanges(c.env.DB, c.get('site').id, { what: q.what, limit: q.limit ?? DEFAULT_CHANGES });
+  const readKey = c.get('keyScope') === 'read';
+  const side = (what: string, text: string | null) => (readKey && what === 'keys' ? keyEntryForReadKey(parse(text)) : parse(text));
   c.header('Cache-Control', 'private, no-store');
-  return c.json(rows.map((r) => ({ at: new Date(r.at).toISOString(), what: r.what, before: parse(r.before), after: parse(r.after), by: r.by })), 200);
+  return c.json(rows.map((r) => ({ at: new Date(r.at).toISOString(), what: r.what, before: side(r.what, r.before), after: side(r.what, r.after), by: r.by })), 200);
 });
 changes.all('/changes', methodNotAllowed);
 

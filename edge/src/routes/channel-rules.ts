@@ -4,11 +4,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { channelRulesAnswer, channelRulesBody, previewAnswer, type ChannelRule } from '../../../schemas/governance';
 import { LIMITS } from '../../../schemas/limits';
-import { insertChange } from '../db/changes';
-import { readChannelRules, writeChannelRules } from '../db/channel-rules';
+import { insertChangeIfRulesAre, readChannelRules, writeChannelRules } from '../db/channel-rules';
+import { ApiError } from '../errors';
 import { forgetSites } from '../identity/site-cache';
 import { previewRules } from '../ingest/preview';
-import { reclassifyStep } from '../ingest/reclassify';
+import { recheckWindow, reclassifyStep } from '../ingest/reclassify';
 import { limitBody, requireContentType } from '../middleware/body';
 import { methodNotAllowed } from './method-not-allowed';
 import { errorResponses, jsonBody, SECURITY, TAG } from './openapi-parts';
@@ -48,11 +48,16 @@ const put = createRoute({
   description:
     'Rules are tried in order before the GA4 rules; the first whose every condition holds names the channel. Values match whole and ' +
     'case-insensitively, * standing for any run of characters. Every stored touch and spend row is reclassified from its raw fields ' +
-    '(only rows whose channel changes are written) and the next job run re-credits the touches that moved. Sending the same rules again changes nothing.',
+    '(only rows whose channel changes are written) and the next job run re-credits the touches that moved. Sending the same rules again changes nothing. ' +
+    'Two saves at once: one is stored, the other answers 409 rules_changed and stores nothing.',
   security: SECURITY.secret,
   middleware: bodyGuards,
   request: { body: { required: true, content: json(channelRulesBody) } },
-  responses: { 200: { description: 'the stored rules, their version and this request\'s reclassification', content: json(channelRulesAnswer) }, ...errorResponses(400, 401, 403, 413, 415) },
+  responses: {
+    200: { description: 'the stored rules, their version and this request\'s reclassification', content: json(channelRulesAnswer) },
+    ...errorResponses(400, 401, 403, 409, 413, 415),
+    409: { description: 'rules_changed: another save of the rules won the race; nothing was stored (read them again, then retry)', content: errorResponses(409)[409].content },
+  },
 });
 
 channelRules.openapi(put, async (c) => {
@@ -65,11 +70,16 @@ channelRules.openapi(put, async (c) => {
     return c.json({ version: current.version, updated_at: iso(current.updated_at), rules, reclassification: { done: current.reclass_phase === 'done', touches_changed: 0, spend_changed: 0 } }, 200);
   }
   const now = Date.now();
-  const version = (current?.version ?? 0) + 1;
-  await db.batch([
-    writeChannelRules(db, site.id, rules, version, now),
-    insertChange(db, site.id, { what: 'channel_rules', before: { version: version - 1, rules: before }, after: { version, rules }, by: 'api', movesCredit: true }, now),
+  const expected = current?.version ?? 0;
+  const version = expected + 1;
+  // Written only if no other save has changed the version since it was read (the log entry with it).
+  const [written] = await db.batch([
+    writeChannelRules(db, site.id, rules, expected, now, recheckWindow(now)),
+    insertChangeIfRulesAre(db, site.id, version, now, { what: 'channel_rules', before: { version: expected, rules: before }, after: { version, rules }, by: 'api', movesCredit: true }),
   ]);
+  if (!written.results.length) {
+    throw new ApiError(409, 'rules_changed', `the channel rules were changed by another request while this one was saving (they are no longer version ${expected}); read them again and retry`);
+  }
   // This isolate's ingest classifies by the new rules from the next request on.
   forgetSites();
   const progress = await reclassifyStep(db, site.id, REQUEST_RECLASSIFY_ROWS, now);

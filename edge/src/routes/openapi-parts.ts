@@ -40,6 +40,7 @@ const ERROR_TEXT = {
   401: 'missing or unknown key',
   403: 'key or origin not allowed: a public key on a secret-key route, or a read key on a route that writes (read_only_key)',
   404: 'not found',
+  409: 'conflict: another request changed the same thing first (see error.code)',
   413: 'body or batch too large',
   415: 'wrong content type',
   429: 'rate limited; retry after Retry-After seconds',
