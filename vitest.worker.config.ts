@@ -20,6 +20,9 @@ export default defineConfig(async () => {
     test: {
       include: ['tests/worker/**/*.test.ts'],
       setupFiles: ['./tests/worker/apply-migrations.ts'],
+      // Many tests run the job over real D1 several times: seconds each on a busy shared machine
+      // (CI's is), where vitest's 5-second default failed tests that pass when the machine is idle.
+      testTimeout: 60_000,
     },
   };
 });

@@ -3,16 +3,18 @@
 import { formatAkey } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
 import { UNCREDITED_STAGE } from '../../../schemas/query';
-import { allKeySources, conversionKeys, replaceFits, type StoredFit } from '../db/fits';
+import { conversionKeys, keySources, replaceFits, type StoredFit } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
-import { loadJourneyTouches } from './load';
+import { loadJourneyTouches, loadLoneVisitorPage } from './load';
 import { REGISTRY, type Journey } from './models';
-import { FIT_LOOKBACK_MS, keyJourneys } from './models/journeys';
+import { FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
 
 /** Keys per touch load (one round trip each). */
 const KEYS_PER_CHUNK = 1000;
+/** Lone visitors per page of their walk (one round trip each). */
+const VISITORS_PER_PAGE = 5000;
 
 /** stage → model name → fit, as the models read them. */
 export type SiteFits = Map<string, Map<string, unknown>>;
@@ -23,16 +25,16 @@ export function parseFits(rows: readonly StoredFit[]): SiteFits {
 
 /**
  * Builds every stage's journeys at `fittedAt`, fits every data-driven model on them and stores the
- * fits in one batch. One pass over the site's keys in chunks; journeys hold channel names only.
+ * fits in one batch. One pass over the site's keys: accounts and free-mail contacts in chunks of
+ * keys, then lone visitors in pages of one walk; journeys hold channel names only.
  */
 export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<{ fits: SiteFits; stored: StoredFit[] }> {
   const db = meter.db;
-  const sources = allKeySources(db, site.id);
-  const [stageRows, accounts, personal, visitors, conversionRows] = await meter.batch<{ stage?: string; id?: string }>([
+  const sources = keySources(db, site.id);
+  const [stageRows, accounts, personal, conversionRows] = await meter.batch<{ stage?: string; id?: string }>([
     siteStages(db, site.id),
     sources.accounts,
     sources.personal,
-    sources.visitors,
     conversionKeys(db, site.id),
   ]);
   // Every conversion with its key, once: most keys (lone visitors, personal contacts) have none.
@@ -46,7 +48,6 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   const keys = [
     ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id! })),
     ...personal.results.map((r) => formatAkey({ kind: 'personal', contactId: r.id! })),
-    ...visitors.results.map((r) => formatAkey({ kind: 'visitor', visitorId: r.id! })),
   ];
   const windowDays = site.settings.window_days;
   const range = { from: fittedAt - FIT_LOOKBACK_MS - windowDays * DAY_MS, to: fittedAt };
@@ -57,22 +58,31 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   const names = new Map<string, string>();
   const intern = (name: string) => names.get(name) ?? (names.set(name, name), name);
 
+  const addKey = (akey: string, touches: readonly JourneyTouch[]) => {
+    const history = { touches, conversions: conversions.get(akey) ?? [] };
+    for (const stage of stages) {
+      const distinct = journeys.get(stage)!;
+      for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) {
+        const id = JSON.stringify([j.converted, j.channels]);
+        const seen = distinct.get(id);
+        if (seen) seen.count = (seen.count ?? 1) + (j.count ?? 1);
+        else distinct.set(id, { ...j, channels: j.channels.map(intern) });
+      }
+    }
+  };
+
   for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
     const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
     const touches = await loadJourneyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
     for (const akey of chunk) {
-      const history = { touches: touches.get(akey) ?? [], conversions: conversions.get(akey) ?? [] };
-      if (!history.touches.length) continue;
-      for (const stage of stages) {
-        const distinct = journeys.get(stage)!;
-        for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) {
-          const id = JSON.stringify([j.converted, j.channels]);
-          const seen = distinct.get(id);
-          if (seen) seen.count = (seen.count ?? 1) + (j.count ?? 1);
-          else distinct.set(id, { ...j, channels: j.channels.map(intern) });
-        }
-      }
+      const keyTouches = touches.get(akey);
+      if (keyTouches?.length) addKey(akey, keyTouches);
     }
+  }
+  for (let after: string | null = ''; after !== null; ) {
+    const page = await loadLoneVisitorPage(meter, site.id, after, range, VISITORS_PER_PAGE);
+    for (const [akey, keyTouches] of page.touches) addKey(akey, keyTouches);
+    after = page.next;
   }
 
   const stored: StoredFit[] = [];

@@ -1,8 +1,20 @@
 // Loads what crediting a set of keys needs: their conversions (now and where last credited) and
 // their touches over the ranges asked for. The job and on-demand windows read through here alike.
-import { parseAkey, splitAkeys } from '../../../schemas/akey';
+import { formatAkey, parseAkey, splitAkeys } from '../../../schemas/akey';
 import { convertCents } from '../../../schemas/money';
-import { candidateStatements, mergeCandidates, touchStatements, type CandidateConversion, type LoadedTouch, type TouchRequest } from '../db/attribution';
+import {
+  candidateStatements,
+  isTooBig,
+  mergeCandidates,
+  touchStatements,
+  ungroupTouches,
+  type CandidateConversion,
+  type LoadedTouch,
+  type TouchColumns,
+  type TouchGroup,
+  type TouchRequest,
+} from '../db/attribution';
+import { loneVisitorIds, loneVisitorTouches } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import type { KeyTouch } from './credit-key';
 import type { CreditConversion } from './models';
@@ -36,23 +48,35 @@ function touchRequest(ranges: ReadonlyMap<string, { from: number; to: number }>)
   return req;
 }
 
-/** Rows of several statements per key, deduped by touch id (a touch reached through several links comes back more than once). */
-function byKey<Row extends { akey: string; touch_id: string }, T>(results: D1Result<Row>[], make: (row: Row) => T): Map<string, T[]> {
+/**
+ * The touches of a request, one row per touch: read grouped by key (one row per key crosses from D1,
+ * the cheap way), or by rows when some key has more in range than D1 lets one value hold.
+ */
+async function readTouches<Row extends { akey: string }>(meter: D1Meter, siteId: string, req: TouchRequest, columns: TouchColumns): Promise<Row[]> {
+  try {
+    const results = await meter.batch<TouchGroup>(touchStatements(meter.db, siteId, req, columns, 'grouped'));
+    return ungroupTouches<Row>(results.flatMap((r) => r.results), columns);
+  } catch (err) {
+    if (!isTooBig(err)) throw err;
+    return (await meter.batch<Row>(touchStatements(meter.db, siteId, req, columns, 'rows'))).flatMap((r) => r.results);
+  }
+}
+
+/** Rows per key, deduped by touch id (a touch reached through several links comes back more than once). */
+function byKey<Row extends { akey: string; touch_id: string }, T>(rows: Row[], make: (row: Row) => T): Map<string, T[]> {
   const out = new Map<string, Map<string, T>>();
-  for (const r of results) {
-    for (const row of r.results) {
-      let touches = out.get(row.akey);
-      if (!touches) out.set(row.akey, (touches = new Map()));
-      touches.set(row.touch_id, make(row));
-    }
+  for (const row of rows) {
+    let touches = out.get(row.akey);
+    if (!touches) out.set(row.akey, (touches = new Map()));
+    touches.set(row.touch_id, make(row));
   }
   return new Map([...out].map(([akey, touches]) => [akey, [...touches.values()]]));
 }
 
 /** Each key's touches over its range, with every field crediting needs. */
 export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, KeyTouch[]>> {
-  const results = await meter.batch<LoadedTouch>(touchStatements(meter.db, siteId, touchRequest(ranges)));
-  return byKey(results, (t) => ({
+  const rows = await readTouches<LoadedTouch>(meter, siteId, touchRequest(ranges), 'credit');
+  return byKey(rows, (t) => ({
     id: t.touch_id,
     at: t.occurred_at,
     channel: t.channel,
@@ -63,8 +87,33 @@ export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: Rea
 
 /** Each key's touches over its range with only what a journey reads (time, id, channel): a fit reads every touch. */
 export async function loadJourneyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, JourneyTouch[]>> {
-  const results = await meter.batch<{ akey: string; touch_id: string; occurred_at: number; channel: string }>(
-    touchStatements(meter.db, siteId, touchRequest(ranges), 'journey'),
-  );
-  return byKey(results, (t) => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel }));
+  const rows = await readTouches<{ akey: string; touch_id: string; occurred_at: number; channel: string }>(meter, siteId, touchRequest(ranges), 'journey');
+  return byKey(rows, (t) => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel }));
+}
+
+/**
+ * A page of lone visitors after `after` (visitor order) with their touches over `range`, and where
+ * the next page starts (null: this was the last). Read grouped in one walk of the touches; a visitor
+ * past D1's value limit sends the page through the per-key loads instead.
+ */
+export async function loadLoneVisitorPage(
+  meter: D1Meter,
+  siteId: string,
+  after: string,
+  range: { from: number; to: number },
+  limit: number,
+): Promise<{ touches: Map<string, JourneyTouch[]>; next: string | null }> {
+  let ids: string[];
+  let touches: Map<string, JourneyTouch[]>;
+  try {
+    const groups = await meter.all<TouchGroup & { id: string }>(loneVisitorTouches(meter.db, siteId, after, range, limit));
+    ids = groups.map((g) => g.id);
+    const rows = ungroupTouches<{ akey: string; touch_id: string; occurred_at: number; channel: string }>(groups, 'journey');
+    touches = byKey(rows, (t) => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel }));
+  } catch (err) {
+    if (!isTooBig(err)) throw err;
+    ids = (await meter.all<{ id: string }>(loneVisitorIds(meter.db, siteId, after, range, limit))).map((r) => r.id);
+    touches = await loadJourneyTouches(meter, siteId, new Map(ids.map((id) => [formatAkey({ kind: 'visitor', visitorId: id }), range])));
+  }
+  return { touches, next: ids.length < limit ? null : ids[ids.length - 1] };
 }

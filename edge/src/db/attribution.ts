@@ -286,44 +286,88 @@ export interface LoadedTouch extends TouchFields {
   touch_type: string;
 }
 
-const TOUCH_COLUMNS =
-  "j.value->>'k' AS akey, t.touch_id, t.occurred_at, t.touch_type, t.channel, t.source, t.medium, t.campaign, t.content, t.term";
-/** What a journey needs of a touch: a data-driven fit reads every touch of the site, so it reads little of each. */
-const JOURNEY_COLUMNS = "j.value->>'k' AS akey, t.touch_id, t.occurred_at, t.channel";
+/** A touch's columns as crediting reads them, and what a journey reads (a data-driven fit reads every touch of the site, so little of each). */
+const TOUCH_COLUMNS = {
+  credit: ['touch_id', 'occurred_at', 'touch_type', 'channel', 'source', 'medium', 'campaign', 'content', 'term'],
+  journey: ['touch_id', 'occurred_at', 'channel'],
+} as const;
+export type TouchColumns = keyof typeof TOUCH_COLUMNS;
+const fieldsOf = (columns: TouchColumns) => TOUCH_COLUMNS[columns].map((c) => `t.${c}`).join(', ');
 const IN_RANGE = "t.occurred_at >= j.value->>'f' AND t.occurred_at <= j.value->>'t'";
+
+/**
+ * How a touch statement returns its touches: a row per touch, or a row per key of the request
+ * holding a JSON array of its touches (each an array of the fields in order). Grouped is what the
+ * job reads: handing a row from D1 to the Worker costs several times what SQLite spends finding it,
+ * so one row per key instead of per touch halves a load. A group past D1's 2 MB value limit fails
+ * the statement (isTooBig); the caller then reads that request by rows.
+ */
+export type TouchShape = 'rows' | 'grouped';
+
+/** A group's touches as one JSON value (ungroupTouches reads it back), for the touches `t` of one group. */
+export const groupedTouchesSql = (columns: TouchColumns) => `json_group_array(json_array(${fieldsOf(columns)}))`;
+
+const selectTouches = (columns: TouchColumns, shape: TouchShape) =>
+  shape === 'rows' ? `j.value->>'k' AS akey, ${fieldsOf(columns)}` : `j.value->>'k' AS akey, ${groupedTouchesSql(columns)} AS touches`;
 
 /**
  * Each statement walks one index from the chunk's keys; ?2 is [{k, id, f, t}]. CROSS JOIN fixes the
  * join order (SQLite's planner otherwise guesses json_each is large and scans the site's touches),
  * and the unary + keeps the NULL filters off the index, so the range on occurred_at is used.
  */
-const touchPaths = (TOUCH_COLUMNS: string) => ({
+const touchPaths = (cols: string, groupBy: string) => ({
   // Account-level touches (offline touches sent with account_domain, or with a business email).
-  accountDirect: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
-    CROSS JOIN touches t ON t.site_id = ?1 AND t.account_domain = j.value->>'id' AND ${IN_RANGE}`,
-  accountContacts: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
+  accountDirect: `SELECT ${cols} FROM json_each(?2) j
+    CROSS JOIN touches t ON t.site_id = ?1 AND t.account_domain = j.value->>'id' AND ${IN_RANGE}${groupBy}`,
+  accountContacts: `SELECT ${cols} FROM json_each(?2) j
     CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.account_domain = j.value->>'id'
     CROSS JOIN touches t ON t.site_id = ?1 AND t.contact_id = ct.contact_id AND ${IN_RANGE}
-    WHERE +t.account_domain IS NULL`,
-  accountVisitors: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
+    WHERE +t.account_domain IS NULL${groupBy}`,
+  accountVisitors: `SELECT ${cols} FROM json_each(?2) j
     CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.account_domain = j.value->>'id'
     CROSS JOIN identity_links l ON l.site_id = ?1 AND l.contact_id = ct.contact_id
     CROSS JOIN touches t ON t.site_id = ?1 AND t.visitor_id = l.visitor_id AND ${IN_RANGE}
-    WHERE +t.account_domain IS NULL AND +t.contact_id IS NULL`,
-  personalDirect: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
+    WHERE +t.account_domain IS NULL AND +t.contact_id IS NULL${groupBy}`,
+  personalDirect: `SELECT ${cols} FROM json_each(?2) j
     CROSS JOIN touches t ON t.site_id = ?1 AND t.contact_id = j.value->>'id' AND ${IN_RANGE}
-    WHERE +t.account_domain IS NULL`,
-  personalVisitors: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
+    WHERE +t.account_domain IS NULL${groupBy}`,
+  personalVisitors: `SELECT ${cols} FROM json_each(?2) j
     CROSS JOIN identity_links l ON l.site_id = ?1 AND l.contact_id = j.value->>'id'
     CROSS JOIN touches t ON t.site_id = ?1 AND t.visitor_id = l.visitor_id AND ${IN_RANGE}
-    WHERE +t.account_domain IS NULL AND +t.contact_id IS NULL`,
-  visitor: `SELECT ${TOUCH_COLUMNS} FROM json_each(?2) j
+    WHERE +t.account_domain IS NULL AND +t.contact_id IS NULL${groupBy}`,
+  visitor: `SELECT ${cols} FROM json_each(?2) j
     CROSS JOIN touches t ON t.site_id = ?1 AND t.visitor_id = j.value->>'id' AND ${IN_RANGE}
     WHERE +t.account_domain IS NULL AND +t.contact_id IS NULL
-      AND NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = t.visitor_id)`,
+      AND NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = t.visitor_id)${groupBy}`,
 });
-const TOUCH_PATHS = touchPaths(TOUCH_COLUMNS);
-const JOURNEY_PATHS = touchPaths(JOURNEY_COLUMNS);
+const pathsOf = (columns: TouchColumns) => ({
+  rows: touchPaths(selectTouches(columns, 'rows'), ''),
+  grouped: touchPaths(selectTouches(columns, 'grouped'), '\n    GROUP BY j.key'),
+});
+const PATHS = { credit: pathsOf('credit'), journey: pathsOf('journey') };
+
+/** A row of a grouped touch statement: `touches` is JSON, [[touch_id, occurred_at, …fields in order]]. */
+export interface TouchGroup {
+  akey: string;
+  touches: string;
+}
+
+/** The rows of grouped statements as the row statements give them: one per touch, fields named. */
+export function ungroupTouches<Row extends { akey: string }>(groups: readonly TouchGroup[], columns: TouchColumns): Row[] {
+  const names = TOUCH_COLUMNS[columns];
+  const rows: Row[] = [];
+  for (const group of groups) {
+    for (const cells of JSON.parse(group.touches) as unknown[][]) {
+      const row: Record<string, unknown> = { akey: group.akey };
+      names.forEach((name, i) => (row[name] = cells[i]));
+      rows.push(row as Row);
+    }
+  }
+  return rows;
+}
+
+/** SQLite refuses a value past D1's limit (2,000,000 bytes): a grouped load met a key with that much in range. */
+export const isTooBig = (err: unknown): boolean => /SQLITE_TOOBIG|string or blob too big/i.test(String((err as Error)?.message ?? err));
 
 export interface TouchRequest {
   accounts: TouchRange[];
@@ -335,8 +379,14 @@ export interface TouchRequest {
  * The touches of some keys within their ranges, for one batch. A touch reached through several
  * linked contacts of one account comes back more than once; the caller dedupes by id.
  */
-export function touchStatements(db: D1Database, siteId: string, req: TouchRequest, columns: 'credit' | 'journey' = 'credit'): D1PreparedStatement[] {
-  const paths = columns === 'credit' ? TOUCH_PATHS : JOURNEY_PATHS;
+export function touchStatements(
+  db: D1Database,
+  siteId: string,
+  req: TouchRequest,
+  columns: TouchColumns = 'credit',
+  shape: TouchShape = 'rows',
+): D1PreparedStatement[] {
+  const paths = PATHS[columns][shape];
   const param = (list: TouchRange[]) => JSON.stringify(list.map((r) => ({ k: r.akey, id: r.id, f: r.from, t: r.to })));
   const statements: D1PreparedStatement[] = [];
   const add = (sql: string, list: TouchRange[]) => {
