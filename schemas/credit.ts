@@ -21,6 +21,18 @@ export interface CreditPayload {
 }
 
 /**
+ * A touch's grouping fields as stored (JSON, TOUCH_DIMENSIONS order), made once per loaded touch: a
+ * touch sits in the window of every conversion of its key within window_days after it, and the job
+ * encodes it for each. Loaded fields are never changed in place, so the object is the key.
+ */
+const tuples = new WeakMap<TouchFields, string>();
+function tupleJson(fields: TouchFields): string {
+  let json = tuples.get(fields);
+  if (json === undefined) tuples.set(fields, (json = JSON.stringify(TOUCH_DIMENSIONS.map((d) => fields[d]))));
+  return json;
+}
+
+/**
  * JSON of one part: {"m": models, "g": distinct field tuples (TOUCH_DIMENSIONS order), "t": [[touch id,
  * tuple index, units per model…]]}. A part stays under `maxChars` so that no row nears D1's 2 MB row
  * limit, however many touches a window holds; parts are numbered from 0 and each is self-contained.
@@ -39,7 +51,7 @@ export function encodeCredit(p: CreditPayload, maxChars = 400_000): string[] {
     chars = 0;
   };
   for (const t of p.touches) {
-    const tuple = JSON.stringify(TOUCH_DIMENSIONS.map((d) => t.fields[d]));
+    const tuple = tupleJson(t.fields);
     if (touches.length && chars + t.id.length + 12 * t.units.length + (groupIndex.has(tuple) ? 0 : tuple.length) > maxChars) flush();
     let g = groupIndex.get(tuple);
     if (g === undefined) {
@@ -48,7 +60,8 @@ export function encodeCredit(p: CreditPayload, maxChars = 400_000): string[] {
       groupIndex.set(tuple, g);
       chars += tuple.length;
     }
-    const touch = JSON.stringify([t.id, g, ...t.units]);
+    // As JSON.stringify([id, g, ...units]) writes it (units are integers), without the spread array.
+    const touch = `[${JSON.stringify(t.id)},${g},${t.units.join(',')}]`;
     touches.push(touch);
     chars += touch.length;
   }
@@ -78,6 +91,9 @@ export function decodeCredit(parts: readonly string[]): CreditPayload {
   return { models, touches };
 }
 
+/** Candidates per split packed with their index (splitLargestRemainder). */
+const INDEX_SPAN = 2 ** 20;
+
 /**
  * Splits a whole `total` over `weights` by largest remainder, so the parts sum exactly to it: weight
  * units per conversion and cents per touch alike. Weights need not be normalised. Remainders equal
@@ -94,15 +110,30 @@ export function splitLargestRemainder(total: number, weights: readonly number[])
   if (total === 0) return weights.map(() => 0);
   if (!(sum > 0)) throw new RangeError(`cannot split ${total} over weights summing to 0`);
 
-  const exact = weights.map((w) => total * (w / sum));
-  const parts = exact.map(Math.floor);
+  const n = weights.length;
+  const parts = new Array<number>(n);
   let left = total;
-  for (const p of parts) left -= p;
-  const order = exact
-    .map((x, i) => ({ i, key: Math.round((x - parts[i]) * 1e9) }))
-    .filter(({ i }) => weights[i] > 0)
-    .sort((a, b) => b.key - a.key || a.i - b.i)
-    .map(({ i }) => i);
+  // Spare units go by remainder (to 1e-9), largest first, ties to the lower index. Each candidate is
+  // one number, key · 2^20 + (2^20 − 1 − i), sorted by a typed array's numeric sort: no comparator
+  // and no object per touch on the job's hottest path (every model of every conversion). key ≤ 1e9
+  // < 2^30, so it stays an exact integer below 2^53; lists of 2^20 or more take the general sort.
+  const keys = new Float64Array(n);
+  const positive: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = total * (weights[i] / sum);
+    parts[i] = Math.floor(x);
+    left -= parts[i];
+    keys[i] = Math.round((x - parts[i]) * 1e9);
+    if (weights[i] > 0) positive.push(i);
+  }
+  let order: number[];
+  if (left === 0) order = positive;
+  else if (n < INDEX_SPAN) {
+    const packed = new Float64Array(positive.length);
+    positive.forEach((i, k) => (packed[k] = keys[i] * INDEX_SPAN + (INDEX_SPAN - 1 - i)));
+    packed.sort();
+    order = Array.from(packed, (p) => INDEX_SPAN - 1 - (p % INDEX_SPAN)).reverse();
+  } else order = positive.sort((a, b) => keys[b] - keys[a] || a - b);
   // Rounding error can leave more than one spare unit per part, or take one too many; cycle.
   for (let k = 0; left > 0; k++, left--) parts[order[k % order.length]]++;
   for (let k = order.length - 1; left < 0; k = (k - 1 + order.length) % order.length) {
