@@ -9,7 +9,7 @@ import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
 import { loadJourneyTouches, loadLoneVisitorPage } from './load';
 import { REGISTRY, type Journey } from './models';
-import { FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
+import { byTimeThenId, FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
 
 /** Keys per touch load (one round trip each). */
 const KEYS_PER_CHUNK = 1000;
@@ -54,19 +54,22 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   // Per stage, each distinct journey once with how many times it occurred: a site's journeys repeat
   // (most lone visitors' are one channel), so memory grows with distinct paths, not with keys.
   const journeys = new Map<string, Map<string, Journey>>(stages.map((s) => [s, new Map()]));
-  // Each loaded row brings its own copy of its channel's name; a kept journey holds the one copy.
-  const names = new Map<string, string>();
-  const intern = (name: string) => names.get(name) ?? (names.set(name, name), name);
+  // Each loaded row brings its own copy of its channel's name; a kept journey holds the one copy,
+  // and a journey's identity is its channels' numbers, cheaper to build than JSON of the names.
+  const names = new Map<string, { name: string; n: number }>();
+  const intern = (name: string) => names.get(name) ?? (names.set(name, { name, n: names.size }), names.get(name)!);
 
   const addKey = (akey: string, touches: readonly JourneyTouch[]) => {
-    const history = { touches, conversions: conversions.get(akey) ?? [] };
+    // Sorted once here, each stage's keyJourneys finds them in order (a sorted copy sorts in one pass).
+    const history = { touches: [...touches].sort(byTimeThenId), conversions: conversions.get(akey) ?? [] };
     for (const stage of stages) {
       const distinct = journeys.get(stage)!;
       for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) {
-        const id = JSON.stringify([j.converted, j.channels]);
+        const channels = j.channels.map(intern);
+        const id = `${j.converted ? 1 : 0}:${channels.map((c) => c.n).join(',')}`;
         const seen = distinct.get(id);
         if (seen) seen.count = (seen.count ?? 1) + (j.count ?? 1);
-        else distinct.set(id, { ...j, channels: j.channels.map(intern) });
+        else distinct.set(id, { ...j, channels: channels.map((c) => c.name) });
       }
     }
   };

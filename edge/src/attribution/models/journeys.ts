@@ -34,7 +34,7 @@ export interface JourneyOptions {
 }
 
 /** Time, then id by plain string comparison: the order window.ts gives every model's touches. */
-function byTimeThenId(a: { at: number; id: string }, b: { at: number; id: string }): number {
+export function byTimeThenId(a: { at: number; id: string }, b: { at: number; id: string }): number {
   if (a.at !== b.at) return a.at - b.at;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
