@@ -7,7 +7,7 @@ import { keyFunnelRecord } from '../../schemas/key-funnel';
 import { env } from 'cloudflare:test';
 import { runAttribution } from '../../edge/src/attribution/job';
 import { findSiteById } from '../../edge/src/db/sites';
-import { createSite, rows, type TestSite } from './helpers';
+import { call, createSite, rows, type TestSite } from './helpers';
 import { ago, getJson, iso, send } from './query-fixtures';
 
 const TABLES = ['key_funnel', 'key_funnel_lost'];
@@ -165,5 +165,22 @@ describe('the funnel records the job keeps', () => {
     expect(records.get('x2.com')).toBe(`{"closed_won":[${ago(6)}],"lead":[${ago(20)}]}`);
     // x2.com's only touch (the call) comes after its lead.
     expect(await accounts(site)).toEqual([['(no touch)', { lead: 1, opportunity: 1, closed_won: 1 }, 1]]);
+  });
+
+  it("erasure removes the record and lost-deal filings of the person's own key", async () => {
+    const site = await createSite('Funnel store erasure');
+    await send(site, '/v1/conversions', {
+      conversions: [cv('fe-sam-lead-1', 'lead', 9, { email: 'sam@gmail.com' }), cv('fe-sam-lost-1', 'closed_lost', 3, { email: 'sam@gmail.com' })],
+    });
+    await runJob(site);
+    const personal = () => rows("SELECT akey FROM key_funnel WHERE site_id = ?1 AND akey LIKE '(personal)%' UNION ALL SELECT akey FROM key_funnel_lost WHERE site_id = ?1 AND akey LIKE '(personal)%'", site.id);
+    expect(await personal()).toHaveLength(2);
+    const res = await call('/v1/people?email=sam%40gmail.com', { method: 'DELETE', headers: { authorization: `Bearer ${site.secret_key}` } });
+    expect(res.status).toBe(200);
+    expect(await personal()).toEqual([]);
+    // The conversions now resolve to nobody: each its own "(none)" key, kept by the next run.
+    await runJob(site);
+    await expectRecordsLive(site);
+    expect(await accounts(site, 'lead')).toEqual([['(no touch)', { lead: 1 }, null]]);
   });
 });
