@@ -5,12 +5,14 @@ import type { CandidateConversion } from '../db/attribution';
 import { deleteCredit, guardCredit, writeCredit, type NewCredit } from '../db/credit';
 import { deleteFirstTouches, storedFirstTouches, writeFirstTouches, type FirstTouchRow } from '../db/first-touch';
 import { isAborted } from '../db/guard';
+import { deleteKeyFunnels, deleteLostFilings, storedKeyFunnels, storedLostFilings, writeKeyFunnels, writeLostFilings, type KeyFunnelRow, type LostFiling } from '../db/key-funnel';
 import type { D1Meter } from '../db/meter';
 import { advanceKey, dequeueKeys, enqueueKeys, guardKeys, type DirtyKey } from '../db/queue';
 import { markRollupDays, type StageDay } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { creditKey, touchRange } from './credit-key';
 import { earliestTouch, firstTouchChange, firstTouchFrom } from './first-touch';
+import { filingsToRead, keyFunnelChanges } from './key-funnel';
 import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
 
@@ -118,9 +120,22 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     plans.push(heavy);
   }
 
-  // The funnel's first touch of each key rides on the same load (attribution/first-touch.ts): a key
-  // whose stored one may have changed reads its touches from where they changed (or the beginning) on.
-  const storedFirst = new Map((await meter.all<FirstTouchRow>(storedFirstTouches(meter.db, site.id, plans.map((p) => p.entry.akey)))).map((r) => [r.akey, r]));
+  // The funnel's first touch and record of each key ride on the same load (attribution/first-touch.ts,
+  // attribution/key-funnel.ts): a key whose stored first touch may have changed reads its touches
+  // from where they changed (or the beginning) on; its record is rebuilt from its members.
+  const planKeys = plans.map((p) => p.entry.akey);
+  const [firstRows, funnelRows, filingRows] = await meter.batch([
+    storedFirstTouches(meter.db, site.id, planKeys),
+    storedKeyFunnels(meter.db, site.id, planKeys),
+    storedLostFilings(meter.db, site.id, filingsToRead(plans.flatMap((p) => p.members))),
+  ]);
+  const storedFirst = new Map((firstRows.results as unknown as FirstTouchRow[]).map((r) => [r.akey, r]));
+  const funnel = keyFunnelChanges(
+    plans.map((p) => ({ akey: p.entry.akey, members: p.members })),
+    new Map((funnelRows.results as unknown as KeyFunnelRow[]).map((r) => [r.akey, r.stages])),
+    new Map((filingRows.results as unknown as LostFiling[]).map((r) => [r.conversion_id, r.akey])),
+    inChunk,
+  );
   const ranges = new Map<string, { from: number; to: number }>();
   const findFirst = new Set<string>();
   const firstRemovals: string[] = [];
@@ -191,14 +206,19 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     }
   }
 
-  // A first touch is written only by the chunk that still holds its key's mark (credit has its own guard).
-  const firstChanged = new Set([...firstWrites.map((r) => r.akey), ...firstRemovals]);
+  // A first touch or funnel record is written only by the chunk that still holds its key's mark
+  // (credit has its own guard).
+  const keyChanged = new Set([...firstWrites.map((r) => r.akey), ...firstRemovals, ...funnel.changed]);
   const bookkeeping: D1PreparedStatement[] = [
-    ...guardKeys(meter.db, site.id, plans.filter((p) => firstChanged.has(p.entry.akey)).map((p) => p.entry)),
+    ...guardKeys(meter.db, site.id, plans.filter((p) => keyChanged.has(p.entry.akey)).map((p) => p.entry)),
     ...writeFirstTouches(meter.db, site.id, firstWrites),
     ...deleteFirstTouches(meter.db, site.id, firstRemovals),
+    ...writeKeyFunnels(meter.db, site.id, funnel.writes),
+    ...deleteKeyFunnels(meter.db, site.id, funnel.removals),
+    ...writeLostFilings(meter.db, site.id, funnel.filings),
+    ...deleteLostFilings(meter.db, site.id, funnel.unfiled),
     // A conversion moved to another key: that key's touches are as they were.
-    ...enqueueKeys(meter.db, site.id, elsewhere, ctx.markedAt, 'credit'),
+    ...enqueueKeys(meter.db, site.id, [...elsewhere, ...funnel.left], ctx.markedAt, 'credit'),
   ];
   for (const p of plans) {
     if (p.next) bookkeeping.push(advanceKey(meter.db, site.id, p.entry, p.next.at, p.next.id));

@@ -29,8 +29,10 @@ export { Budget };
  * Bump when model code changes the numbers: every site is then recomputed once.
  * 3: compact credit store (migration 0006), cents split by weight units.
  * 4: each key's first touch kept for the funnel (migration 0009), found as keys are credited.
+ * 5: each key's funnel record kept (migration 0012): every key with conversions must be recomputed
+ *    once to have one, since the funnel now reads only those records.
  */
-const MODEL_VERSION = 4;
+const MODEL_VERSION = 5;
 /**
  * The scan re-reads this much before the watermark when a request committed into it late: a
  * request stamps received_at when it starts but commits later. Ingest commits one batch within seconds.

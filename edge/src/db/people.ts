@@ -75,6 +75,13 @@ const STATEMENTS = {
   firstTouchPersonal: `DELETE FROM key_first_touch WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
   firstTouchVisitors: `DELETE FROM key_first_touch WHERE site_id = ?1
     AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  // Their funnel records and closed_lost filings likewise (the accounts' are recomputed).
+  funnelPersonal: `DELETE FROM key_funnel WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
+  funnelVisitors: `DELETE FROM key_funnel WHERE site_id = ?1
+    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  lostFiledPersonal: `DELETE FROM key_funnel_lost WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
+  lostFiledVisitors: `DELETE FROM key_funnel_lost WHERE site_id = ?1
+    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
   // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
   links: `DELETE FROM identity_links WHERE site_id = ?1 AND visitor_id IN ${V}`,
   contact: 'DELETE FROM contacts WHERE site_id = ?1 AND contact_id = ?2',

@@ -3,6 +3,7 @@
 // between stages and the win rate.
 import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
+import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
 import { NOT_SET, type GroupBy } from '../../../schemas/dimensions';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
@@ -87,10 +88,9 @@ function checkStages(stages: string[], known: string[]): void {
 
 export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
   const stages = req.stages ?? [...FUNNEL_STAGES];
-  const others = [...new Set([...stages.slice(1), WON, LOST])].filter((s) => s !== stages[0]);
   const [known, cohort] = await db.batch<Record<string, unknown>>([
     siteStages(db, site.id),
-    funnelCohort(db, site.id, stages[0], others, req.range.fromMs, req.range.toMs, req.dim),
+    funnelCohort(db, site.id, stages[0], req.range.fromMs, req.range.toMs, req.dim),
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
   const rows = cohort.results as unknown as CohortRow[];
@@ -104,7 +104,7 @@ export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest
   const totals = new FunnelTally(stages);
   const groups = new Map<string, FunnelTally>();
   for (const row of rows) {
-    const key: CohortKey = { akey: row.akey, at: { ...(JSON.parse(row.reached ?? '{}') as Record<string, number>), [stages[0]]: row.t0 } };
+    const key: CohortKey = { akey: row.akey, at: funnelTimes(JSON.parse(row.stages) as KeyFunnelRecord, stages[0])! };
     const group = groupOf(row);
     let tally = groups.get(group);
     if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
