@@ -159,8 +159,8 @@ describe('revenue sums', () => {
     const day = Math.floor(NOW / DAY);
     // Three days each holding 4e18 cents: 1.2e19 overflows SQLite's 64-bit SUM; the report adds exactly.
     await env.DB.prepare(
-      `INSERT INTO credit_rollup (site_id, stage, dim, grain, day, part, sums)
-       SELECT ?1, 'closed_won', 'channel', 'day', ?2 - value, 0, '{"Events":{"linear":[1000000000,"4000000000000000000",1]}}' FROM json_each('[0,1,2]')`,
+      `INSERT INTO credit_sums (site_id, stage, dim, grain, day, part, sums)
+       SELECT ?1, 'closed_won', 'channel', 'day', ?2 - value, 0, '{"k":["Events"],"linear":[1000000000,"4000000000000000000",1]}' FROM json_each('[0,1,2]')`,
     )
       .bind(site.id, day)
       .run();

@@ -116,7 +116,7 @@ describe('privacy', () => {
     // Credit and the rollup copy touch fields and are keyed by them: the job runs so they are scanned too.
     await runJob(site);
     expect((await rows('SELECT * FROM credit WHERE site_id = ? AND window_touches > 0', site.id)).length).toBeGreaterThan(0);
-    expect((await rows('SELECT * FROM credit_rollup WHERE site_id = ?', site.id)).length).toBeGreaterThan(0);
+    expect((await rows('SELECT * FROM credit_sums WHERE site_id = ?', site.id)).length).toBeGreaterThan(0);
 
     // The opportunity id is stored hashed, the same for both conversions, so the OC milestone still finds its opportunity.
     const opps = await rows<{ opportunity_id: string }>('SELECT DISTINCT opportunity_id FROM conversions WHERE site_id = ? AND opportunity_id IS NOT NULL', site.id);

@@ -184,7 +184,7 @@ describe('the credit rollup', () => {
     await runJob(s);
     const lease = (token: string | null, until: number | null) =>
       env.DB.prepare('UPDATE attribution_state SET rollup_lease = ?2, rollup_lease_until = ?3 WHERE site_id = ?1').bind(s.id, token, until).run();
-    const monthRows = () => rows('SELECT stage, dim, day, part, sums FROM credit_rollup WHERE site_id = ?1 AND grain = ?2 ORDER BY stage, dim, day, part', s.id, 'month');
+    const monthRows = () => rows('SELECT stage, dim, day, part, sums FROM credit_sums WHERE site_id = ?1 AND grain = ?2 ORDER BY stage, dim, day, part', s.id, 'month');
 
     // Another run holds the lease: credit is written, the days wait, nothing of the rollup moves.
     await send(s, '/v1/conversions', { conversions: [{ id: 'conv-lease-won1', stage: 'closed_won', occurred_at: ago(2), account_domain: 'aaa.com', amount: 99 }] });
@@ -204,7 +204,7 @@ describe('the credit rollup', () => {
     // A write batch whose lease was taken over rolls back whole.
     await lease('mine', Date.now() + 60_000);
     await lease('thief', Date.now() + 60_000);
-    const write = env.DB.prepare("UPDATE credit_rollup SET sums = '{}' WHERE site_id = ?1").bind(s.id);
+    const write = env.DB.prepare("UPDATE credit_sums SET sums = '{}' WHERE site_id = ?1").bind(s.id);
     await expect(env.DB.batch([...guardRollupLease(env.DB, s.id, 'mine', Date.now() + 60_000), write])).rejects.toThrow(BATCH_ABORTED);
     expect(await monthRows()).not.toEqual([]);
     await expectRollupInStep(s);

@@ -60,8 +60,8 @@ describe('parameters', () => {
     // 10,001 accounts credited on one day: rollup rows (one part each) written directly (the job would take minutes).
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
-       INSERT INTO credit_rollup (site_id, stage, dim, grain, day, part, sums)
-       SELECT ?1, 'closed_won', 'account', 'day', ?2, i, json_object('acct' || i || '.com', json('{"first_touch":[1000000000,100,1],"linear":[1000000000,100,1]}'))
+       INSERT INTO credit_sums (site_id, stage, dim, grain, day, part, sums)
+       SELECT ?1, 'closed_won', 'account', 'day', ?2, i, json_object('k', json_array('acct' || i || '.com'), 'first_touch', json('[1000000000,100,1]'), 'linear', json('[1000000000,100,1]'))
        FROM n`,
     )
       .bind(big.id, Math.floor(NOW / DAY))

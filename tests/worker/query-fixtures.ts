@@ -144,12 +144,19 @@ export async function expectRollupInStep(site: TestSite) {
   const stored = new Map<string, Record<string, number[]>>();
   const months = new Map<string, Record<string, number[]>>();
   for (const r of await rows<{ stage: string; dim: string; grain: string; day: number; sums: string }>(
-    'SELECT stage, dim, grain, day, sums FROM credit_rollup WHERE site_id = ?',
+    'SELECT stage, dim, grain, day, sums FROM credit_sums WHERE site_id = ?',
     site.id,
   )) {
-    for (const [key, byModel] of Object.entries(JSON.parse(r.sums) as Record<string, Record<string, (number | string)[]>>)) {
-      (r.grain === 'day' ? stored : months).set(`${r.stage}|${r.dim}|${r.day}|${key}`, Object.fromEntries(Object.entries(byModel).map(([m, v]) => [m, v.map(Number)])));
-    }
+    // {"k": [keys], "<model>": [units, cents, touches, … per key]}: a model's 0,0,0 is no entry of that key.
+    const { k: keys, ...byModel } = JSON.parse(r.sums) as Record<string, (number | string)[]>;
+    const into = r.grain === 'day' ? stored : months;
+    keys.forEach((key, i) => {
+      const id = `${r.stage}|${r.dim}|${r.day}|${key}`;
+      for (const [model, values] of Object.entries(byModel)) {
+        const triple = values.slice(3 * i, 3 * i + 3).map(Number);
+        if (triple.some((x) => x !== 0)) into.set(id, { ...into.get(id), [model]: triple });
+      }
+    });
   }
   const fresh = new Map<string, Record<string, number[]>>();
   const credit = await flatCredit(site.id);

@@ -8,7 +8,8 @@ import type { Site } from '../db/sites';
 import { creditKey, touchRange } from './credit-key';
 import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
-import { addConversion, type KeySums } from './rollup';
+import { addConversion } from './rollup';
+import type { KeySums } from './rollup-rows';
 
 /** A request recomputes at most this many conversions (docs/limits.md): a few seconds of work at the largest. */
 export const ON_DEMAND_MAX_CONVERSIONS = LIMITS.onDemandConversions;

@@ -21,7 +21,8 @@ import {
 } from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
-import { addEncodedDay, addKeySums, encodeDay, INFLUENCED, pruneZeros, rollupDayId, rollupDays, type KeySums } from './rollup';
+import { INFLUENCED, rollupDayId, rollupDays } from './rollup';
+import { addEncodedDay, addKeySums, encodeDay, pruneZeros, type KeySums } from './rollup-rows';
 
 /** Every model, then what each key influenced (rollup.ts): the order sums are stored in. */
 const MODEL_ORDER = [...REGISTRY.map((m) => m.name), INFLUENCED];

@@ -1,23 +1,11 @@
 // What stored credit adds up to per stage, dimension, UTC day and key, for every model (pure): the
-// rows of credit_rollup for some days, and sums over any set of conversions for reports.
+// rollup of some days, and sums over any set of conversions for reports (rollup-rows.ts stores them).
 import { NO_TOUCH } from '../../../schemas/akey';
 import { centsByTouch, DAY_MS, readParts, WEIGHT_UNITS } from '../../../schemas/credit';
 import { GROUP_BY, NOT_SET, TOUCH_DIMENSIONS, type GroupBy } from '../../../schemas/dimensions';
 import type { CreditRowMeta } from '../db/credit';
 import { accountOf } from './credit-key';
-
-/**
- * Per model: weight units, cents and credited touches. Cents are exact whatever the amounts: they
- * add as a safe integer, and whatever would pass 2^53 is carried in `bigCents` (total = both).
- */
-export interface ModelSums {
-  units: number;
-  cents: number;
-  bigCents?: bigint;
-  touches: number;
-}
-
-export type KeySums = Map<string, ModelSums>;
+import { addSums, type KeySums } from './rollup-rows';
 
 /**
  * Not a model: what a key influenced. Its sums are [conversions, cents, touches]: the conversions
@@ -25,21 +13,6 @@ export type KeySums = Map<string, ModelSums>;
  * those touches. A conversion without touches counts under "(no touch)". GET /v1/influence reads it.
  */
 export const INFLUENCED = '(influenced)';
-
-export const totalCents = (s: ModelSums): bigint => (s.bigCents ?? 0n) + BigInt(s.cents);
-
-export function addSums(sums: KeySums, model: string, units: number, cents: number | bigint, touches: number): void {
-  let s = sums.get(model);
-  if (!s) sums.set(model, (s = { units: 0, cents: 0, touches: 0 }));
-  s.units += units;
-  s.touches += touches;
-  const next = typeof cents === 'number' ? s.cents + cents : NaN;
-  if (Number.isSafeInteger(next)) s.cents = next;
-  else {
-    s.bigCents = totalCents(s) + BigInt(cents);
-    s.cents = 0;
-  }
-}
 
 /**
  * Adds one conversion's credit to `into(dim, key)`: each touch's units and cents per model to its
@@ -106,74 +79,6 @@ export function addConversion(meta: CreditRowMeta, payloads: readonly string[], 
       });
     }
     for (const [key, n] of influenced) if (n > 0) addSums(into(dim, key), INFLUENCED, 1, meta.amount_cents, n);
-  }
-}
-
-/** One model's sums as stored: [units, cents, touches], cents as a string past 2^53 so JSON keeps it exact. */
-function encodeModel(s: ModelSums): string {
-  if (s.bigCents === undefined) return `[${s.units},${s.cents},${s.touches}]`;
-  const cents = totalCents(s);
-  const safe = cents >= -BigInt(Number.MAX_SAFE_INTEGER) && cents <= BigInt(Number.MAX_SAFE_INTEGER);
-  return `[${s.units},${safe ? cents : `"${cents}"`},${s.touches}]`;
-}
-
-/**
- * A day's keys as stored rows: {"<key>": {"<model>": [units, cents, touches]}}, keys sorted and
- * models in a fixed order, so equal sums are equal strings; split into parts of at most `maxChars`.
- */
-export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly string[], maxChars = 400_000): string[] {
-  const parts: string[] = [];
-  let current: string[] = [];
-  let chars = 0;
-  for (const key of [...keys.keys()].sort()) {
-    const sums = keys.get(key)!;
-    const models = order.filter((m) => sums.has(m)).map((m) => `${JSON.stringify(m)}:${encodeModel(sums.get(m)!)}`);
-    const entry = `${JSON.stringify(key)}:{${models.join(',')}}`;
-    if (current.length && chars + entry.length > maxChars) {
-      parts.push(`{${current.join(',')}}`);
-      current = [];
-      chars = 0;
-    }
-    current.push(entry);
-    chars += entry.length + 1;
-  }
-  if (current.length) parts.push(`{${current.join(',')}}`);
-  return parts;
-}
-
-/** Adds one stored row's sums (encodeDay) into `into(key)`, for the given models only; `sign` -1 takes them away. */
-export function addEncodedDay(json: string, models: ReadonlySet<string>, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
-  const keys = JSON.parse(json) as Record<string, Record<string, [number, number | string, number]>>;
-  for (const [key, byModel] of Object.entries(keys)) {
-    const sums = into(key);
-    for (const [model, [units, cents, touches]] of Object.entries(byModel)) {
-      if (!models.has(model)) continue;
-      const c = typeof cents === 'string' ? BigInt(cents) : cents;
-      addSums(sums, model, sign * units, sign === 1 ? c : -c, sign * touches);
-    }
-  }
-}
-
-/** Adds every sum of `from` into `into`, times `sign`. */
-export function addKeySums(into: Map<string, KeySums>, from: ReadonlyMap<string, KeySums>, sign: 1 | -1): void {
-  for (const [key, byModel] of from) {
-    let sums = into.get(key);
-    if (!sums) into.set(key, (sums = new Map()));
-    for (const [model, s] of byModel) {
-      const cents = s.bigCents === undefined ? s.cents : totalCents(s);
-      addSums(sums, model, sign * s.units, sign === 1 ? cents : -cents, sign * s.touches);
-    }
-  }
-}
-
-/**
- * Drops what sums to nothing. Credit never stores an entry without units or touches, so sums built
- * from scratch have none: after adding a change, an all-zero entry is one that is gone.
- */
-export function pruneZeros(keys: Map<string, KeySums>): void {
-  for (const [key, byModel] of keys) {
-    for (const [model, s] of byModel) if (s.units === 0 && s.touches === 0 && totalCents(s) === 0n) byModel.delete(model);
-    if (!byModel.size) keys.delete(key);
   }
 }
 

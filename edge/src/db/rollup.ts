@@ -1,6 +1,8 @@
-// The credit_rollup table (migration 0006): which days wait for a rebuild, the rebuild's reads and
-// writes, and the report's read over whole days. Every statement is keyed by site.
+// The credit rollup (credit_sums, migration 0013; its queue credit_rollup_dirty, migration 0006): which
+// days wait for a rebuild, the rebuild's reads and writes, and the report's read over whole days.
+// Every statement is keyed by site.
 import type { RollupGrain } from '../../../schemas/dimensions';
+import { ROLLUP_KEYS, rollupPath } from '../../../schemas/rollup';
 import { abortWhen } from './guard';
 import { chunks, jsonParts } from './json-parts';
 
@@ -14,7 +16,7 @@ export interface RollupRow extends StageDay {
   dim: string;
   grain: RollupGrain;
   part: number;
-  /** JSON: {"<key>": {"<model>": [weight units, cents, credited touches]}} */
+  /** JSON: {"k": [keys], "<model>": [weight units, cents, credited touches, … per key]} (attribution/rollup.ts) */
   sums: string;
 }
 
@@ -65,7 +67,7 @@ export function rollupOf(db: D1Database, siteId: string, grain: RollupGrain, day
   return db
     .prepare(
       `SELECT r.stage, r.dim, r.grain, r.day, r.part, r.sums FROM json_each(?3) d CROSS JOIN json_each(?4) m
-       CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.dim = m.value AND r.grain = ?2
+       CROSS JOIN credit_sums r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.dim = m.value AND r.grain = ?2
          AND r.day = d.value->>'day'`,
     )
     .bind(siteId, grain, JSON.stringify(days), JSON.stringify(dims));
@@ -76,7 +78,7 @@ export function upsertRollup(db: D1Database, siteId: string, rows: RollupRow[]):
   return jsonParts(encoded, 500_000, 1000).map((json) =>
     db
       .prepare(
-        `INSERT INTO credit_rollup (site_id, stage, dim, grain, day, part, sums)
+        `INSERT INTO credit_sums (site_id, stage, dim, grain, day, part, sums)
          SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?2) j WHERE true
          ON CONFLICT (site_id, stage, dim, grain, day, part) DO UPDATE SET sums = excluded.sums`,
       )
@@ -89,9 +91,9 @@ export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRo
   return jsonParts(encoded, 200_000, 5000).map((json) =>
     db
       .prepare(
-        `DELETE FROM credit_rollup WHERE site_id = ?1 AND (stage, dim, grain, day, part) IN (
+        `DELETE FROM credit_sums WHERE site_id = ?1 AND (stage, dim, grain, day, part) IN (
            SELECT r.stage, r.dim, r.grain, r.day, r.part FROM json_each(?2) j
-           CROSS JOIN credit_rollup r ON r.site_id = ?1 AND r.stage = j.value->>0 AND r.dim = j.value->>1
+           CROSS JOIN credit_sums r ON r.site_id = ?1 AND r.stage = j.value->>0 AND r.dim = j.value->>1
              AND r.grain = j.value->>2 AND r.day = j.value->>3 AND r.part = j.value->>4)`,
       )
       .bind(siteId, json),
@@ -99,23 +101,12 @@ export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRo
 }
 
 /**
- * Whole days of one stage and dimension, every part, through the primary key: a row per day. The
- * sums are added up by the caller, exactly.
+ * Whole days (or months) of one stage and dimension, every part, through the primary key: per row one
+ * JSON array [keys, sums of models[0], sums of models[1], …] (null for a model the row lacks). Only the
+ * asked models' entries leave SQLite, so a one-model report carries a twelfth of each row to the
+ * Worker; json_extract parses each row once for all of them. The caller adds them up, exactly.
  */
-export function rollupRange(db: D1Database, siteId: string, stage: string, dim: string, grain: RollupGrain, days: { first: number; last: number }) {
-  return db
-    .prepare('SELECT sums FROM credit_rollup WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND grain = ?4 AND day BETWEEN ?5 AND ?6')
-    .bind(siteId, stage, dim, grain, days.first, days.last);
-}
-
-/**
- * The same days summed in SQL per key and model: the fast path of reports, one result row per key
- * and model. Each key's entry is looked up by the asked-for model names (`->`), rather than walking
- * every model it holds, so a report of one model reads one entry per key. Cents come back as text, so a sum past 2^53 reaches JavaScript exactly. SQLite's SUM
- * is 64-bit and raises "integer overflow" past it; the caller then falls back to rollupRange and
- * adds in BigInt, so a total is never wrong and never a fault.
- */
-export function rollupTotals(
+export function rollupModels(
   db: D1Database,
   siteId: string,
   stage: string,
@@ -123,20 +114,16 @@ export function rollupTotals(
   grain: RollupGrain,
   days: { first: number; last: number },
   models: readonly string[],
-  limit: number,
 ) {
+  // One placeholder per path (the keys' and each model's): the statement's text depends on the count only.
+  const paths = [ROLLUP_KEYS, ...models].map((_, i) => `?${7 + i}`).join(', ');
   return db
     .prepare(
-      `SELECT key, model, SUM(s->>0) AS units, CAST(SUM(s->>1) AS TEXT) AS cents, SUM(s->>2) AS touches FROM (
-         SELECT k.key, mm.value AS model, k.value -> mm.value AS s
-         FROM credit_rollup r CROSS JOIN json_each(r.sums) k CROSS JOIN json_each(?7) mm
-         WHERE r.site_id = ?1 AND r.stage = ?2 AND r.dim = ?3 AND r.grain = ?4 AND r.day BETWEEN ?5 AND ?6)
-       WHERE s IS NOT NULL GROUP BY key, model LIMIT ?8`,
+      `SELECT json_extract(sums, ${paths}) AS v FROM credit_sums
+       WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND grain = ?4 AND day BETWEEN ?5 AND ?6`,
     )
-    .bind(siteId, stage, dim, grain, days.first, days.last, JSON.stringify(models), limit);
+    .bind(siteId, stage, dim, grain, days.first, days.last, ...[ROLLUP_KEYS, ...models].map(rollupPath));
 }
-
-export const SUM_OVERFLOW = 'integer overflow';
 
 /** Takes the site's rollup lease when nobody holds it (or it expired): meta.changes is 1 when taken. */
 export function takeRollupLease(db: D1Database, siteId: string, token: string, now: number, until: number): D1PreparedStatement {

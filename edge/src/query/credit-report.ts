@@ -2,6 +2,7 @@
 // edge days) or computed on demand for another window, rounded so that rows add up to the totals.
 import { WEIGHT_UNITS } from '../../../schemas/credit';
 import type { RollupGrain } from '../../../schemas/dimensions';
+import type { StoredCents } from '../../../schemas/rollup';
 import { LIMITS } from '../../../schemas/limits';
 import {
   UNCREDITED_STAGE,
@@ -13,11 +14,12 @@ import {
 } from '../../../schemas/query';
 import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
 import { allocateCents, DATA_DRIVEN } from '../attribution/models';
-import { addConversion, addEncodedDay, addSums, totalCents, type KeySums } from '../attribution/rollup';
+import { addConversion } from '../attribution/rollup';
+import { addModelSums, totalCents, type KeySums } from '../attribution/rollup-rows';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
-import { rollupRange, rollupTotals, SUM_OVERFLOW } from '../db/rollup';
+import { rollupModels } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, splitMonths, type QueryRange } from './range';
@@ -73,6 +75,8 @@ type Groups = Map<string, KeySums>;
  * edge days) of `models` — the request's, or other entries of the rollup such as INFLUENCED — and,
  * for a stage that is not a usual one, the site's stages to check it against, all in one round
  * trip, with the `extra` statements a report also needs (their results come back as `extra`).
+ * SQL extracts the asked models from each rollup row and this adds them up: a few rows per report
+ * (a year is 12 month rows and the edge days), every sum exact (cents past 2^53 in BigInt).
  */
 export async function storedGroups(
   db: D1Database,
@@ -80,23 +84,6 @@ export async function storedGroups(
   req: Omit<ReportRequest, 'models'>,
   models: ReadonlySet<string>,
   extra: D1PreparedStatement[] = [],
-): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
-  try {
-    return await readStored(db, site, req, models, extra, 'totals');
-  } catch (err) {
-    if (!String((err as Error)?.message ?? err).includes(SUM_OVERFLOW)) throw err;
-    return readStored(db, site, req, models, extra, 'rows');
-  }
-}
-
-/** `totals`: summed by SQL (fast); `rows`: every rollup row, summed here exactly (past 64 bits). */
-async function readStored(
-  db: D1Database,
-  site: Site,
-  req: Omit<ReportRequest, 'models'>,
-  models: ReadonlySet<string>,
-  extra: D1PreparedStatement[],
-  how: 'totals' | 'rows',
 ): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
@@ -108,13 +95,8 @@ async function readStored(
     if (months) spans.push(['month', months]);
     for (const d of days) spans.push(['day', d]);
   }
-  for (const [grain, span] of spans) {
-    statements.push(
-      how === 'totals'
-        ? rollupTotals(db, site.id, req.stage, req.dim, grain, span, [...models], (LIMITS.queryRows + 1) * models.size)
-        : rollupRange(db, site.id, req.stage, req.dim, grain, span),
-    );
-  }
+  const asked = [...models];
+  for (const [grain, span] of spans) statements.push(rollupModels(db, site.id, req.stage, req.dim, grain, span, asked));
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // An unusual stage is checked against the site's stages in the same round trip.
   if (!usual) statements.push(siteStages(db, site.id));
@@ -123,22 +105,20 @@ async function readStored(
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
 
   const groups: Groups = new Map();
-  const into = (_dim: GroupBy, key: string) => {
+  const into = (key: string) => {
     let sums = groups.get(key);
     if (!sums) groups.set(key, (sums = new Map()));
     return sums;
   };
   let i = 0;
   for (; i < spans.length; i++) {
-    if (how === 'totals') {
-      for (const r of results[i].results as { key: string; model: string; units: number; cents: string; touches: number }[]) {
-        const cents = Number(r.cents);
-        addSums(into(req.dim, r.key), r.model, r.units, Number.isSafeInteger(cents) ? cents : BigInt(r.cents), r.touches);
-      }
-    } else for (const row of results[i].results as { sums: string }[]) addEncodedDay(row.sums, models, (key) => into(req.dim, key));
+    for (const row of results[i].results as { v: string }[]) {
+      const [keys, ...values] = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
+      asked.forEach((model, m) => addModelSums(keys, values[m], model, into));
+    }
   }
   for (; i < results.length; i++) {
-    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], into);
+    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], (_dim, key) => into(key));
   }
   return { groups, stages, extra: extraResults };
 }

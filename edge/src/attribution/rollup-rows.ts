@@ -1,0 +1,118 @@
+// A rollup row's sums and their stored form (pure): per key and model the weight units, cents and
+// credited touches, added exactly, and encoded as schemas/rollup.ts lays rows out.
+import { ROLLUP_KEYS, type StoredCents, type StoredRollupRow } from '../../../schemas/rollup';
+
+/**
+ * Per model: weight units, cents and credited touches. Cents are exact whatever the amounts: they
+ * add as a safe integer, and whatever would pass 2^53 is carried in `bigCents` (total = both).
+ */
+export interface ModelSums {
+  units: number;
+  cents: number;
+  bigCents?: bigint;
+  touches: number;
+}
+
+export type KeySums = Map<string, ModelSums>;
+
+export const totalCents = (s: ModelSums): bigint => (s.bigCents ?? 0n) + BigInt(s.cents);
+
+export function addSums(sums: KeySums, model: string, units: number, cents: number | bigint, touches: number): void {
+  let s = sums.get(model);
+  if (!s) sums.set(model, (s = { units: 0, cents: 0, touches: 0 }));
+  s.units += units;
+  s.touches += touches;
+  const next = typeof cents === 'number' ? s.cents + cents : NaN;
+  if (Number.isSafeInteger(next)) s.cents = next;
+  else {
+    s.bigCents = totalCents(s) + BigInt(cents);
+    s.cents = 0;
+  }
+}
+
+/** One model's sums of one key as stored: units,cents,touches — cents quoted past 2^53, so JSON keeps them exact. */
+function encodeSums(s: ModelSums | undefined): string {
+  if (!s) return '0,0,0';
+  if (s.bigCents === undefined) return `${s.units},${s.cents},${s.touches}`;
+  const cents = totalCents(s);
+  const safe = cents >= -BigInt(Number.MAX_SAFE_INTEGER) && cents <= BigInt(Number.MAX_SAFE_INTEGER);
+  return `${s.units},${safe ? cents : `"${cents}"`},${s.touches}`;
+}
+
+/**
+ * A day's (or month's) keys as stored rows (schemas/rollup.ts): keys listed once, sorted, then each
+ * model's triples in a fixed model order, so equal sums are equal strings. A model that gives a key
+ * nothing has 0,0,0 there, and a model with nothing in the row is left out. Rows are split into
+ * self-contained parts of at most about `maxChars`.
+ */
+export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly string[], maxChars = 400_000): string[] {
+  const parts: string[] = [];
+  let names: string[] = [];
+  let columns: string[][] = order.map(() => []);
+  let chars = 0;
+  const flush = () => {
+    const models = order.flatMap((m, i) => (columns[i].some((c) => c !== '0,0,0') ? [`${JSON.stringify(m)}:[${columns[i].join(',')}]`] : []));
+    parts.push(`{"${ROLLUP_KEYS}":[${names.join(',')}]${models.map((m) => `,${m}`).join('')}}`);
+    names = [];
+    columns = order.map(() => []);
+    chars = 0;
+  };
+  for (const key of [...keys.keys()].sort()) {
+    const sums = keys.get(key)!;
+    const name = JSON.stringify(key);
+    const triples = order.map((m) => encodeSums(sums.get(m)));
+    const size = name.length + triples.reduce((n, t) => n + t.length + 1, 1);
+    if (names.length && chars + size > maxChars) flush();
+    names.push(name);
+    triples.forEach((t, i) => columns[i].push(t));
+    chars += size;
+  }
+  if (names.length) flush();
+  return parts;
+}
+
+/**
+ * Adds one model's flat triples (`values`, aligned with `keys`) into `into(key)`; `sign` -1 takes them
+ * away. A key the model gives nothing (0,0,0) is skipped, as the stored credit has no entry for it.
+ */
+export function addModelSums(keys: readonly string[], values: readonly StoredCents[] | null | undefined, model: string, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
+  if (!values) return;
+  for (let i = 0; i < keys.length; i++) {
+    const units = values[3 * i] as number;
+    const cents = values[3 * i + 1];
+    const touches = values[3 * i + 2] as number;
+    if (units === 0 && cents === 0 && touches === 0) continue;
+    const c = typeof cents === 'string' ? BigInt(cents) : cents;
+    addSums(into(keys[i]), model, sign * units, sign === 1 ? c : -c, sign * touches);
+  }
+}
+
+/** Adds one whole stored row's sums (encodeDay) into `into(key)`, for the given models only; `sign` -1 takes them away. */
+export function addEncodedDay(json: string, models: ReadonlySet<string>, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
+  const row = JSON.parse(json) as StoredRollupRow;
+  const keys = (row[ROLLUP_KEYS] ?? []) as string[];
+  for (const [model, values] of Object.entries(row)) if (model !== ROLLUP_KEYS && models.has(model)) addModelSums(keys, values, model, into, sign);
+}
+
+/** Adds every sum of `from` into `into`, times `sign`. */
+export function addKeySums(into: Map<string, KeySums>, from: ReadonlyMap<string, KeySums>, sign: 1 | -1): void {
+  for (const [key, byModel] of from) {
+    let sums = into.get(key);
+    if (!sums) into.set(key, (sums = new Map()));
+    for (const [model, s] of byModel) {
+      const cents = s.bigCents === undefined ? s.cents : totalCents(s);
+      addSums(sums, model, sign * s.units, sign === 1 ? cents : -cents, sign * s.touches);
+    }
+  }
+}
+
+/**
+ * Drops what sums to nothing. Credit never stores an entry without units or touches, so sums built
+ * from scratch have none: after adding a change, an all-zero entry is one that is gone.
+ */
+export function pruneZeros(keys: Map<string, KeySums>): void {
+  for (const [key, byModel] of keys) {
+    for (const [model, s] of byModel) if (s.units === 0 && s.touches === 0 && totalCents(s) === 0n) byModel.delete(model);
+    if (!byModel.size) keys.delete(key);
+  }
+}

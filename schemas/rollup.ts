@@ -1,0 +1,18 @@
+// The stored layout of a credit rollup row (table credit_sums, migration 0013): the one definition the
+// job that writes rows (edge/src/attribution/rollup.ts) and the reports that read them (db/rollup.ts) share.
+//
+// A row is one stage × dimension × day or month (or a part of one): {"k": [keys], "<model>": [weight
+// units, cents, credited touches, … one triple per key, in the order of "k"]}. Model first, keys once:
+// a report extracts only the models it asks for, in SQL, and the keys are not repeated per model.
+
+/** The entry that lists a row's keys; every other entry is a model's (no model is named "k"). */
+export const ROLLUP_KEYS = 'k';
+
+/** The JSON path of one entry of a row, quoted, as model names hold characters such as "(". */
+export const rollupPath = (entry: string): string => `$."${entry}"`;
+
+/** A triple's cents are a number, or a string of digits past 2^53 so that JSON keeps them exact. */
+export type StoredCents = number | string;
+
+/** A row as JSON.parse gives it. */
+export type StoredRollupRow = Record<string, (number | string)[]>;

@@ -1,0 +1,106 @@
+// The credit rollup's stored rows (schemas/rollup.ts): model first, keys once; read back whole or one model at a time, exactly.
+import { describe, expect, it } from 'vitest';
+import { addEncodedDay, addModelSums, addSums, encodeDay, totalCents, type KeySums } from '../../edge/src/attribution/rollup-rows';
+import { ROLLUP_KEYS, type StoredCents, type StoredRollupRow } from '../../schemas/rollup';
+
+const ORDER = ['first_touch', 'linear', '(influenced)'];
+
+function day(entries: [key: string, model: string, units: number, cents: number | bigint, touches: number][]): Map<string, KeySums> {
+  const keys = new Map<string, KeySums>();
+  for (const [key, model, units, cents, touches] of entries) {
+    if (!keys.has(key)) keys.set(key, new Map());
+    addSums(keys.get(key)!, model, units, cents, touches);
+  }
+  return keys;
+}
+
+/** Every key's sums as plain [units, cents as a string, touches], for comparison. */
+function plain(keys: ReadonlyMap<string, KeySums>) {
+  return Object.fromEntries(
+    [...keys].map(([key, sums]) => [key, Object.fromEntries([...sums].map(([m, s]) => [m, [s.units, String(totalCents(s)), s.touches]]))]),
+  );
+}
+
+function readAll(parts: string[], models = new Set(ORDER)): Map<string, KeySums> {
+  const keys = new Map<string, KeySums>();
+  const into = (key: string) => keys.get(key) ?? keys.set(key, new Map()).get(key)!;
+  for (const json of parts) addEncodedDay(json, models, into);
+  return keys;
+}
+
+describe('encodeDay', () => {
+  const sample = day([
+    ['Paid Search', 'first_touch', 1_000_000_000, 12_345, 1],
+    ['Paid Search', 'linear', 500_000_000, 6_172, 2],
+    ['Paid Search', '(influenced)', 1, 12_345, 2],
+    ['Email', 'linear', 500_000_000, 6_173, 1],
+    ['Email', '(influenced)', 1, 12_345, 1],
+    // A key literally named like the keys' entry is just a key.
+    [ROLLUP_KEYS, 'linear', 7, 0, 1],
+  ]);
+
+  it('lists keys once, sorted, and each model as one flat array aligned with them (0,0,0 where it gives a key nothing)', () => {
+    const [row, ...more] = encodeDay(sample, ORDER);
+    expect(more).toEqual([]);
+    expect(JSON.parse(row)).toEqual({
+      k: ['Email', 'Paid Search', 'k'],
+      first_touch: [0, 0, 0, 1_000_000_000, 12_345, 1, 0, 0, 0],
+      linear: [500_000_000, 6_173, 1, 500_000_000, 6_172, 2, 7, 0, 1],
+      '(influenced)': [1, 12_345, 1, 1, 12_345, 2, 0, 0, 0],
+    });
+    // The same sums in another insertion order are the same string (the rebuild writes only rows that differ).
+    expect(encodeDay(new Map([...sample].reverse()), ORDER)).toEqual([row]);
+  });
+
+  it('leaves out a model with nothing in the row', () => {
+    const [row] = encodeDay(day([['Email', 'linear', 1_000_000_000, 100, 1]]), ORDER);
+    expect(Object.keys(JSON.parse(row) as StoredRollupRow)).toEqual(['k', 'linear']);
+  });
+
+  it('reads back exactly what it wrote, whole or one model at a time', () => {
+    expect(plain(readAll(encodeDay(sample, ORDER)))).toEqual(plain(sample));
+    const linear = readAll(encodeDay(sample, ORDER), new Set(['linear']));
+    expect(plain(linear)).toEqual({
+      Email: { linear: [500_000_000, '6173', 1] },
+      'Paid Search': { linear: [500_000_000, '6172', 2] },
+      k: { linear: [7, '0', 1] },
+    });
+  });
+
+  it('keeps cents past 2^53 exact, as strings, and adds them in BigInt', () => {
+    const big = 4_000_000_000_000_000_000n;
+    const keys = day([['Events', 'linear', 1_000_000_000, big, 1]]);
+    const [row] = encodeDay(keys, ORDER);
+    expect(row).toBe('{"k":["Events"],"linear":[1000000000,"4000000000000000000",1]}');
+    const sum = readAll([row, row, row]);
+    expect(totalCents(sum.get('Events')!.get('linear')!)).toBe(3n * big);
+  });
+
+  it('splits a large day into self-contained parts that read back as the whole', () => {
+    const many = day(Array.from({ length: 500 }, (_, i): [string, string, number, number, number] => [`acct${i}.example.com`, 'linear', 1_000_000_000, i * 101, 3]));
+    const parts = encodeDay(many, ORDER, 2_000);
+    expect(parts.length).toBeGreaterThan(5);
+    for (const part of parts) {
+      const row = JSON.parse(part) as StoredRollupRow;
+      expect(row.linear.length).toBe(3 * row.k.length);
+      expect(part.length).toBeLessThan(2_000 + 200);
+    }
+    expect(plain(readAll(parts))).toEqual(plain(many));
+  });
+
+  it('takes a row away again with sign -1 (the rebuild subtracts a stored day from its month)', () => {
+    const keys = readAll(encodeDay(sample, ORDER));
+    const into = (key: string) => keys.get(key) ?? keys.set(key, new Map()).get(key)!;
+    for (const json of encodeDay(sample, ORDER)) addEncodedDay(json, new Set(ORDER), into, -1);
+    for (const sums of keys.values()) for (const s of sums.values()) expect([s.units, totalCents(s), s.touches]).toEqual([0, 0n, 0]);
+  });
+
+  it('reads one model from the arrays SQL extracts (keys, then the model, null when the row lacks it)', () => {
+    const keys = new Map<string, KeySums>();
+    const into = (key: string) => keys.get(key) ?? keys.set(key, new Map()).get(key)!;
+    const extracted = JSON.parse('[["a","b"],[1,"9007199254740993",1,0,0,0],null]') as [string[], ...(StoredCents[] | null)[]];
+    addModelSums(extracted[0], extracted[1], 'linear', into);
+    addModelSums(extracted[0], extracted[2], 'markov', into);
+    expect(plain(keys)).toEqual({ a: { linear: [1, '9007199254740993', 1] } });
+  });
+});
