@@ -23,6 +23,7 @@ import { rollupModels } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, splitMonths, type QueryRange } from './range';
+import { definitionsChangedAtOf, definitionsRead } from './definitions';
 import { spendByKey, spendFigures, spendStatements } from './spend-report';
 
 export interface ReportRequest {
@@ -234,11 +235,19 @@ function header(req: ReportRequest, windowDays: number) {
   return { conversion: req.stage, group_by: req.dim, from: req.range.from, to: req.range.to, window_days: windowDays };
 }
 
+/**
+ * The report's other reads — definitions_changed_at, and spend where the grouping has it — sent in
+ * the batch that reads the credit, so a report costs one round trip to D1.
+ */
+async function reportReads(db: D1Database, site: Site, req: ReportRequest) {
+  const spendQuery = spendStatements(db, site, req.dim, req.range);
+  const { groups, windowDays, extra } = await creditGroups(db, site, req, [definitionsRead(db, site.id), ...(spendQuery ?? [])]);
+  return { groups, windowDays, definitionsChangedAt: definitionsChangedAtOf(extra[0]), spend: spendQuery && spendByKey(extra.slice(1)) };
+}
+
 /** Rows by revenue, then conversions (both descending), then spend, then key. */
 export async function buildCreditReport(db: D1Database, site: Site, req: ReportRequest): Promise<CreditReport> {
-  const spendQuery = spendStatements(db, site, req.dim, req.range);
-  const { groups, windowDays, extra } = await creditGroups(db, site, req, spendQuery ?? []);
-  const spend = spendQuery && spendByKey(extra);
+  const { groups, windowDays, definitionsChangedAt, spend } = await reportReads(db, site, req);
   const model = req.models[0];
   const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
   const shown = showModel(sorted);
@@ -248,14 +257,13 @@ export async function buildCreditReport(db: D1Database, site: Site, req: ReportR
     currency: site.settings.currency,
     totals: { ...shown.totals, ...(spend && spendFigures(shown.sums.cents, shown.sums.units, sumSpend(spend))) },
     rows: sorted.map(([key, s]) => ({ key, ...shown.rows.get(key)!, ...(spend && spendFigures(s.cents, s.units, spend.get(key) ?? 0n)) })),
+    definitions_changed_at: definitionsChangedAt,
   };
 }
 
 /** Keys of every model, ordered as the first model's report orders them (keys it lacks after). */
 export async function buildCompareReport(db: D1Database, site: Site, req: ReportRequest): Promise<CompareReport> {
-  const spendQuery = spendStatements(db, site, req.dim, req.range);
-  const { groups, windowDays, extra } = await creditGroups(db, site, req, spendQuery ?? []);
-  const spend = spendQuery && spendByKey(extra);
+  const { groups, windowDays, definitionsChangedAt, spend } = await reportReads(db, site, req);
   const keys = new Set<string>();
   for (const byKey of groups.values()) for (const key of byKey.keys()) keys.add(key);
   const first = groups.get(req.models[0])!;
@@ -282,5 +290,6 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
         req.models.map((m) => [m, { ...shown.get(m)!.rows.get(key)!, ...(spend && ratios(sums(m, key), spend.get(key) ?? 0n)) }]),
       ),
     })),
+    definitions_changed_at: definitionsChangedAt,
   };
 }

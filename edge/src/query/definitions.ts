@@ -4,8 +4,16 @@
 import { lastCreditChange } from '../db/changes';
 
 export async function definitionsChangedAt(db: D1Database, siteId: string): Promise<string | null> {
-  const row = await lastCreditChange(db, siteId).first<{ at: number | null }>();
-  return row?.at ? new Date(row.at).toISOString() : null;
+  return definitionsChangedAtOf(await lastCreditChange(db, siteId).all());
+}
+
+/** The statement behind definitions_changed_at, for a report that sends it in its own batch (one round trip, not two). */
+export const definitionsRead = (db: D1Database, siteId: string): D1PreparedStatement => lastCreditChange(db, siteId);
+
+/** definitions_changed_at from the result of definitionsRead. */
+export function definitionsChangedAtOf(result: D1Result): string | null {
+  const at = (result.results[0] as { at: number | null } | undefined)?.at;
+  return at ? new Date(at).toISOString() : null;
 }
 
 /** A report with its definitions_changed_at, read alongside the report's own reads, not after them. */

@@ -8,6 +8,7 @@ import { INFLUENCED } from '../attribution/rollup';
 import { totalCents } from '../attribution/rollup-rows';
 import type { Site } from '../db/sites';
 import { checkStage, storedGroups, tooManyRows } from './credit-report';
+import { definitionsChangedAtOf, definitionsRead } from './definitions';
 import type { QueryRange } from './range';
 
 /**
@@ -26,7 +27,8 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Read from the credit rollup (whole days) and stored credit (partial days), like the credit report. */
 export async function buildInfluence(db: D1Database, site: Site, req: InfluenceRequest): Promise<InfluenceReport> {
-  const { groups, stages } = await storedGroups(db, site, req, new Set([SOURCED, INFLUENCED]));
+  // definitions_changed_at is read in the same round trip as the sums.
+  const { groups, stages, extra } = await storedGroups(db, site, req, new Set([SOURCED, INFLUENCED]), [definitionsRead(db, site.id)]);
   checkStage(req.stage, stages);
   if (groups.size > LIMITS.queryRows) {
     throw tooManyRows(req.dim);
@@ -68,5 +70,6 @@ export async function buildInfluence(db: D1Database, site: Site, req: InfluenceR
     currency: site.settings.currency,
     totals: { conversions, revenue: Number(revenue) / 100 },
     rows: rows.map(({ cents: _, ...row }) => row),
+    definitions_changed_at: definitionsChangedAtOf(extra[0]),
   };
 }

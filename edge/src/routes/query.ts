@@ -103,7 +103,7 @@ const creditRoute = queryRoute({
 query.openapi(creditRoute, async (c) => {
   const p = c.req.valid('query');
   const req = reportRequest(p, [p.model ?? QUERY_DEFAULTS.model]);
-  const report = await withDefinitionsChangedAt(c.env.DB, c.get('site').id, buildCreditReport(c.env.DB, c.get('site'), req));
+  const report = await buildCreditReport(c.env.DB, c.get('site'), req);
   const name = `credit_${report.model}_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, creditCsv, name);
 });
@@ -121,7 +121,7 @@ query.openapi(compareRoute, async (c) => {
   const p = c.req.valid('query');
   // Without a list, every model, but with window_days only those that take one (not the data-driven ones).
   const req = reportRequest(p, p.models ?? MODELS.filter((m) => p.window_days === undefined || !DATA_DRIVEN.has(m)));
-  const report = await withDefinitionsChangedAt(c.env.DB, c.get('site').id, buildCompareReport(c.env.DB, c.get('site'), req));
+  const report = await buildCompareReport(c.env.DB, c.get('site'), req);
   const name = `credit_compare_${report.conversion}_${report.group_by}_${report.from}_${report.to}`;
   return respond(c, wantsCsv(c, p.format), report, compareCsv, name);
 });
@@ -175,15 +175,11 @@ const influenceRoute = queryRoute({
 });
 query.openapi(influenceRoute, async (c) => {
   const p = c.req.valid('query');
-  const report = await withDefinitionsChangedAt(
-    c.env.DB,
-    c.get('site').id,
-    buildInfluence(c.env.DB, c.get('site'), {
-      stage: p.conversion ?? QUERY_DEFAULTS.conversion,
-      dim: p.group_by ?? QUERY_DEFAULTS.group_by,
-      range: parseRange(p.from, p.to, Date.now()),
-    }),
-  );
+  const report = await buildInfluence(c.env.DB, c.get('site'), {
+    stage: p.conversion ?? QUERY_DEFAULTS.conversion,
+    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+    range: parseRange(p.from, p.to, Date.now()),
+  });
   return respond(c, wantsCsv(c, p.format), report, influenceCsv, `influence_${report.conversion}_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/influence', methodNotAllowed);
