@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 /** Where miniflare keeps D1 databases under a `--persist-to` dir: one `<hash>.sqlite` per database. */
 const D1_DIR = ['v3', 'd1', 'miniflare-D1DatabaseObject'];
-/** Tables of the credit store (today credit, credit_daily, attribution_*; issue 11 adds credit_rollup). */
+/** Tables of the credit store (today credit, credit_sums — the rollup — credit_rollup_dirty, attribution_*). */
 const CREDIT_STORE = /^(credit|attribution_)/;
 /**
  * `dbstat` counts whole pages (pgsize), free space inside them included: what the file holds, not

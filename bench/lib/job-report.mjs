@@ -86,7 +86,7 @@ function storageSection(results, whole) {
   const measured = results.filter((r) => !r.tier.seedBytes?.unavailable && !r.fullBytes?.unavailable && r.tier.seedBytes && r.fullBytes);
   const method =
     'Bytes are whole pages as SQLite\'s `dbstat` counts them (`SELECT name, SUM(pgsize) FROM dbstat GROUP BY name` through Debian\'s `sqlite3 -readonly` on the local D1 file, its WAL included; indexes mapped to their tables through `sqlite_master`; freelist pages belong to no table). ' +
-    'The credit store is every table named `credit*` or `attribution_*` (today `credit`, `credit_daily` and the job\'s `attribution_*` state; issue 11\'s `credit` and `credit_rollup` match as well), with its indexes. ' +
+    'The credit store is every table named `credit*` or `attribution_*` (today `credit`, the rollup `credit_sums` with its queue `credit_rollup_dirty`, and the job\'s `attribution_*` state), with its indexes. ' +
     'All sites share one D1 file and dbstat sees tables, not sites, so each tier is measured as a difference of two readings of the whole file around the one step that writes that tier\'s rows and nothing else: the touches across the tier\'s seeding (the ingest benchmark runs after all seeding), the credit store across its full run. ' +
     'In today\'s schema every table and index of both is keyed by `site_id` first (`touches` by rowid, in insertion order), so one site\'s rows fill their own pages and the difference is that site\'s storage, give or take a page split where it meets a neighbour. ' +
     'The figures are those of the seed and of its full run: the 1% new data and the incremental run come after.';
