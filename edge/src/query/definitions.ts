@@ -3,10 +3,6 @@
 // numbers over time can tell a change of definition from a change of performance.
 import { lastCreditChange } from '../db/changes';
 
-export async function definitionsChangedAt(db: D1Database, siteId: string): Promise<string | null> {
-  return definitionsChangedAtOf(await lastCreditChange(db, siteId).all());
-}
-
 /** The statement behind definitions_changed_at, for a report that sends it in its own batch (one round trip, not two). */
 export const definitionsRead = (db: D1Database, siteId: string): D1PreparedStatement => lastCreditChange(db, siteId);
 
@@ -14,10 +10,4 @@ export const definitionsRead = (db: D1Database, siteId: string): D1PreparedState
 export function definitionsChangedAtOf(result: D1Result): string | null {
   const at = (result.results[0] as { at: number | null } | undefined)?.at;
   return at ? new Date(at).toISOString() : null;
-}
-
-/** A report with its definitions_changed_at, read alongside the report's own reads, not after them. */
-export async function withDefinitionsChangedAt<T extends object>(db: D1Database, siteId: string, report: Promise<T>): Promise<T & { definitions_changed_at: string | null }> {
-  const [r, at] = await Promise.all([report, definitionsChangedAt(db, siteId)]);
-  return { ...r, definitions_changed_at: at };
 }

@@ -13,6 +13,7 @@ import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { tooManyRows } from './credit-report';
+import { definitionsChangedAtOf, definitionsRead } from './definitions';
 import type { QueryRange } from './range';
 
 export interface FunnelRequest {
@@ -88,9 +89,11 @@ function checkStages(stages: string[], known: string[]): void {
 
 export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
   const stages = req.stages ?? [...FUNNEL_STAGES];
-  const [known, cohort] = await db.batch<Record<string, unknown>>([
+  // definitions_changed_at is read in the same round trip as the cohort.
+  const [known, cohort, definitions] = await db.batch<Record<string, unknown>>([
     siteStages(db, site.id),
     funnelCohort(db, site.id, stages[0], req.range.fromMs, req.range.toMs, req.dim),
+    definitionsRead(db, site.id),
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
   const rows = cohort.results as unknown as CohortRow[];
@@ -122,5 +125,6 @@ export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest
     to: req.range.to,
     totals: totals.cells(),
     rows: sorted.map(([key, tally]) => ({ key, ...tally.cells() })),
+    definitions_changed_at: definitionsChangedAtOf(definitions),
   };
 }

@@ -32,7 +32,6 @@ import { buildInfluence } from '../query/influence';
 import { buildJourney } from '../query/journey';
 import { wantsCsv } from '../query/params';
 import { buildModelsReport } from '../query/models-report';
-import { withDefinitionsChangedAt } from '../query/definitions';
 import { buildQuality } from '../query/quality';
 import { parseRange } from '../query/range';
 import { methodNotAllowed } from './method-not-allowed';
@@ -195,15 +194,11 @@ const funnelRoute = queryRoute({
 });
 query.openapi(funnelRoute, async (c) => {
   const p = c.req.valid('query');
-  const report = await withDefinitionsChangedAt(
-    c.env.DB,
-    c.get('site').id,
-    buildFunnel(c.env.DB, c.get('site'), {
-      stages: p.stages,
-      dim: p.group_by ?? QUERY_DEFAULTS.group_by,
-      range: parseRange(p.from, p.to, Date.now()),
-    }),
-  );
+  const report = await buildFunnel(c.env.DB, c.get('site'), {
+    stages: p.stages,
+    dim: p.group_by ?? QUERY_DEFAULTS.group_by,
+    range: parseRange(p.from, p.to, Date.now()),
+  });
   return respond(c, wantsCsv(c, p.format), report, funnelCsv, `funnel_${report.group_by}_${report.from}_${report.to}`);
 });
 query.all('/funnel', methodNotAllowed);
