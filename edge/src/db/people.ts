@@ -31,6 +31,18 @@ const HAS_ACCOUNT = `COALESCE(account_domain, ${ACCOUNT}) IS NOT NULL`;
 
 // Each statement reaches its rows through one index: an OR of two indexed terms made SQLite scan
 // the site's whole touches table. Order matters: links and the contact go last.
+/**
+ * Deletes a table's rows under the keys that name the person: their personal key and their devices'
+ * lone-visitor keys (schemas/akey.ts). `table` is one of the job's per-key tables, never input.
+ */
+function personKeyRows<Name extends string>(name: Name, table: string): Record<`${Name}Personal` | `${Name}Visitors`, string> {
+  return {
+    [`${name}Personal`]: `DELETE FROM ${table} WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
+    [`${name}Visitors`]: `DELETE FROM ${table} WHERE site_id = ?1
+    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  } as Record<`${Name}Personal` | `${Name}Visitors`, string>;
+}
+
 const STATEMENTS = {
   queueAccounts: enqueueSql(
     `SELECT account_domain AS akey, 0 AS since FROM contacts WHERE site_id = ?1 AND contact_id = ?2 AND account_domain IS NOT NULL
@@ -68,20 +80,12 @@ const STATEMENTS = {
     WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
   creditedVisitors: `UPDATE credit INDEXED BY credit_by_akey SET akey = ${akeySql.none('conversion_id')} WHERE site_id = ?1
     AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
-  dirtyPersonal: `DELETE FROM attribution_dirty WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
-  dirtyVisitors: `DELETE FROM attribution_dirty WHERE site_id = ?1
-    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
-  // The funnel's first touch of the keys that name the person (accounts are recomputed, queued above).
-  firstTouchPersonal: `DELETE FROM key_first_touch WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
-  firstTouchVisitors: `DELETE FROM key_first_touch WHERE site_id = ?1
-    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
-  // Their funnel records and closed_lost filings likewise (the accounts' are recomputed).
-  funnelPersonal: `DELETE FROM key_funnel WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
-  funnelVisitors: `DELETE FROM key_funnel WHERE site_id = ?1
-    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
-  lostFiledPersonal: `DELETE FROM key_funnel_lost WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
-  lostFiledVisitors: `DELETE FROM key_funnel_lost WHERE site_id = ?1
-    AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  // The job's rows of the keys that name the person (accounts are recomputed, queued above): queued
+  // work, the funnel's first touches and records, and closed_lost filings.
+  ...personKeyRows('dirty', 'attribution_dirty'),
+  ...personKeyRows('firstTouch', 'key_first_touch'),
+  ...personKeyRows('funnel', 'key_funnel'),
+  ...personKeyRows('lostFiled', 'key_funnel_lost'),
   // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
   links: `DELETE FROM identity_links WHERE site_id = ?1 AND visitor_id IN ${V}`,
   contact: 'DELETE FROM contacts WHERE site_id = ?1 AND contact_id = ?2',
