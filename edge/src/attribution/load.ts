@@ -85,10 +85,18 @@ export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: Rea
   }));
 }
 
+/** A loaded row of the journey columns, and the touch a journey reads from it. */
+interface JourneyRow {
+  akey: string;
+  touch_id: string;
+  occurred_at: number;
+  channel: string;
+}
+const toJourneyTouch = (t: JourneyRow): JourneyTouch => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel });
+
 /** Each key's touches over its range with only what a journey reads (time, id, channel): a fit reads every touch. */
 export async function loadJourneyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, JourneyTouch[]>> {
-  const rows = await readTouches<{ akey: string; touch_id: string; occurred_at: number; channel: string }>(meter, siteId, touchRequest(ranges), 'journey');
-  return byKey(rows, (t) => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel }));
+  return byKey(await readTouches<JourneyRow>(meter, siteId, touchRequest(ranges), 'journey'), toJourneyTouch);
 }
 
 /**
@@ -108,8 +116,7 @@ export async function loadLoneVisitorPage(
   try {
     const groups = await meter.all<TouchGroup & { id: string }>(loneVisitorTouches(meter.db, siteId, after, range, limit));
     ids = groups.map((g) => g.id);
-    const rows = ungroupTouches<{ akey: string; touch_id: string; occurred_at: number; channel: string }>(groups, 'journey');
-    touches = byKey(rows, (t) => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel }));
+    touches = byKey(ungroupTouches<JourneyRow>(groups, 'journey'), toJourneyTouch);
   } catch (err) {
     if (!isTooBig(err)) throw err;
     ids = (await meter.all<{ id: string }>(loneVisitorIds(meter.db, siteId, after, range, limit))).map((r) => r.id);
