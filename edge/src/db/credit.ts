@@ -1,7 +1,7 @@
 // Stored credit (one row per conversion, schemas/credit.ts): the job's writes and the guard against
 // a concurrent run, and the reads of reports, journeys and audits. Every statement is keyed by site.
 import { abortWhen } from './guard';
-import { chunks, jsonParts } from './json-parts';
+import { chunks, deleteByIds, jsonParts } from './json-parts';
 import { conversionRateSql } from './rates';
 
 export interface CreditRowMeta {
@@ -65,9 +65,7 @@ export function writeCredit(db: D1Database, siteId: string, credit: NewCredit[],
 
 /** Removes every part of these conversions' credit (closed_lost now, or credited elsewhere). */
 export function deleteCredit(db: D1Database, siteId: string, conversionIds: string[]): D1PreparedStatement[] {
-  return chunks(conversionIds, IDS_PER_STATEMENT).map((ids) =>
-    db.prepare('DELETE FROM credit WHERE site_id = ?1 AND conversion_id IN (SELECT value FROM json_each(?2))').bind(siteId, JSON.stringify(ids)),
-  );
+  return deleteByIds(db, 'credit', siteId, conversionIds);
 }
 
 /**

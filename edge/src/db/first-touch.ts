@@ -1,7 +1,7 @@
 // Each key's first touch (migration 0009): stored by the job beside the key's credit, read by the
 // funnel. Keys are attribution keys (schemas/akey.ts).
 import type { TouchFields } from '../../../schemas/dimensions';
-import { chunks } from './json-parts';
+import { chunks, deleteByIds } from './json-parts';
 
 /** A key's first touch (time, then id) with every field a funnel can group by. */
 export interface FirstTouchRow extends TouchFields {
@@ -38,9 +38,7 @@ export function writeFirstTouches(db: D1Database, siteId: string, rows: FirstTou
 }
 
 export function deleteFirstTouches(db: D1Database, siteId: string, akeys: string[]): D1PreparedStatement[] {
-  return chunks(akeys, 1000).map((part) =>
-    db.prepare('DELETE FROM key_first_touch WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2))').bind(siteId, JSON.stringify(part)),
-  );
+  return deleteByIds(db, 'key_first_touch', siteId, akeys);
 }
 
 /** True when two rows describe the same touch with the same fields (nothing to write). */

@@ -1,6 +1,6 @@
 // Each key's funnel record and where each closed_lost conversion was filed (migration 0012): written
 // by the job beside the key's credit, read by the funnel (db/funnel.ts). Keys: schemas/akey.ts.
-import { chunks } from './json-parts';
+import { chunks, deleteByIds } from './json-parts';
 
 export interface KeyFunnelRow {
   akey: string;
@@ -44,9 +44,7 @@ export function writeKeyFunnels(db: D1Database, siteId: string, rows: KeyFunnelR
 }
 
 export function deleteKeyFunnels(db: D1Database, siteId: string, akeys: string[]): D1PreparedStatement[] {
-  return chunks(akeys, 1000).map((part) =>
-    db.prepare('DELETE FROM key_funnel WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2))').bind(siteId, JSON.stringify(part)),
-  );
+  return deleteByIds(db, 'key_funnel', siteId, akeys);
 }
 
 export function writeLostFilings(db: D1Database, siteId: string, rows: LostFiling[]): D1PreparedStatement[] {
@@ -62,9 +60,5 @@ export function writeLostFilings(db: D1Database, siteId: string, rows: LostFilin
 }
 
 export function deleteLostFilings(db: D1Database, siteId: string, conversionIds: string[]): D1PreparedStatement[] {
-  return chunks(conversionIds, 1000).map((part) =>
-    db
-      .prepare('DELETE FROM key_funnel_lost WHERE site_id = ?1 AND conversion_id IN (SELECT value FROM json_each(?2))')
-      .bind(siteId, JSON.stringify(part)),
-  );
+  return deleteByIds(db, 'key_funnel_lost', siteId, conversionIds);
 }
