@@ -10,7 +10,7 @@ export const DAY_MS = 86_400_000;
 export interface CreditedTouch {
   id: string;
   fields: TouchFields;
-  /** Weight units per model, aligned with the payload's `models`; a touch is listed when any is > 0. */
+  /** Weight units per model, aligned with the payload's `models`; every window touch is listed, in window order. */
   units: number[];
 }
 
@@ -81,9 +81,14 @@ export const readParts = (parts: readonly string[]): RawCreditPart[] => parts.ma
 
 /** The inverse of encodeCredit over all of a conversion's parts, in part order. */
 export function decodeCredit(parts: readonly string[]): CreditPayload {
+  return decodeParts(readParts(parts));
+}
+
+/** decodeCredit of parts already read (readParts), e.g. with derived models added to them. */
+export function decodeParts(raw: readonly RawCreditPart[]): CreditPayload {
   let models: string[] = [];
   const touches: CreditedTouch[] = [];
-  for (const part of readParts(parts)) {
+  for (const part of raw) {
     models = part.m;
     const fields = part.g.map((tuple) => Object.fromEntries(TOUCH_DIMENSIONS.map((d, i) => [d, tuple[i]])) as TouchFields);
     for (const [id, g, ...units] of part.t) touches.push({ id, fields: fields[g], units: units as number[] });

@@ -85,16 +85,30 @@ describe('markov and shapley', () => {
     await runJob(site);
     const before = await flatCredit(site.id);
     expect(await runJob(site)).toMatchObject({ refitted: false, conversions_credited: 0 });
-    expect(await runJob(site, '?refit=true')).toMatchObject({ refitted: true, full: true, credit_rows_written: 0 });
+    // A refit recomputes no conversion and rewrites no credit: data-driven credit is derived on read.
+    expect(await runJob(site, '?refit=true')).toMatchObject({ refitted: true, full: false, conversions_credited: 0, credit_rows_written: 0 });
     expect(await flatCredit(site.id)).toEqual(before);
 
     // A new non-converting journey for C moves only the data-driven credit, once refitted.
     await send(site, '/v1/touches', { touches: [{ id: 't-c-more', occurred_at: ago(5), touch_type: 'event', channel: 'C', account_domain: 'c2.test' }] });
-    expect(await runJob(site, '?refit=true')).toMatchObject({ refitted: true, done: true });
+    const refit = await runJob(site, '?refit=true');
+    expect(refit).toMatchObject({ refitted: true, done: true, credit_rows_written: 0 });
+    expect(refit.rollup_days_rebuilt).toBeGreaterThan(0);
     const after = await flatCredit(site.id);
     const ruleBased = (rows: typeof before) => rows.filter((r) => r.model !== 'markov' && r.model !== 'shapley');
     expect(ruleBased(after)).toEqual(ruleBased(before));
     expect(after.filter((r) => r.model === 'markov')).not.toEqual(before.filter((r) => r.model === 'markov'));
+
+    // The rollup was re-rolled under the new fit: each channel's report is its conversions' derived credit.
+    for (const model of ['markov', 'shapley']) {
+      const expected = new Map<string, number>();
+      for (const r of after.filter((row) => row.model === model)) expected.set(r.channel!, (expected.get(r.channel!) ?? 0) + r.weight_units);
+      const report = await getJson(site, `/v1/credit?model=${model}&conversion=lead&group_by=channel&from=${ago(30).slice(0, 10)}&to=${ago(-1).slice(0, 10)}`);
+      const reported = new Map<string, number>(report.rows.map((r: { key: string; conversions: number }) => [r.key, r.conversions]));
+      expect([...reported.keys()].sort()).toEqual([...expected.keys()].sort());
+      // Rows are rounded to 4 decimals by largest remainder, so each is within one shown unit.
+      for (const [channel, units] of expected) expect(Math.abs(reported.get(channel)! - units / 1e9)).toBeLessThanOrEqual(1e-4 + 1e-12);
+    }
   });
 
   it('refuse another window, and GET /v1/models answers 200 with no fit (and a note) before any fit', async () => {

@@ -1,7 +1,9 @@
 // Stored credit flattened to one row per conversion × model × credited touch, as tests read it:
-// decoded from the compact store (schemas/credit.ts) with the same rules the reports use.
+// decoded from the compact store (schemas/credit.ts), data-driven models derived, with the same rules the reports use.
 import { env } from 'cloudflare:test';
-import { centsByTouch, decodeCredit, WEIGHT_UNITS } from '../../schemas/credit';
+import { centsByTouch, decodeParts, WEIGHT_UNITS } from '../../schemas/credit';
+import { creditParts, parseFits } from '../../edge/src/attribution/derived-credit';
+import { readFits, type StoredFit } from '../../edge/src/db/fits';
 import { accountOf } from '../../edge/src/attribution/credit-key';
 import { allCredit, groupParts, type StoredCreditRow } from '../../edge/src/db/credit';
 
@@ -28,11 +30,14 @@ export interface FlatCredit {
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function flatCredit(siteId: string, filter: { conversionId?: string; model?: string } = {}): Promise<FlatCredit[]> {
-  const { results } = await allCredit(env.DB, siteId).all<StoredCreditRow>();
+  const [credit, fitRows] = await env.DB.batch<Record<string, unknown>>([allCredit(env.DB, siteId), readFits(env.DB, siteId)]);
+  const fits = parseFits(fitRows.results as unknown as StoredFit[]);
+  const results = credit.results as unknown as StoredCreditRow[];
   const out: FlatCredit[] = [];
   for (const { meta, payloads } of groupParts(results)) {
     if (filter.conversionId && meta.conversion_id !== filter.conversionId) continue;
-    const { models, touches } = decodeCredit(payloads);
+    // Every model, the data-driven ones derived under the latest fit, as every reader sees them.
+    const { models, touches } = decodeParts(creditParts(payloads, meta.stage, fits));
     const base = { conversion_id: meta.conversion_id, stage: meta.stage, converted_at: meta.converted_at, account_domain: accountOf(meta.akey, meta.window_touches) };
     models.forEach((model, m) => {
       if (filter.model && model !== filter.model) return;

@@ -1,8 +1,10 @@
 // Checks a site's stored credit against the invariants of docs/attribution.md; used by tests and benchmarks.
-import { DAY_MS, decodeCredit, WEIGHT_UNITS } from '../../../schemas/credit';
+import { DAY_MS, decodeParts, WEIGHT_UNITS } from '../../../schemas/credit';
 import { convertCents } from '../../../schemas/money';
 import { allConversions, allCredit, groupParts, type StoredCreditRow } from '../db/credit';
+import { readFits, type StoredFit } from '../db/fits';
 import type { Site } from '../db/sites';
+import { creditParts, parseFits } from './derived-credit';
 import { REGISTRY } from './models';
 
 export interface CreditAudit {
@@ -18,7 +20,12 @@ export interface CreditAudit {
  * stage or amount; no credited touch lies outside the window. Meaningful once the job has caught up.
  */
 export async function auditCredit(db: D1Database, site: Site): Promise<CreditAudit> {
-  const [creditRows, conversionRows] = await db.batch<Record<string, unknown>>([allCredit(db, site.id), allConversions(db, site.id, site.settings.currency)]);
+  const [creditRows, conversionRows, fitRows] = await db.batch<Record<string, unknown>>([
+    allCredit(db, site.id),
+    allConversions(db, site.id, site.settings.currency),
+    readFits(db, site.id),
+  ]);
+  const fits = parseFits(fitRows.results as unknown as StoredFit[]);
   const conversions = conversionRows.results as { conversion_id: string; stage: string; occurred_at: number; amount_cents: number | null; rate: string | null }[];
   const credit = new Map(groupParts(creditRows.results as unknown as StoredCreditRow[]).map((c) => [c.meta.conversion_id, c]));
   const touchTimes = new Map<string, number>();
@@ -48,7 +55,7 @@ export async function auditCredit(db: D1Database, site: Site): Promise<CreditAud
     if (c.meta.stage !== cv.stage || c.meta.converted_at !== cv.occurred_at || c.meta.amount_cents !== cents) {
       problems.push(`${id}: credit row says ${c.meta.stage} at ${c.meta.converted_at} for ${c.meta.amount_cents}`);
     }
-    const payload = decodeCredit(c.payloads);
+    const payload = decodeParts(creditParts(c.payloads, c.meta.stage, fits));
     for (const model of REGISTRY.map((m) => m.name)) {
       const m = payload.models.indexOf(model);
       if (m < 0) {

@@ -23,8 +23,6 @@ export interface ChunkContext {
   /** The run's watermark: what keys it queues elsewhere are marked with. */
   markedAt: number;
   slicing: { over: number; size: number };
-  /** stage → model → fit: what the data-driven models credit with. */
-  fits: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
 }
 
 export interface ChunkOutcome {
@@ -176,7 +174,7 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     const keyTouches = touches.get(p.entry.akey) ?? [];
     outcome.work += keyTouches.length + p.todo.length;
     const all: CreditConversion[] = p.members.map(toConversion);
-    const fresh = creditKey(p.entry.akey, all, p.todo.map(toConversion), keyTouches, site.settings, ctx.fits);
+    const fresh = creditKey(p.entry.akey, all, p.todo.map(toConversion), keyTouches, site.settings);
     const byId = new Map(fresh.map((c) => [c.conversion_id, c]));
     for (const row of p.todo) {
       const credit = byId.get(row.conversion_id);

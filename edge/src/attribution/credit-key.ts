@@ -5,7 +5,8 @@ import { encodeCredit, hashParts, splitLargestRemainder, WEIGHT_UNITS, type Cred
 import type { TouchFields } from '../../../schemas/dimensions';
 import type { NewCredit } from '../db/credit';
 import type { SiteSettings } from '../db/sites';
-import { findMilestones, REGISTRY, selectWindowTouches, type CreditConversion, type CreditTouch } from './models';
+import { STORED_MODELS } from './derived-credit';
+import { findMilestones, selectWindowTouches, type CreditConversion, type CreditTouch } from './models';
 
 export type AttributionSettings = Pick<SiteSettings, 'window_days' | 'half_life_days' | 'custom_weights' | 'currency'>;
 
@@ -15,7 +16,7 @@ export interface KeyTouch extends CreditTouch {
 }
 
 const DAY_MS = 86_400_000;
-const MODEL_NAMES = REGISTRY.map((m) => m.name);
+const MODEL_NAMES = STORED_MODELS.map((m) => m.name);
 
 export const isCreditable = (c: CreditConversion) => c.stage !== 'closed_lost';
 
@@ -32,10 +33,12 @@ export function touchRange(conversions: readonly CreditConversion[], windowDays:
 }
 
 /**
- * Credit of `targets` (conversions of `akey`; closed_lost ones are skipped) under every model.
- * `conversions` is every conversion of the key: milestones (LC, OC) read them all. A touch is
- * listed when some model gives it credit; weight units are split per model by largest remainder,
- * so each model's units sum to exactly WEIGHT_UNITS; an empty list is "(no touch)".
+ * Credit of `targets` (conversions of `akey`; closed_lost ones are skipped) under every stored model
+ * (the data-driven ones are derived from it on read: derived-credit.ts). `conversions` is every
+ * conversion of the key: milestones (LC, OC) read them all. Every window touch is listed, in window
+ * order, even one no stored model credits, since the derived models weigh them all; weight units
+ * are split per model by largest remainder, so each model's units sum to exactly WEIGHT_UNITS; an
+ * empty list is "(no touch)".
  */
 export function creditKey(
   akey: string,
@@ -43,8 +46,6 @@ export function creditKey(
   targets: readonly CreditConversion[],
   touches: readonly KeyTouch[],
   settings: AttributionSettings,
-  /** stage → model → fit, for models that learn from the site's journeys. */
-  fits: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map(),
 ): NewCredit[] {
   const out: NewCredit[] = [];
   for (const c of targets) {
@@ -57,12 +58,8 @@ export function creditKey(
         conversion: c,
         ctx: { milestones: findMilestones(window, c, conversions), halfLifeDays: settings.half_life_days, customWeights: settings.custom_weights },
       };
-      const stageFits = fits.get(c.stage);
-      const unitsByModel = REGISTRY.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input, stageFits?.get(model.name))));
-      window.forEach((t, i) => {
-        const units = unitsByModel.map((u) => u[i]);
-        if (units.some((u) => u > 0)) credited.push({ id: t.id, fields: t.fields, units });
-      });
+      const unitsByModel = STORED_MODELS.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input)));
+      window.forEach((t, i) => credited.push({ id: t.id, fields: t.fields, units: unitsByModel.map((u) => u[i]) }));
     }
     const parts = encodeCredit({ models: MODEL_NAMES, touches: credited });
     out.push({

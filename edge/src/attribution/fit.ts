@@ -7,6 +7,7 @@ import { conversionKeys, keySources, replaceFits, type StoredFit } from '../db/f
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
+import { parseFits, type SiteFits } from './derived-credit';
 import { loadJourneyTouches, loadLoneVisitorPage } from './load';
 import { REGISTRY, type Journey } from './models';
 import { byTimeThenId, FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
@@ -15,13 +16,6 @@ import { byTimeThenId, FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from '.
 const KEYS_PER_CHUNK = 1000;
 /** Lone visitors per page of their walk (one round trip each). */
 const VISITORS_PER_PAGE = 5000;
-
-/** stage → model name → fit, as the models read them. */
-export type SiteFits = Map<string, Map<string, unknown>>;
-
-export function parseFits(rows: readonly StoredFit[]): SiteFits {
-  return new Map(rows.map((r) => [r.stage, new Map(Object.entries(JSON.parse(r.fit) as Record<string, unknown>))]));
-}
 
 /**
  * Builds every stage's journeys at `fittedAt`, fits every data-driven model on them and stores the

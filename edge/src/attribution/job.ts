@@ -9,16 +9,15 @@
 // the queue in one batch, so a run that dies half way leaves the unfinished keys queued and the
 // rerun finishes them; crediting is deterministic, so doing a key twice changes nothing.
 import { readState, scanStatements, type AttributionState } from '../db/attribution';
-import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
 import { countDirty, readDirty, type DirtyKey } from '../db/queue';
-import { rollupBacklog } from '../db/rollup';
+import { markCreditedDays, rollupBacklog } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { sha256Hex } from '../identity/hash';
 import { DAY_MS } from '../../../schemas/credit';
 import { Budget } from './budget';
 import { creditChunk, type ChunkContext } from './chunk';
-import { fitSite, parseFits, type SiteFits } from './fit';
+import { fitSite } from './fit';
 import type { AttributionSettings } from './credit-key';
 import { REGISTRY } from './models';
 import { rebuildRollup } from './rollup-rebuild';
@@ -31,8 +30,9 @@ export { Budget };
  * 4: each key's first touch kept for the funnel (migration 0009), found as keys are credited.
  * 5: each key's funnel record kept (migration 0012): every key with conversions must be recomputed
  *    once to have one, since the funnel now reads only those records.
+ * 6: data-driven credit no longer stored (derived on read from stored credit and the latest fit).
  */
-const MODEL_VERSION = 5;
+const MODEL_VERSION = 6;
 /**
  * The scan re-reads this much before the watermark when a request committed into it late: a
  * request stamps received_at when it starts but commits later. Ingest commits one batch within seconds.
@@ -106,21 +106,23 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const changed = !state || state.settings_hash !== hash;
   // A fit when there is none, on the first run of each UTC day, and after a change of settings.
   const refit = Boolean(opts.refit) || changed || !state.fitted_at || Math.floor(state.fitted_at / DAY_MS) < Math.floor(now / DAY_MS);
-  let fits: SiteFits;
-  if (refit) fits = (await fitSite(meter, site, now)).fits;
-  else fits = parseFits(await meter.all<StoredFit>(readFits(db, site.id)));
+  if (refit) await fitSite(meter, site, now);
   const fitted = Date.now();
-  // A new fit moves every conversion's data-driven credit: everything is recomputed.
-  const full = Boolean(opts.full) || changed || refit;
+  // A new fit moves only data-driven credit, which is derived from stored credit on read
+  // (derived-credit.ts): no conversion is recomputed, every credited day is re-rolled.
+  const full = Boolean(opts.full) || changed;
   // The watermark never moves back, even if this Worker's clock trails the last run's.
   const to = Math.max(now, state?.watermark ?? 0);
   await meter.batch(
-    scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash, fittedAt: refit ? now : null }),
+    [
+      ...scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash, fittedAt: refit ? now : null }),
+      ...(refit ? [markCreditedDays(db, site.id, now)] : []),
+    ],
   );
   budget.spend(2);
   const scanned = Date.now();
 
-  const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING, fits };
+  const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING };
   const credit = await creditQueue(ctx, budget, opts.chunkSize);
   const credited = Date.now();
 

@@ -1,5 +1,6 @@
 // Credit for a window other than the site's, computed per request exactly as the job would store it:
 // the job's loaders and creditKey, summed per key of one dimension without storing anything.
+import { readParts } from '../../../schemas/credit';
 import type { GroupBy } from '../../../schemas/dimensions';
 import { LIMITS } from '../../../schemas/limits';
 import { conversionsInRange } from '../db/reports';
@@ -57,7 +58,8 @@ export async function creditForWindow(
     for (const [akey, conversions] of all) {
       const targetsOfKey = conversions.filter((c) => only.has(c.id));
       for (const credit of creditKey(akey, conversions, targetsOfKey, touches.get(akey) ?? [], settings)) {
-        addConversion(credit, credit.parts, [req.dim], into);
+        // Rule-based models only: data-driven ones are refused another window (window_fixed_for_model).
+        addConversion(credit, readParts(credit.parts), [req.dim], into);
       }
     }
   }

@@ -4,6 +4,7 @@
 // rebuild at a time per site (a lease every write batch checks) keeps that exact.
 import { DAY_MS } from '../../../schemas/credit';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
+import { readFits, type StoredFit } from '../db/fits';
 import { isAborted } from '../db/guard';
 import type { D1Meter } from '../db/meter';
 import { GROUP_BY, monthStart } from '../../../schemas/dimensions';
@@ -21,6 +22,7 @@ import {
 } from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
+import { parseFits } from './derived-credit';
 import { INFLUENCED, rollupDayId, rollupDays } from './rollup';
 import { addEncodedDay, addKeySums, encodeDay, pruneZeros, type KeySums } from './rollup-rows';
 
@@ -151,9 +153,12 @@ const keyOf = (keys: Map<string, KeySums>) => (key: string) => {
 async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[], lease: { token: string; until: () => number }): Promise<number> {
   const db = meter.db;
   const months = monthsOf(days);
-  const [storedDays, storedMonths, ...credit] = await meter.batch([
+  // The fits are read with the credit, so a round derives data-driven credit under the latest fit
+  // (a newer fit re-marks every day, so a round that read an older one leaves its days queued).
+  const [storedDays, storedMonths, fitRows, ...credit] = await meter.batch([
     rollupOf(db, siteId, 'day', days, GROUP_BY),
     rollupOf(db, siteId, 'month', months, GROUP_BY),
+    readFits(db, siteId),
     ...dayRuns(days).map((r) => creditInRange(db, siteId, r.stage, r.first * DAY_MS, (r.last + 1) * DAY_MS - 1)),
   ]);
   const conversions = groupParts(credit.flatMap((r) => r.results as unknown as StoredCreditRow[]));
@@ -163,7 +168,7 @@ async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[], lea
   // Month = stored month − stored days + fresh days (the days of this round only).
   for (const row of storedMonths.results as unknown as RollupRow[]) addEncodedDay(row.sums, all, keyOf(sums.get(row.stage, row.dim, row.day)));
   for (const row of storedDays.results as unknown as RollupRow[]) addEncodedDay(row.sums, all, keyOf(sums.get(row.stage, row.dim, monthStart(row.day))), -1);
-  for (const d of rollupDays(conversions).values()) {
+  for (const d of rollupDays(conversions, parseFits(fitRows.results as unknown as StoredFit[])).values()) {
     rowsOf(d.stage, d.dim, 'day', d.day, d.keys, fresh);
     addKeySums(sums.get(d.stage, d.dim, monthStart(d.day)), d.keys, 1);
   }

@@ -1,10 +1,11 @@
 // What stored credit adds up to per stage, dimension, UTC day and key, for every model (pure): the
 // rollup of some days, and sums over any set of conversions for reports (rollup-rows.ts stores them).
 import { NO_TOUCH } from '../../../schemas/akey';
-import { centsByTouch, DAY_MS, readParts, WEIGHT_UNITS } from '../../../schemas/credit';
+import { centsByTouch, DAY_MS, WEIGHT_UNITS, type RawCreditPart } from '../../../schemas/credit';
 import { GROUP_BY, NOT_SET, TOUCH_DIMENSIONS, type GroupBy } from '../../../schemas/dimensions';
 import type { CreditRowMeta } from '../db/credit';
 import { accountOf } from './credit-key';
+import { creditParts, type SiteFits } from './derived-credit';
 import { addSums, type KeySums } from './rollup-rows';
 
 /**
@@ -15,15 +16,15 @@ import { addSums, type KeySums } from './rollup-rows';
 export const INFLUENCED = '(influenced)';
 
 /**
- * Adds one conversion's credit to `into(dim, key)`: each touch's units and cents per model to its
+ * Adds one conversion's credit (its stored parts as read, with the derived models when the caller
+ * wants them: derived-credit.ts) to `into(dim, key)`: each touch's units and cents per model to its
  * fields' keys (NULL → "(not set)"), and the whole conversion to its account. A conversion without
  * touches adds WEIGHT_UNITS and its whole amount to "(no touch)" in every dimension. Touches sharing
  * their fields (one stored tuple) are summed first, so the maps are reached once per tuple. Each key
  * the conversion's touches have also gets the conversion once under INFLUENCED.
  */
-export function addConversion(meta: CreditRowMeta, payloads: readonly string[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
-  // Read straight off the stored parts (schemas/credit.ts): tuples "g", touches "t" = [id, tuple, units…].
-  const parts = readParts(payloads);
+export function addConversion(meta: CreditRowMeta, parts: readonly RawCreditPart[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
+  // Read straight off the parts (schemas/credit.ts): tuples "g", touches "t" = [id, tuple, units…].
   const models = parts[0].m;
   const touches = parts.reduce((n, p) => n + p.t.length, 0);
   if (!touches) {
@@ -89,8 +90,11 @@ export interface RollupDay {
   keys: Map<string, KeySums>;
 }
 
-/** The rollup of the days the given conversions fall on (all of each day's conversions must be given). */
-export function rollupDays(conversions: readonly { meta: CreditRowMeta; payloads: string[] }[]): Map<string, RollupDay> {
+/**
+ * The rollup of the days the given conversions fall on (all of each day's conversions must be given),
+ * every model: the data-driven ones derived under `fits`, the site's latest.
+ */
+export function rollupDays(conversions: readonly { meta: CreditRowMeta; payloads: string[] }[], fits: SiteFits): Map<string, RollupDay> {
   const days = new Map<string, RollupDay>();
   for (const { meta, payloads } of conversions) {
     const day = Math.floor(meta.converted_at / DAY_MS);
@@ -101,7 +105,7 @@ export function rollupDays(conversions: readonly { meta: CreditRowMeta; payloads
       if (!d) days.set(id, (d = { stage: meta.stage, dim, day, keys: new Map() }));
       byDim.set(dim, d.keys);
     }
-    addConversion(meta, payloads, GROUP_BY, (dim, key) => {
+    addConversion(meta, creditParts(payloads, meta.stage, fits), GROUP_BY, (dim, key) => {
       const keys = byDim.get(dim)!;
       let sums = keys.get(key);
       if (!sums) keys.set(key, (sums = new Map()));

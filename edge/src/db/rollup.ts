@@ -1,6 +1,7 @@
 // The credit rollup (credit_sums, migration 0013; its queue credit_rollup_dirty, migration 0006): which
 // days wait for a rebuild, the rebuild's reads and writes, and the report's read over whole days.
 // Every statement is keyed by site.
+import { DAY_MS } from '../../../schemas/credit';
 import type { RollupGrain } from '../../../schemas/dimensions';
 import { ROLLUP_KEYS, rollupPath } from '../../../schemas/rollup';
 import { abortWhen } from './guard';
@@ -33,6 +34,20 @@ export function markRollupDays(db: D1Database, siteId: string, days: StageDay[],
       )
       .bind(siteId, JSON.stringify(part), markedAt),
   );
+}
+
+/**
+ * Marks every day that has credit, of every stage: after a new fit, whose data-driven credit the
+ * rollup derives from each stored conversion (attribution/derived-credit.ts) on its next rebuild.
+ */
+export function markCreditedDays(db: D1Database, siteId: string, markedAt: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO credit_rollup_dirty (site_id, stage, day, marked_at)
+       SELECT DISTINCT ?1, stage, converted_at / ${DAY_MS}, ?2 FROM credit INDEXED BY credit_by_stage_time WHERE site_id = ?1
+       ON CONFLICT (site_id, stage, day) DO UPDATE SET marked_at = excluded.marked_at`,
+    )
+    .bind(siteId, markedAt);
 }
 
 export interface DirtyDay extends StageDay {

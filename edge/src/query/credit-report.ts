@@ -14,9 +14,11 @@ import {
 } from '../../../schemas/query';
 import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
 import { allocateCents, DATA_DRIVEN } from '../attribution/models';
+import { creditParts, parseFits } from '../attribution/derived-credit';
 import { addConversion } from '../attribution/rollup';
 import { addModelSums, totalCents, type KeySums } from '../attribution/rollup-rows';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
+import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import { rollupModels } from '../db/rollup';
@@ -99,11 +101,15 @@ export async function storedGroups(
   const asked = [...models];
   for (const [grain, span] of spans) statements.push(rollupModels(db, site.id, req.stage, req.dim, grain, span, asked));
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
+  // Partial days sum stored credit, whose data-driven models are derived under the latest fits.
+  const derive = split.partial.length > 0 && asked.some((m) => DATA_DRIVEN.has(m as ModelName));
+  if (derive) statements.push(readFits(db, site.id));
   // An unusual stage is checked against the site's stages in the same round trip.
   if (!usual) statements.push(siteStages(db, site.id));
   const results = await db.batch<Record<string, unknown>>([...statements, ...extra]);
   const extraResults = results.splice(statements.length);
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
+  const fits = derive ? parseFits(results.pop()!.results as unknown as StoredFit[]) : new Map();
 
   const groups: Groups = new Map();
   const into = (key: string) => {
@@ -119,7 +125,9 @@ export async function storedGroups(
     }
   }
   for (; i < results.length; i++) {
-    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) addConversion(c.meta, c.payloads, [req.dim], (_dim, key) => into(key));
+    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) {
+      addConversion(c.meta, creditParts(c.payloads, c.meta.stage, fits), [req.dim], (_dim, key) => into(key));
+    }
   }
   return { groups, stages, extra: extraResults };
 }

@@ -2,10 +2,12 @@
 // job stitches them, its conversions, and each conversion's stored credit per touch per model.
 import { LIMITS } from '../../../schemas/limits';
 import type { JourneyReport, ModelName } from '../../../schemas/query';
-import { centsByTouch, decodeCredit, WEIGHT_UNITS } from '../../../schemas/credit';
+import { centsByTouch, decodeParts, WEIGHT_UNITS, type CreditPayload } from '../../../schemas/credit';
+import { creditParts, parseFits } from '../attribution/derived-credit';
 import { loadCandidates } from '../attribution/load';
 import { touchStatements, type LoadedTouch } from '../db/attribution';
 import { creditOf, groupParts, type StoredCreditRow } from '../db/credit';
+import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
 import { accountContacts, conversionDetails, touchFieldStatements, type JourneyTouch } from '../db/reports';
 import type { Site } from '../db/sites';
@@ -50,9 +52,10 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
   const conversionIds = conversions.map((c) => c.conversion_id);
 
   const fieldStatements = touchFieldStatements(db, site.id, touchIds);
-  const [contactRows, creditRows, detailRows, ...fieldRows] = await db.batch<Record<string, unknown>>([
+  const [contactRows, creditRows, fitRows, detailRows, ...fieldRows] = await db.batch<Record<string, unknown>>([
     accountContacts(db, site.id, domain),
     creditOf(db, site.id, conversionIds),
+    readFits(db, site.id),
     conversionDetails(db, site.id, conversionIds),
     ...fieldStatements,
   ]);
@@ -65,7 +68,11 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
   touches.sort((a, b) => a.occurred_at - b.occurred_at || byText(a.touch_id, b.touch_id));
   const position = new Map(touches.map((t, i) => [t.touch_id, i]));
 
-  const credit = new Map(groupParts(creditRows.results as unknown as StoredCreditRow[]).map((c) => [c.meta.conversion_id, c]));
+  const fits = parseFits(fitRows.results as unknown as StoredFit[]);
+  // Each conversion's credit under every model, the data-driven ones derived under the latest fit.
+  const credit = new Map(
+    groupParts(creditRows.results as unknown as StoredCreditRow[]).map((c) => [c.meta.conversion_id, { meta: c.meta, payload: decodeParts(creditParts(c.payloads, c.meta.stage, fits)) }]),
+  );
   const currency = new Map((detailRows.results as { conversion_id: string; currency: string | null }[]).map((r) => [r.conversion_id, r.currency]));
   // A touch outside the from/to filter (or not yet loaded) sorts after those shown; '' (no touch) first.
   const order = (id: string) => position.get(id) ?? touches.length;
@@ -100,15 +107,14 @@ export async function buildJourney(db: D1Database, site: Site, req: JourneyReque
         currency: currency.get(c.conversion_id) ?? null,
         opportunity_id: c.opportunity_id,
         credited: stored !== undefined,
-        credit: Object.fromEntries(req.models.map((m) => [m, stored ? creditOfModel(stored.meta.amount_cents, stored.payloads, m, order) : []])),
+        credit: Object.fromEntries(req.models.map((m) => [m, stored ? creditOfModel(stored.meta.amount_cents, stored.payload, m, order) : []])),
       };
     }),
   };
 }
 
 /** One model's credit of a conversion, per touch with credit, in the journey's touch order; "(no touch)": one row without a touch. */
-function creditOfModel(amountCents: number, payloads: string[], model: string, order: (id: string) => number) {
-  const { models, touches } = decodeCredit(payloads);
+function creditOfModel(amountCents: number, { models, touches }: CreditPayload, model: string, order: (id: string) => number) {
   if (!touches.length) return [{ touch_id: null, weight: 1, revenue: amountCents / 100 }];
   const m = models.indexOf(model);
   if (m < 0) return [];

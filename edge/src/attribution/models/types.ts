@@ -52,7 +52,9 @@ export interface Journey {
 /**
  * An attribution model. Rule-based models need only their conversion's path; a model that learns
  * from the site's own journeys also has `fit`, which the job runs over the site's journeys and whose
- * JSON-serialisable result it passes back to `weights` for every conversion it credits.
+ * JSON-serialisable result is passed back to `weights`. Such a model weighs a conversion by its
+ * touches' channels (and their order) alone: its credit is not stored but derived from stored credit
+ * under the latest fit (derived-credit.ts), which keeps no touch times and no milestones.
  */
 export interface AttributionModel {
   readonly name: ModelName;
