@@ -6,7 +6,7 @@ import { decodeParts, encodeCredit, readParts, WEIGHT_UNITS } from '../../schema
 import { creditKey, type KeyTouch } from '../../edge/src/attribution/credit-key';
 import { DERIVED_MODELS, STORED_MODELS, withDerivedCredit } from '../../edge/src/attribution/derived-credit';
 import { creditConversion, findMilestones, REGISTRY, selectWindowTouches, type CreditConversion } from '../../edge/src/attribution/models';
-import { pick, prng, randomJourneys } from './helpers/journeys';
+import { pick, prng, randomJourneys } from '../unit/helpers/journeys';
 
 const DAY = 86_400_000;
 const T = Date.UTC(2025, 5, 1);
