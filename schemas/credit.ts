@@ -103,42 +103,47 @@ const INDEX_SPAN = 2 ** 20;
  * Splits a whole `total` over `weights` by largest remainder, so the parts sum exactly to it: weight
  * units per conversion and cents per touch alike. Weights need not be normalised. Remainders equal
  * to within 1e-9 are ties, broken by lower index, so float noise between mathematically equal
- * weights does not pick who gets the spare unit; a zero weight never receives one.
+ * weights does not pick who gets the spare unit; a zero weight never receives one. Weights may be a
+ * typed array: the rollup splits every model of every conversion and reuses one buffer.
  */
-export function splitLargestRemainder(total: number, weights: readonly number[]): number[] {
+export function splitLargestRemainder(total: number, weights: ArrayLike<number>): number[] {
   if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);
+  const n = weights.length;
   let sum = 0;
-  for (const w of weights) {
+  for (let i = 0; i < n; i++) {
+    const w = weights[i];
     if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`weights must be finite and >= 0, got ${w}`);
     sum += w;
   }
-  if (total === 0) return weights.map(() => 0);
+  const parts = new Array<number>(n);
+  if (total === 0) return parts.fill(0);
   if (!(sum > 0)) throw new RangeError(`cannot split ${total} over weights summing to 0`);
 
-  const n = weights.length;
-  const parts = new Array<number>(n);
   let left = total;
+  let positives = 0;
   // Spare units go by remainder (to 1e-9), largest first, ties to the lower index. Each candidate is
   // one number, key · 2^20 + (2^20 − 1 − i), sorted by a typed array's numeric sort: no comparator
   // and no object per touch on the job's hottest path (every model of every conversion). key ≤ 1e9
   // < 2^30, so it stays an exact integer below 2^53; lists of 2^20 or more take the general sort.
   const keys = new Float64Array(n);
-  const positive: number[] = [];
   for (let i = 0; i < n; i++) {
     const x = total * (weights[i] / sum);
     parts[i] = Math.floor(x);
     left -= parts[i];
     keys[i] = Math.round((x - parts[i]) * 1e9);
-    if (weights[i] > 0) positive.push(i);
+    if (weights[i] > 0) positives++;
   }
-  let order: number[];
-  if (left === 0) order = positive;
-  else if (n < INDEX_SPAN) {
-    const packed = new Float64Array(positive.length);
-    positive.forEach((i, k) => (packed[k] = keys[i] * INDEX_SPAN + (INDEX_SPAN - 1 - i)));
+  if (left === 0) return parts;
+  const order = new Array<number>(positives);
+  if (n < INDEX_SPAN) {
+    const packed = new Float64Array(positives);
+    for (let i = 0, k = 0; i < n; i++) if (weights[i] > 0) packed[k++] = keys[i] * INDEX_SPAN + (INDEX_SPAN - 1 - i);
     packed.sort();
-    order = Array.from(packed, (p) => INDEX_SPAN - 1 - (p % INDEX_SPAN)).reverse();
-  } else order = positive.sort((a, b) => keys[b] - keys[a] || a - b);
+    for (let k = 0; k < positives; k++) order[k] = INDEX_SPAN - 1 - (packed[positives - 1 - k] % INDEX_SPAN);
+  } else {
+    for (let i = 0, k = 0; i < n; i++) if (weights[i] > 0) order[k++] = i;
+    order.sort((a, b) => keys[b] - keys[a] || a - b);
+  }
   // Rounding error can leave more than one spare unit per part, or take one too many; cycle.
   for (let k = 0; left > 0; k++, left--) parts[order[k % order.length]]++;
   for (let k = order.length - 1; left < 0; k = (k - 1 + order.length) % order.length) {
@@ -151,7 +156,7 @@ export function splitLargestRemainder(total: number, weights: readonly number[])
 }
 
 /** Each touch's cents for one model: the conversion's amount split by its weight units. */
-export function centsByTouch(amountCents: number, units: readonly number[]): number[] {
+export function centsByTouch(amountCents: number, units: ArrayLike<number>): number[] {
   return splitLargestRemainder(amountCents, units);
 }
 

@@ -32,15 +32,17 @@ const CHANNEL = TOUCH_DIMENSIONS.indexOf('channel');
 const TOUCH_TYPE = TOUCH_DIMENSIONS.indexOf('touch_type');
 
 /**
- * The stored parts of one conversion with every derived model's units appended to each touch (and
- * its name to `m`), as if the job had stored them: units split by largest remainder over the
- * conversion's touches in stored (window) order, exactly as creditKey splits every model. A
- * conversion credited "(no touch)" has no touch to weigh and comes back with the names only.
- * Parts already holding a derived model (none are written so) are returned as they are.
+ * Appends every derived model's units to each touch of one conversion's parts (and its name to `m`),
+ * as if the job had stored them: units split by largest remainder over the conversion's touches in
+ * stored (window) order, exactly as creditKey splits every model. The parts are changed in place and
+ * returned: they are freshly read (creditParts), and the rollup derives every conversion of a site,
+ * so no copy of each touch. A conversion credited "(no touch)" has no touch to weigh and gets the
+ * names only; parts that already hold a derived model (none are stored so) are left as they are.
  */
-export function withDerivedCredit(parts: readonly RawCreditPart[], stage: string, fits: SiteFits): RawCreditPart[] {
-  if (!parts.length || DERIVED_MODELS.some((m) => parts[0].m.includes(m.name))) return [...parts];
+export function withDerivedCredit(parts: RawCreditPart[], stage: string, fits: SiteFits): RawCreditPart[] {
+  if (!parts.length || DERIVED_MODELS.some((m) => parts[0].m.includes(m.name))) return parts;
   const names = [...parts[0].m, ...DERIVED_MODELS.map((m) => m.name)];
+  for (const p of parts) p.m = names;
   const touches: CreditTouch[] = [];
   for (const p of parts) {
     for (const t of p.t) {
@@ -49,17 +51,13 @@ export function withDerivedCredit(parts: readonly RawCreditPart[], stage: string
       touches.push({ id: t[0], at: Number.NaN, channel: fields[CHANNEL] ?? '', touchType: fields[TOUCH_TYPE] ?? '' });
     }
   }
-  if (!touches.length) return parts.map((p) => ({ ...p, m: names }));
+  if (!touches.length) return parts;
   const stageFits = fits.get(stage);
   const input = { touches, conversion: { id: '', stage, at: Number.NaN }, ctx: { milestones: {}, halfLifeDays: 0, customWeights: {} } };
-  const units = DERIVED_MODELS.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input, stageFits?.get(model.name))));
-  let i = 0;
-  return parts.map((p) => ({
-    m: names,
-    g: p.g,
-    t: p.t.map((t) => {
-      const k = i++;
-      return [...t, ...units.map((u) => u[k])] as RawCreditPart['t'][number];
-    }),
-  }));
+  for (const model of DERIVED_MODELS) {
+    const units = splitLargestRemainder(WEIGHT_UNITS, model.weights(input, stageFits?.get(model.name)));
+    let i = 0;
+    for (const p of parts) for (const t of p.t) t.push(units[i++]);
+  }
+  return parts;
 }

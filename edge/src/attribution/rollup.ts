@@ -26,7 +26,13 @@ export const INFLUENCED = '(influenced)';
 export function addConversion(meta: CreditRowMeta, parts: readonly RawCreditPart[], dims: readonly GroupBy[], into: (dim: GroupBy, key: string) => KeySums): void {
   // Read straight off the parts (schemas/credit.ts): tuples "g", touches "t" = [id, tuple, units…].
   const models = parts[0].m;
-  const touches = parts.reduce((n, p) => n + p.t.length, 0);
+  const M = models.length;
+  let touches = 0;
+  let tupleCount = 0;
+  for (const p of parts) {
+    touches += p.t.length;
+    tupleCount += p.g.length;
+  }
   if (!touches) {
     for (const dim of dims) {
       const sums = into(dim, NO_TOUCH);
@@ -35,32 +41,39 @@ export function addConversion(meta: CreditRowMeta, parts: readonly RawCreditPart
     }
     return;
   }
-  // Per stored tuple, per model: [units, cents, touches]. Cents are split over all of the
-  // conversion's touches by their units, so only a conversion with an amount needs the split.
-  const tuples: { fields: (string | null)[]; acc: number[][]; touches: number }[] = [];
-  const tupleOf: number[] = [];
+  // Per stored tuple, per model: units, cents, credited touches, flat in one array (acc[(tuple · M +
+  // model) · 3 + k]): a conversion has a few dozen tuples and a dozen models, and the rollup adds
+  // every conversion of the site, so no small array per tuple and model. Sums per conversion are
+  // below 2^53 (one amount, one WEIGHT_UNITS), exact in a double.
+  const fields: (string | null)[][] = [];
+  const tupleTouches = new Float64Array(tupleCount);
+  const tupleOf = new Int32Array(touches);
+  const units = new Float64Array(touches);
+  const acc = new Float64Array(tupleCount * M * 3);
+  let i = 0;
   for (const p of parts) {
-    const base = tuples.length;
-    for (const fields of p.g) tuples.push({ fields, acc: models.map(() => [0, 0, 0]), touches: 0 });
+    const base = fields.length;
+    for (const g of p.g) fields.push(g);
     for (const t of p.t) {
-      tupleOf.push(base + t[1]);
-      tuples[base + t[1]].touches++;
+      tupleOf[i++] = base + t[1];
+      tupleTouches[base + t[1]]++;
     }
   }
-  const credited = models.map(() => 0);
-  models.forEach((_, m) => {
-    const units: number[] = [];
-    for (const p of parts) for (const t of p.t) units.push(t[2 + m] as number);
+  const credited = new Float64Array(M);
+  for (let m = 0; m < M; m++) {
+    i = 0;
+    for (const p of parts) for (const t of p.t) units[i++] = t[2 + m] as number;
+    // Cents are split over all of the conversion's touches by their units: only an amount needs it.
     const cents = meta.amount_cents ? centsByTouch(meta.amount_cents, units) : null;
-    for (let i = 0; i < units.length; i++) {
+    for (i = 0; i < touches; i++) {
       if (units[i] === 0) continue;
-      const acc = tuples[tupleOf[i]].acc[m];
-      acc[0] += units[i];
-      if (cents) acc[1] += cents[i];
-      acc[2]++;
+      const at = (tupleOf[i] * M + m) * 3;
+      acc[at] += units[i];
+      if (cents) acc[at + 1] += cents[i];
+      acc[at + 2]++;
       credited[m]++;
     }
-  });
+  }
   for (const dim of dims) {
     if (dim === 'account') {
       const sums = into('account', accountOf(meta.akey, meta.window_touches));
@@ -68,18 +81,38 @@ export function addConversion(meta: CreditRowMeta, parts: readonly RawCreditPart
       addSums(sums, INFLUENCED, 1, meta.amount_cents, touches);
       continue;
     }
+    // Tuples sharing the dimension's value are added up first (a conversion's tuples differ in other
+    // fields: a channel dimension has a handful of keys for dozens of tuples), then added once per key.
     const column = TOUCH_DIMENSIONS.indexOf(dim);
-    // Every window touch is listed (linear credits each), so these are the conversion's window touches.
-    const influenced = new Map<string, number>();
-    for (const { fields, acc, touches: n } of tuples) {
-      const key = fields[column] ?? NOT_SET;
-      influenced.set(key, (influenced.get(key) ?? 0) + n);
+    const keys: string[] = [];
+    const slotOf = new Int32Array(tupleCount);
+    for (let g = 0; g < tupleCount; g++) {
+      const key = fields[g][column] ?? NOT_SET;
+      let slot = keys.indexOf(key);
+      if (slot < 0) slot = keys.push(key) - 1;
+      slotOf[g] = slot;
+    }
+    // Every tuple its own key (a high-cardinality dimension): the tuples' sums are the keys'.
+    let byKey = acc;
+    let keyTouches = tupleTouches;
+    if (keys.length < tupleCount) {
+      byKey = new Float64Array(keys.length * M * 3);
+      keyTouches = new Float64Array(keys.length);
+      for (let g = 0; g < tupleCount; g++) {
+        const slot = slotOf[g];
+        keyTouches[slot] += tupleTouches[g];
+        for (let k = 0, from = g * M * 3, to = slot * M * 3; k < M * 3; k++) byKey[to + k] += acc[from + k];
+      }
+    }
+    keys.forEach((key, slot) => {
       const sums = into(dim, key);
       models.forEach((model, m) => {
-        if (acc[m][2] > 0) addSums(sums, model, acc[m][0], acc[m][1], acc[m][2]);
+        const at = (slot * M + m) * 3;
+        if (byKey[at + 2] > 0) addSums(sums, model, byKey[at], byKey[at + 1], byKey[at + 2]);
       });
-    }
-    for (const [key, n] of influenced) if (n > 0) addSums(into(dim, key), INFLUENCED, 1, meta.amount_cents, n);
+      // Every window touch is listed, so these are the conversion's window touches of this key.
+      if (keyTouches[slot] > 0) addSums(sums, INFLUENCED, 1, meta.amount_cents, keyTouches[slot]);
+    });
   }
 }
 
