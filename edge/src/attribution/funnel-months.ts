@@ -1,0 +1,127 @@
+// What the funnel tallies of each key, packed per first stage and UTC month (schemas/funnel-months.ts):
+// a key's entries, the months a change of its record or first touch moves, and a month's rows (pure).
+import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
+import { GROUP_BY, NOT_SET, type TouchFields } from '../../../schemas/dimensions';
+import { monthOfMs, type FunnelMonthBody } from '../../../schemas/funnel-months';
+import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
+import type { FirstTouchRow } from '../db/first-touch';
+import type { FunnelMonth } from '../db/funnel-months';
+import type { KeyFunnelChanges } from './key-funnel';
+
+/** What a month is built from: a key's stored record (db/key-funnel.ts) and first touch (db/first-touch.ts). */
+export interface FunnelKeySource {
+  akey: string;
+  /** JSON text of the record. */
+  stages: string;
+  /** The first touch, null when the key has none. */
+  first: (TouchFields & { occurred_at: number }) | null;
+}
+
+/** One key in the row of one first stage: t0, the other stages' times from t0, its group per dimension (GROUP_BY order). */
+export interface FunnelEntry {
+  akey: string;
+  t0: number;
+  after: Map<string, number>;
+  groups: string[];
+}
+
+export const monthId = (m: FunnelMonth): string => `${m.stage}\u0000${m.month}`;
+
+/** The key's entry for every stage it has, as the first stage of a funnel (CONTRACT §10). */
+export function funnelEntries(source: FunnelKeySource): Map<string, FunnelEntry> {
+  const record = JSON.parse(source.stages) as KeyFunnelRecord;
+  const out = new Map<string, FunnelEntry>();
+  for (const stage of Object.keys(record)) {
+    const at = funnelTimes(record, stage)!;
+    const t0 = at[stage];
+    const after = new Map<string, number>();
+    for (const [other, time] of Object.entries(at)) if (other !== stage) after.set(other, time - t0);
+    // Grouped by the key's first touch at or before t0.
+    const noTouch = source.first === null || source.first.occurred_at > t0;
+    const groups = GROUP_BY.map((dim) => {
+      if (noTouch) return NO_TOUCH;
+      return dim === 'account' ? reportedAccount(source.akey) : (source.first![dim] ?? NOT_SET);
+    });
+    out.set(stage, { akey: source.akey, t0, after, groups });
+  }
+  return out;
+}
+
+const entryText = (e: FunnelEntry) => JSON.stringify([e.t0, [...e.after].sort(([a], [b]) => (a < b ? -1 : 1)), e.groups]);
+
+/**
+ * The months whose rows change when a key goes from `before` to `now` (either may be null: no record):
+ * for each first stage whose entry differs, the month it left and the month it joined.
+ */
+export function movedMonths(before: FunnelKeySource | null, now: FunnelKeySource | null): FunnelMonth[] {
+  const old = before ? funnelEntries(before) : new Map<string, FunnelEntry>();
+  const fresh = now ? funnelEntries(now) : new Map<string, FunnelEntry>();
+  const out = new Map<string, FunnelMonth>();
+  for (const stage of new Set([...old.keys(), ...fresh.keys()])) {
+    const a = old.get(stage);
+    const b = fresh.get(stage);
+    if (a && b && entryText(a) === entryText(b)) continue;
+    for (const e of [a, b]) {
+      if (!e) continue;
+      const m = { stage, month: monthOfMs(e.t0) };
+      out.set(monthId(m), m);
+    }
+  }
+  return [...out.values()];
+}
+
+/** The months (first stage × month) whose rows the chunk's changes of records and first touches move. */
+export function funnelMonthsMoved(
+  akeys: Iterable<string>,
+  stored: { records: ReadonlyMap<string, string>; first: ReadonlyMap<string, FirstTouchRow> },
+  funnel: KeyFunnelChanges,
+  firstWrites: FirstTouchRow[],
+  firstRemovals: string[],
+): FunnelMonth[] {
+  const records = new Map<string, string | null>([...funnel.writes.map((w) => [w.akey, w.stages] as const), ...funnel.removals.map((a) => [a, null] as const)]);
+  const firsts = new Map<string, FirstTouchRow | null>([...firstWrites.map((r) => [r.akey, r] as const), ...firstRemovals.map((a) => [a, null] as const)]);
+  const source = (akey: string, stages: string | null | undefined, first: FirstTouchRow | null | undefined): FunnelKeySource | null =>
+    stages == null ? null : { akey, stages, first: first ?? null };
+  const out = new Map<string, FunnelMonth>();
+  for (const akey of akeys) {
+    const before = source(akey, stored.records.get(akey), stored.first.get(akey));
+    const now = source(akey, records.has(akey) ? records.get(akey) : stored.records.get(akey), firsts.has(akey) ? firsts.get(akey) : stored.first.get(akey));
+    for (const m of movedMonths(before, now)) out.set(monthId(m), m);
+  }
+  return [...out.values()];
+}
+
+/** A month row's JSON stays far below D1's 2 MB per value; a larger month is split between its keys. */
+const MAX_PART_CHARS = 1_000_000;
+
+/** The rows (parts, in order) of one first stage and month from its keys' entries; none when it has no key. */
+export function funnelMonthParts(stage: string, entries: FunnelEntry[]): string[] {
+  const sorted = [...entries].sort((a, b) => a.t0 - b.t0 || (a.akey < b.akey ? -1 : a.akey > b.akey ? 1 : 0));
+  return splitParts(stage, sorted);
+}
+
+function splitParts(stage: string, entries: FunnelEntry[]): string[] {
+  if (!entries.length) return [];
+  const body = JSON.stringify(encodeMonth(stage, entries));
+  if (body.length <= MAX_PART_CHARS || entries.length === 1) return [body];
+  const half = entries.length >> 1;
+  return [...splitParts(stage, entries.slice(0, half)), ...splitParts(stage, entries.slice(half))];
+}
+
+function encodeMonth(stage: string, entries: FunnelEntry[]): FunnelMonthBody {
+  const stages = [...new Set(entries.flatMap((e) => [...e.after.keys()]))].filter((s) => s !== stage).sort();
+  const s: FunnelMonthBody['s'] = {};
+  for (const other of stages) s[other] = entries.map((e) => e.after.get(other) ?? null);
+  const g: FunnelMonthBody['g'] = {};
+  const v: FunnelMonthBody['v'] = {};
+  GROUP_BY.forEach((dim, d) => {
+    const index = new Map<string, number>();
+    g[dim] = entries.map((e) => {
+      let i = index.get(e.groups[d]);
+      if (i === undefined) index.set(e.groups[d], (i = index.size));
+      return i;
+    });
+    v[dim] = [...index.keys()];
+  });
+  return { t: entries.map((e) => e.t0), s, g, v };
+}

@@ -1,0 +1,141 @@
+// The funnel's month rows (funnel_months, migration 0014) and their queue (funnel_months_dirty): marking
+// months, the rebuild's reads and guarded writes, and the report's read. Every statement is keyed by site.
+import { firstTimePath } from '../../../schemas/key-funnel';
+import { FUNNEL_T0_PATH, funnelGroupPath, funnelStagePath, funnelValuesPath, monthOfMsSql } from '../../../schemas/funnel-months';
+import { abortWhen } from './guard';
+import { chunks } from './json-parts';
+
+export interface FunnelMonth {
+  stage: string;
+  month: number;
+}
+
+export interface DirtyFunnelMonth extends FunnelMonth {
+  marked_at: number;
+}
+
+export interface FunnelMonthRow extends FunnelMonth {
+  part: number;
+  body: string;
+}
+
+const MONTHS_PER_STATEMENT = 500;
+
+/**
+ * The one upsert of the queue: `monthsSql` yields rows (stage, month); `mark` is the SQL of the stamp.
+ * A month marked again always gets a later stamp than it had, so a rebuild that read it before the
+ * new mark neither writes (its guard) nor takes it off.
+ */
+export function markMonthsSql(monthsSql: string, mark: string): string {
+  return `INSERT INTO funnel_months_dirty (site_id, stage, month, marked_at)
+  SELECT DISTINCT ?1, m.stage, m.month, ${mark} FROM (${monthsSql}) AS m WHERE true
+  ON CONFLICT (site_id, stage, month) DO UPDATE SET marked_at = MAX(excluded.marked_at, funnel_months_dirty.marked_at + 1)`;
+}
+
+/** The months of every stage of the records of the keys `akeysSql` yields (site ?1): for erasure, before the records go. */
+export const recordMonthsSql = (akeysSql: string): string =>
+  `SELECT j.key AS stage, ${monthOfMsSql("j.value ->> '$[0]'")} AS month
+   FROM key_funnel k CROSS JOIN json_each(k.stages) j WHERE k.site_id = ?1 AND k.akey IN (${akeysSql})`;
+
+export function markFunnelMonths(db: D1Database, siteId: string, months: FunnelMonth[], markedAt: number): D1PreparedStatement[] {
+  return chunks(months, MONTHS_PER_STATEMENT).map((part) =>
+    db
+      .prepare(markMonthsSql("SELECT j.value->>'stage' AS stage, j.value->>'month' AS month FROM json_each(?2) j", '?3'))
+      .bind(siteId, JSON.stringify(part), markedAt),
+  );
+}
+
+export function readFunnelDirty(db: D1Database, siteId: string, limit: number): D1PreparedStatement {
+  return db
+    .prepare('SELECT stage, month, marked_at FROM funnel_months_dirty WHERE site_id = ?1 ORDER BY marked_at, stage, month LIMIT ?2')
+    .bind(siteId, limit);
+}
+
+/** How many months wait, in one row. */
+export function funnelBacklog(db: D1Database, siteId: string): D1PreparedStatement {
+  return db.prepare('SELECT COUNT(*) AS months FROM funnel_months_dirty WHERE site_id = ?1').bind(siteId);
+}
+
+/**
+ * Every key whose first time of a stage falls in one of `runs` ([stage, from ms, to ms]), with its
+ * record and its first touch's time and fields: one pass over the site's records, whatever the runs.
+ */
+export function funnelKeysIn(db: D1Database, siteId: string, runs: { stage: string; fromMs: number; toMs: number }[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT k.akey, k.stages, f.occurred_at AS first_at, f.touch_type, f.channel, f.source, f.medium, f.campaign, f.content, f.term
+       FROM key_funnel k LEFT JOIN key_first_touch f ON f.site_id = ?1 AND f.akey = k.akey
+       WHERE k.site_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) r WHERE (k.stages ->> (r.value ->> 0)) BETWEEN r.value ->> 1 AND r.value ->> 2)`,
+    )
+    .bind(siteId, JSON.stringify(runs.map((r) => [firstTimePath(r.stage), r.fromMs, r.toMs])));
+}
+
+/** The stored rows of some months, every part. */
+export function storedFunnelMonths(db: D1Database, siteId: string, months: FunnelMonth[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT m.stage, m.month, m.part, m.body FROM json_each(?2) j
+       CROSS JOIN funnel_months m ON m.site_id = ?1 AND m.stage = j.value ->> 0 AND m.month = j.value ->> 1`,
+    )
+    .bind(siteId, JSON.stringify(months.map((m) => [m.stage, m.month])));
+}
+
+/** One statement per row: a body is up to a megabyte, bound as it is. */
+export function upsertFunnelMonths(db: D1Database, siteId: string, rows: FunnelMonthRow[]): D1PreparedStatement[] {
+  return rows.map((r) =>
+    db
+      .prepare(
+        `INSERT INTO funnel_months (site_id, stage, month, part, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (site_id, stage, month, part) DO UPDATE SET body = excluded.body`,
+      )
+      .bind(siteId, r.stage, r.month, r.part, r.body),
+  );
+}
+
+export function deleteFunnelMonths(db: D1Database, siteId: string, rows: Omit<FunnelMonthRow, 'body'>[]): D1PreparedStatement[] {
+  return chunks(rows, MONTHS_PER_STATEMENT).map((part) =>
+    db
+      .prepare(
+        `DELETE FROM funnel_months WHERE site_id = ?1 AND (stage, month, part) IN
+           (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?2) j)`,
+      )
+      .bind(siteId, JSON.stringify(part.map((r) => [r.stage, r.month, r.part]))),
+  );
+}
+
+/**
+ * In a rebuild's write batch: aborts it (db/guard.ts) unless every month it read is still queued with
+ * the mark it read — marked again means a key changed after the read; gone means another rebuild wrote it.
+ */
+export function guardFunnelMarks(db: D1Database, siteId: string, marks: DirtyFunnelMonth[]): D1PreparedStatement {
+  return db
+    .prepare(
+      abortWhen(`(SELECT COUNT(*) FROM json_each(?2) j CROSS JOIN funnel_months_dirty d ON d.site_id = ?1
+        AND d.stage = j.value ->> 0 AND d.month = j.value ->> 1 AND d.marked_at = j.value ->> 2) <> json_array_length(?2)`),
+    )
+    .bind(siteId, JSON.stringify(marks.map((m) => [m.stage, m.month, m.marked_at])));
+}
+
+export function dequeueFunnelMonths(db: D1Database, siteId: string, marks: DirtyFunnelMonth[]): D1PreparedStatement[] {
+  return chunks(marks, MONTHS_PER_STATEMENT).map((part) =>
+    db
+      .prepare(
+        `DELETE FROM funnel_months_dirty WHERE site_id = ?1 AND (stage, month, marked_at) IN
+           (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?2) j)`,
+      )
+      .bind(siteId, JSON.stringify(part.map((m) => [m.stage, m.month, m.marked_at]))),
+  );
+}
+
+/**
+ * The report's read: the rows of one first stage over some months, each as one JSON array
+ * [t0s, the asked stages' columns…, the dimension's indexes, its values] (null for a stage the row
+ * lacks). Only what the report tallies leaves SQLite.
+ */
+export function funnelMonthsRead(db: D1Database, siteId: string, stage: string, months: { first: number; last: number }, stages: readonly string[], dim: string) {
+  const paths = [FUNNEL_T0_PATH, ...stages.map(funnelStagePath), funnelGroupPath(dim), funnelValuesPath(dim)];
+  const placeholders = paths.map((_, i) => `?${5 + i}`).join(', ');
+  return db
+    .prepare(`SELECT json_extract(body, ${placeholders}) AS v FROM funnel_months WHERE site_id = ?1 AND stage = ?2 AND month BETWEEN ?3 AND ?4`)
+    .bind(siteId, stage, months.first, months.last, ...paths);
+}
