@@ -1,14 +1,13 @@
 // GET /v1/funnel: the cohort of keys whose first conversion of the first stage falls in the range,
 // grouped by their first touch, with how many reached each later stage, step rates, median days
 // between stages and the win rate.
-import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
-import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
-import { NOT_SET, type GroupBy } from '../../../schemas/dimensions';
+import type { GroupBy } from '../../../schemas/dimensions';
+import { monthOfMs } from '../../../schemas/funnel-months';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
 import { USUAL_STAGES } from '../../../schemas/query';
-import { funnelCohort, type CohortRow } from '../db/funnel';
+import { funnelMonthsRead } from '../db/funnel-months';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
@@ -25,12 +24,6 @@ export interface FunnelRequest {
 const WON = 'closed_won';
 const LOST = 'closed_lost';
 
-/** One cohort key: its first-stage conversion and the earliest conversion of each stage at or after it. */
-interface CohortKey {
-  akey: string;
-  at: Record<string, number>;
-}
-
 /** Tallies of one row (or of the totals) while keys are added. */
 class FunnelTally {
   readonly reached: number[];
@@ -43,20 +36,22 @@ class FunnelTally {
     this.days = stages.map(() => []);
   }
 
-  /** Reaching a stage passes every earlier one, so counts never rise from one stage to the next. */
-  add(key: CohortKey): void {
+  /**
+   * One cohort key: `at[i]` is its first-stage conversion (i = 0) or its earliest conversion of stage
+   * i at or after it. Reaching a stage passes every earlier one, so counts never rise from one stage
+   * to the next.
+   */
+  add(at: readonly (number | undefined)[], won: boolean, lost: boolean): void {
     let last = 0;
-    this.stages.forEach((s, i) => {
-      if (key.at[s] !== undefined) last = i;
-    });
+    for (let i = 0; i < at.length; i++) if (at[i] !== undefined) last = i;
     for (let i = 0; i <= last; i++) this.reached[i]++;
-    for (let i = 1; i < this.stages.length; i++) {
-      const before = key.at[this.stages[i - 1]];
-      const after = key.at[this.stages[i]];
+    for (let i = 1; i < at.length; i++) {
+      const before = at[i - 1];
+      const after = at[i];
       if (before !== undefined && after !== undefined) this.days[i].push((after - before) / DAY_MS);
     }
-    if (key.at[WON] !== undefined) this.won++;
-    if (key.at[WON] !== undefined || key.at[LOST] !== undefined) this.decided++;
+    if (won) this.won++;
+    if (won || lost) this.decided++;
   }
 
   cells(): FunnelCells {
@@ -89,30 +84,47 @@ function checkStages(stages: string[], known: string[]): void {
 
 export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
   const stages = req.stages ?? [...FUNNEL_STAGES];
+  const first = stages[0];
+  const { fromMs, toMs } = req.range;
+  // Every stage the tally reads besides the first: the later ones, and the two that decide a deal.
+  const columns = [...new Set([...stages.slice(1), WON, LOST])].filter((s) => s !== first);
   // definitions_changed_at is read in the same round trip as the cohort.
   const [known, cohort, definitions] = await db.batch<Record<string, unknown>>([
     siteStages(db, site.id),
-    funnelCohort(db, site.id, stages[0], req.range.fromMs, req.range.toMs, req.dim),
+    funnelMonthsRead(db, site.id, first, { first: monthOfMs(fromMs), last: monthOfMs(toMs) }, columns, req.dim),
     definitionsRead(db, site.id),
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
-  const rows = cohort.results as unknown as CohortRow[];
 
-  // Grouped by the key's first touch at or before its cohort conversion: the job keeps each key's
-  // first touch, and a first touch after t0 means none at or before it.
-  const groupOf = (row: CohortRow) => {
-    if (row.first_at === null || row.first_at > row.t0) return NO_TOUCH;
-    return req.dim === 'account' ? reportedAccount(row.akey) : (row.field ?? NOT_SET);
-  };
+  // Each month row holds its keys' first-stage times, the other stages' times from them, and the group
+  // of each key (schemas/funnel-months.ts); the months at either end hold keys outside the range.
   const totals = new FunnelTally(stages);
   const groups = new Map<string, FunnelTally>();
-  for (const row of rows) {
-    const key: CohortKey = { akey: row.akey, at: funnelTimes(JSON.parse(row.stages) as KeyFunnelRecord, stages[0])! };
-    const group = groupOf(row);
-    let tally = groups.get(group);
-    if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
-    tally.add(key);
-    totals.add(key);
+  const at: (number | undefined)[] = stages.map(() => undefined);
+  const stageColumn = stages.map((s) => (s === first ? -1 : columns.indexOf(s)));
+  const won = columns.indexOf(WON);
+  const lost = columns.indexOf(LOST);
+  for (const row of cohort.results as { v: string }[]) {
+    const [t0s, ...rest] = JSON.parse(row.v) as [number[], ...((number | null)[] | null)[]];
+    const cols = rest.slice(0, columns.length);
+    const indexes = rest[columns.length] as number[];
+    const values = rest[columns.length + 1] as unknown as string[];
+    const has = (c: number, i: number) => c < 0 || (cols[c] !== null && cols[c]![i] !== null);
+    for (let i = 0; i < t0s.length; i++) {
+      const t0 = t0s[i];
+      if (t0 < fromMs || t0 > toMs) continue;
+      for (let s = 0; s < stages.length; s++) {
+        const c = stageColumn[s];
+        at[s] = c < 0 ? t0 : has(c, i) ? t0 + cols[c]![i]! : undefined;
+      }
+      const isWon = has(won, i);
+      const isLost = has(lost, i);
+      const group = values[indexes[i]];
+      let tally = groups.get(group);
+      if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
+      tally.add(at, isWon, isLost);
+      totals.add(at, isWon, isLost);
+    }
   }
   if (groups.size > LIMITS.queryRows) {
     throw tooManyRows(req.dim);
