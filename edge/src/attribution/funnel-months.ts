@@ -95,17 +95,18 @@ export function funnelMonthsMoved(
 const MAX_PART_CHARS = 1_000_000;
 
 /** The rows (parts, in order) of one first stage and month from its keys' entries; none when it has no key. */
-export function funnelMonthParts(stage: string, entries: FunnelEntry[]): string[] {
+export function funnelMonthParts(stage: string, entries: FunnelEntry[], maxChars = MAX_PART_CHARS): string[] {
   const sorted = [...entries].sort((a, b) => a.t0 - b.t0 || (a.akey < b.akey ? -1 : a.akey > b.akey ? 1 : 0));
-  return splitParts(stage, sorted);
+  return splitParts(stage, sorted, maxChars);
 }
 
-function splitParts(stage: string, entries: FunnelEntry[]): string[] {
+/** Halves until each part fits: a month holds at most a few thousand keys, so this is a few encodings. */
+function splitParts(stage: string, entries: FunnelEntry[], maxChars: number): string[] {
   if (!entries.length) return [];
   const body = JSON.stringify(encodeMonth(stage, entries));
-  if (body.length <= MAX_PART_CHARS || entries.length === 1) return [body];
+  if (body.length <= maxChars || entries.length === 1) return [body];
   const half = entries.length >> 1;
-  return [...splitParts(stage, entries.slice(0, half)), ...splitParts(stage, entries.slice(half))];
+  return [...splitParts(stage, entries.slice(0, half), maxChars), ...splitParts(stage, entries.slice(half), maxChars)];
 }
 
 function encodeMonth(stage: string, entries: FunnelEntry[]): FunnelMonthBody {

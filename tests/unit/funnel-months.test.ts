@@ -1,0 +1,76 @@
+// The funnel's month rows (edge/src/attribution/funnel-months.ts): a key's entries per first stage, the
+// months a change moves, and a month's parts, against hand-computed cases.
+import { describe, expect, it } from 'vitest';
+import { funnelEntries, funnelMonthParts, movedMonths, type FunnelKeySource } from '../../edge/src/attribution/funnel-months';
+import { monthOfMs, type FunnelMonthBody } from '../../schemas/funnel-months';
+
+const DAY = 86_400_000;
+const JAN = Date.UTC(2026, 0, 10);
+const FEB = Date.UTC(2026, 1, 3);
+const fields = { touch_type: 'ad_click', channel: 'Paid Search', source: 'google', medium: 'cpc', campaign: null, content: null, term: null };
+const key = (stages: Record<string, number[]>, firstAt: number | null, akey = 'acme.com'): FunnelKeySource => ({
+  akey,
+  stages: JSON.stringify(stages),
+  first: firstAt === null ? null : { ...fields, occurred_at: firstAt },
+});
+
+describe('funnelEntries', () => {
+  it('gives each stage its t0, the later stages from it, and its groups by the first touch at or before t0', () => {
+    // lead at JAN and JAN+20d, mql at JAN+5d, closed_won at FEB; first touch at JAN+1d.
+    const entries = funnelEntries(key({ closed_won: [FEB], lead: [JAN, JAN + 20 * DAY], mql: [JAN + 5 * DAY] }, JAN + DAY));
+    const lead = entries.get('lead')!;
+    expect([lead.t0, Object.fromEntries(lead.after)]).toEqual([JAN, { closed_won: FEB - JAN, mql: 5 * DAY }]);
+    expect(new Set(lead.groups)).toEqual(new Set(['(no touch)'])); // the touch comes after the lead
+    const mql = entries.get('mql')!;
+    // From mql's t0 on, lead's earliest is the second one; closed_won is after it.
+    expect([mql.t0, Object.fromEntries(mql.after)]).toEqual([JAN + 5 * DAY, { closed_won: FEB - JAN - 5 * DAY, lead: 15 * DAY }]);
+    // GROUP_BY order: channel, source, medium, campaign, content, term, touch_type, account.
+    expect(mql.groups).toEqual(['Paid Search', 'google', 'cpc', '(not set)', '(not set)', '(not set)', 'ad_click', 'acme.com']);
+    expect(funnelEntries(key({ lead: [JAN] }, JAN, '(personal):c1')).get('lead')!.groups[7]).toBe('(personal)');
+  });
+});
+
+describe('movedMonths', () => {
+  const month = (stage: string, ms: number) => ({ stage, month: monthOfMs(ms) });
+  it('marks nothing when no entry changes, and the month left and the month joined when one does', () => {
+    const before = key({ lead: [JAN], mql: [FEB] }, null);
+    expect(movedMonths(before, before)).toEqual([]);
+    // The lead moves within January: only lead's January row (mql's entry reads no lead before it).
+    expect(movedMonths(before, key({ lead: [JAN + DAY], mql: [FEB] }, null))).toEqual([month('lead', JAN)]);
+    // The lead moves after the mql: January left, February joined, and the mql's entry now has a lead after it.
+    expect(movedMonths(before, key({ lead: [FEB + DAY], mql: [FEB] }, null))).toEqual([month('lead', JAN), month('lead', FEB), month('mql', FEB)]);
+    expect(movedMonths(null, before)).toEqual([month('lead', JAN), month('mql', FEB)]);
+    expect(movedMonths(before, null)).toEqual([month('lead', JAN), month('mql', FEB)]);
+  });
+
+  it('marks only the first stages whose group a moved first touch changes', () => {
+    const before = key({ lead: [JAN], mql: [FEB] }, FEB + DAY);
+    // A first touch between the lead and the mql: the mql now has one, the lead still has none.
+    expect(movedMonths(before, key({ lead: [JAN], mql: [FEB] }, JAN + DAY))).toEqual([month('mql', FEB)]);
+  });
+});
+
+describe('funnelMonthParts', () => {
+  const entriesOf = (n: number) =>
+    Array.from({ length: n }, (_, i) => funnelEntries(key({ lead: [JAN + ((i * 7919) % n) * 1000], won: [FEB] }, i % 3 ? JAN : null, `k${i}.com`)).get('lead')!);
+
+  it('lists keys by t0, columns aligned, one dictionary of groups per dimension', () => {
+    const [body] = funnelMonthParts('lead', entriesOf(3));
+    const row = JSON.parse(body) as FunnelMonthBody;
+    expect(row.t).toEqual([JAN, JAN + 1000, JAN + 2000]);
+    expect(row.s.won).toEqual(row.t.map((t) => FEB - t));
+    expect(row.g.account.map((i) => row.v.account[i])).toEqual(['(no touch)', 'k2.com', 'k1.com']); // k2's lead comes before k1's
+    expect(funnelMonthParts('lead', [])).toEqual([]);
+  });
+
+  it('splits a month too large for one value between its keys, in order, each part whole', () => {
+    const entries = entriesOf(500);
+    const whole = JSON.parse(funnelMonthParts('lead', entries)[0]) as FunnelMonthBody;
+    const parts = funnelMonthParts('lead', entries, 5_000).map((b) => JSON.parse(b) as FunnelMonthBody);
+    expect(parts.length).toBeGreaterThan(4);
+    for (const p of parts) expect(JSON.stringify(p).length).toBeLessThanOrEqual(5_000);
+    expect(parts.flatMap((p) => p.t)).toEqual(whole.t);
+    expect(parts.flatMap((p) => p.s.won)).toEqual(whole.s.won);
+    expect(parts.flatMap((p) => p.g.account.map((i) => p.v.account[i]))).toEqual(whole.g.account.map((i) => whole.v.account[i]));
+  });
+});
