@@ -92,7 +92,7 @@ export interface RunResult {
   rows_written: number;
   rows_read: number;
   duration_ms: number;
-  /** Where the time went: the change scan, crediting the queue, rebuilding the rollup. */
+  /** Where the time went: the change scan, crediting the queue, rebuilding the rollup and the funnel months. */
   phases_ms: { fit: number; scan: number; credit: number; rollup: number };
 }
 

@@ -68,7 +68,7 @@ export const runResult = z
     duration_ms: z.number(),
     phases_ms: z
       .object({ fit: z.number(), scan: z.number(), credit: z.number(), rollup: z.number() })
-      .meta({ description: 'where the time went: fitting the data-driven models, the change scan, crediting queued keys, rebuilding the report rollup' }),
+      .meta({ description: 'where the time went: fitting the data-driven models, the change scan, crediting queued keys, rebuilding the report rollup and the funnel months' }),
   })
   .openapi('RunResult');
 const runResultMatches: Same<z.infer<typeof runResult>, RunResult> = true;
