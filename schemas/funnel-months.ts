@@ -16,6 +16,12 @@
 import { DAY_MS } from './credit';
 import { monthStart } from './dimensions';
 
+/** A row's first stage and month. */
+export interface FunnelMonth {
+  stage: string;
+  month: number;
+}
+
 export interface FunnelMonthBody {
   t: number[];
   s: Record<string, (number | null)[]>;

@@ -2,19 +2,19 @@
 // a key's entries, the months a change of its record or first touch moves, and a month's rows (pure).
 import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { GROUP_BY, NOT_SET, type TouchFields } from '../../../schemas/dimensions';
-import { monthOfMs, type FunnelMonthBody } from '../../../schemas/funnel-months';
+import { monthOfMs, type FunnelMonth, type FunnelMonthBody } from '../../../schemas/funnel-months';
 import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
-import type { FirstTouchRow } from '../db/first-touch';
-import type { FunnelMonth } from '../db/funnel-months';
-import type { KeyFunnelChanges } from './key-funnel';
 
-/** What a month is built from: a key's stored record (db/key-funnel.ts) and first touch (db/first-touch.ts). */
+/** A key's first touch as stored (db/first-touch.ts): its time and the fields a funnel groups by. */
+type FirstTouch = TouchFields & { occurred_at: number };
+
+/** What a month is built from: a key's stored record (db/key-funnel.ts) and first touch. */
 export interface FunnelKeySource {
   akey: string;
   /** JSON text of the record. */
   stages: string;
   /** The first touch, null when the key has none. */
-  first: (TouchFields & { occurred_at: number }) | null;
+  first: FirstTouch | null;
 }
 
 /** One key in the row of one first stage: t0, the other stages' times from t0, its group per dimension (GROUP_BY order). */
@@ -73,14 +73,14 @@ export function movedMonths(before: FunnelKeySource | null, now: FunnelKeySource
 /** The months (first stage × month) whose rows the chunk's changes of records and first touches move. */
 export function funnelMonthsMoved(
   akeys: Iterable<string>,
-  stored: { records: ReadonlyMap<string, string>; first: ReadonlyMap<string, FirstTouchRow> },
-  funnel: KeyFunnelChanges,
-  firstWrites: FirstTouchRow[],
-  firstRemovals: string[],
+  stored: { records: ReadonlyMap<string, string>; first: ReadonlyMap<string, FirstTouch> },
+  funnel: { writes: readonly { akey: string; stages: string }[]; removals: readonly string[] },
+  firstWrites: readonly (FirstTouch & { akey: string })[],
+  firstRemovals: readonly string[],
 ): FunnelMonth[] {
   const records = new Map<string, string | null>([...funnel.writes.map((w) => [w.akey, w.stages] as const), ...funnel.removals.map((a) => [a, null] as const)]);
-  const firsts = new Map<string, FirstTouchRow | null>([...firstWrites.map((r) => [r.akey, r] as const), ...firstRemovals.map((a) => [a, null] as const)]);
-  const source = (akey: string, stages: string | null | undefined, first: FirstTouchRow | null | undefined): FunnelKeySource | null =>
+  const firsts = new Map<string, FirstTouch | null>([...firstWrites.map((r) => [r.akey, r] as const), ...firstRemovals.map((a) => [a, null] as const)]);
+  const source = (akey: string, stages: string | null | undefined, first: FirstTouch | null | undefined): FunnelKeySource | null =>
     stages == null ? null : { akey, stages, first: first ?? null };
   const out = new Map<string, FunnelMonth>();
   for (const akey of akeys) {

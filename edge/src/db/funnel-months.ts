@@ -1,14 +1,9 @@
 // The funnel's month rows (funnel_months, migration 0014) and their queue (funnel_months_dirty): marking
 // months, the rebuild's reads and guarded writes, and the report's read. Every statement is keyed by site.
+import { FUNNEL_T0_PATH, funnelGroupPath, funnelStagePath, funnelValuesPath, monthOfMsSql, type FunnelMonth } from '../../../schemas/funnel-months';
 import { firstTimePath } from '../../../schemas/key-funnel';
-import { FUNNEL_T0_PATH, funnelGroupPath, funnelStagePath, funnelValuesPath, monthOfMsSql } from '../../../schemas/funnel-months';
 import { abortWhen } from './guard';
 import { chunks } from './json-parts';
-
-export interface FunnelMonth {
-  stage: string;
-  month: number;
-}
 
 export interface DirtyFunnelMonth extends FunnelMonth {
   marked_at: number;
