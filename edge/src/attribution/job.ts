@@ -50,7 +50,7 @@ const CHUNK_TARGET_WORK = 40_000;
  * has to read or hold a whole huge account's windows.
  */
 const DEFAULT_SLICING = { over: 64, size: 32 };
-/** Days whose credit changed wait for the queue to drain, but never longer than this. */
+/** Days whose credit changed (and funnel months) wait for the queue to drain, but never longer than this. */
 const ROLLUP_MAX_LAG_MS = 30 * 60_000;
 
 export interface RunOptions {
@@ -131,7 +131,7 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
 
   const [[queued], [backlog], [funnelQueued]] = (await meter.batch([countDirty(db, site.id), rollupBacklog(db, site.id), funnelBacklog(db, site.id)])).map(
     (r) => r.results,
-  ) as [{ n: number }[], { days: number; oldest: number | null }[], { months: number }[]];
+  ) as [{ n: number }[], { days: number; oldest: number | null }[], { months: number; oldest: number | null }[]];
   budget.spend(1);
   let rebuilt = { days: 0, done: backlog.days === 0 };
   // Re-rolling waits for the queue to drain: a full run would otherwise re-roll every day once per call.
@@ -140,7 +140,8 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const daysLeft = rebuilt.done ? 0 : (await meter.all<{ days: number }>(rollupBacklog(db, site.id)))[0].days;
   // The funnel's months wait for the queue the same way (their keys' records are rewritten by each chunk).
   let funnel = { months: 0, done: funnelQueued.months === 0 };
-  if (funnelQueued.months > 0 && !credit.stale && (queued.n === 0 || overdue)) funnel = await rebuildFunnelMonths(meter, site.id, budget);
+  const funnelOverdue = funnelQueued.oldest !== null && funnelQueued.oldest < Date.now() - ROLLUP_MAX_LAG_MS;
+  if (funnelQueued.months > 0 && !credit.stale && (queued.n === 0 || funnelOverdue)) funnel = await rebuildFunnelMonths(meter, site.id, budget);
   const monthsLeft = funnel.done ? 0 : (await meter.all<{ months: number }>(funnelBacklog(db, site.id)))[0].months;
 
   return {

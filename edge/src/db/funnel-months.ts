@@ -46,9 +46,9 @@ export function readFunnelDirty(db: D1Database, siteId: string, limit: number): 
     .bind(siteId, limit);
 }
 
-/** How many months wait, in one row. */
+/** Count and oldest mark of the months waiting, in one row. */
 export function funnelBacklog(db: D1Database, siteId: string): D1PreparedStatement {
-  return db.prepare('SELECT COUNT(*) AS months FROM funnel_months_dirty WHERE site_id = ?1').bind(siteId);
+  return db.prepare('SELECT COUNT(*) AS months, MIN(marked_at) AS oldest FROM funnel_months_dirty WHERE site_id = ?1').bind(siteId);
 }
 
 /**
