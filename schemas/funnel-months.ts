@@ -1,20 +1,19 @@
 // The stored layout of a funnel month row (table funnel_months, migration 0014): the one definition the
 // job that builds rows (edge/src/attribution/funnel-months.ts) and the funnel that reads them
-// (edge/src/db/funnel.ts, edge/src/query/funnel.ts) share.
+// (edge/src/db/funnel-months.ts, edge/src/query/funnel.ts) share.
 //
 // A row is one first stage F × UTC month (or a part of one) and holds every key whose first
 // conversion of F (t0) falls in that month, in (t0, key) order, column by column:
-//   "t": [t0 per key] (epoch ms)
-//   "s": {"<stage>": [ms from t0 to the key's earliest conversion of the stage at or after t0, or null]}
-//        for every stage other than F that some key of the row has
-//   "g": {"<dim>": [index into "v"'s list of the dimension, per key]} for every dimension (GROUP_BY)
-//   "v": {"<dim>": [the group values the row's keys fall in]}: the key's first touch's field ("(not
-//        set)" when empty), its reported account for `account`, "(no touch)" when it has no touch
-//        at or before t0.
-// Columns, not objects per key: a report extracts in SQL only the stages and the one dimension it
-// asks for, and the Worker parses flat arrays.
+//   times: {"t": [t0 of the first key (epoch ms), then each key's t0 minus the previous key's],
+//           "s": {"<stage>": [0 when the key has no conversion of the stage at or after t0, else
+//                 1 + ms from t0 to the earliest one]}}  for every stage other than F some key has
+//   one column per dimension (GROUP_BY): {"v": [the group values of the row's keys], "i": [index into
+//           "v" per key]} — the key's first touch's field ("(not set)" when empty), its reported
+//           account for `account`, "(no touch)" when it has no touch at or before t0.
+// Columns, not objects per key, and one SQL column per dimension: a report reads the times and the one
+// dimension it groups by, SQLite parses no JSON, and the Worker parses flat arrays of small numbers.
 import { DAY_MS } from './credit';
-import { monthStart } from './dimensions';
+import { monthStart, type GroupBy } from './dimensions';
 
 /** A row's first stage and month. */
 export interface FunnelMonth {
@@ -22,18 +21,35 @@ export interface FunnelMonth {
   month: number;
 }
 
-export interface FunnelMonthBody {
+export interface FunnelMonthTimes {
   t: number[];
-  s: Record<string, (number | null)[]>;
-  g: Record<string, number[]>;
-  v: Record<string, string[]>;
+  s: Record<string, number[]>;
 }
 
-export const FUNNEL_T0_PATH = '$.t';
-/** JSON paths of one stage's column and of one dimension's indexes and values (bound parameters, never spliced). */
-export const funnelStagePath = (stage: string): string => `$.s."${stage}"`;
-export const funnelGroupPath = (dim: string): string => `$.g."${dim}"`;
-export const funnelValuesPath = (dim: string): string => `$.v."${dim}"`;
+export interface FunnelMonthGroups {
+  v: string[];
+  i: number[];
+}
+
+/** The SQL column of each dimension's groups (constant text, never input). */
+export const FUNNEL_GROUP_COLUMNS: Record<GroupBy, string> = {
+  channel: 'g_channel',
+  source: 'g_source',
+  medium: 'g_medium',
+  campaign: 'g_campaign',
+  content: 'g_content',
+  term: 'g_term',
+  touch_type: 'g_touch_type',
+  account: 'g_account',
+};
+
+/** Each key's t0 from the stored differences. */
+export function funnelT0s(t: readonly number[]): number[] {
+  const out = new Array<number>(t.length);
+  let at = 0;
+  for (let i = 0; i < t.length; i++) out[i] = at += t[i];
+  return out;
+}
 
 /** The month (its first day, days since the epoch, UTC) of a time in epoch ms. */
 export const monthOfMs = (ms: number): number => monthStart(Math.floor(ms / DAY_MS));

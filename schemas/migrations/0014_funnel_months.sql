@@ -4,15 +4,24 @@
 -- over a year reads about thirteen rows.
 
 -- One row per site × first stage × month (`month` = the month's first day, days since the epoch) ×
--- part (a month too large for one D1 value is split between its keys): each key's first time of the
--- stage, its earliest time of every other stage at or after it, and the group it falls in for every
--- dimension. No key and no person identifier is stored.
+-- part (a month too large for one D1 value is split between its keys): in `times` each key's first
+-- time of the stage and its earliest time of every other stage at or after it; in one column per
+-- dimension the group each key falls in. A report reads `times` and the column it groups by, as they
+-- are. No key and no person identifier is stored (accounts are, as credit_sums holds them).
 CREATE TABLE funnel_months (
-  site_id  TEXT NOT NULL,
-  stage    TEXT NOT NULL,
-  month    INTEGER NOT NULL,
-  part     INTEGER NOT NULL,
-  body     TEXT NOT NULL,
+  site_id       TEXT NOT NULL,
+  stage         TEXT NOT NULL,
+  month         INTEGER NOT NULL,
+  part          INTEGER NOT NULL,
+  times         TEXT NOT NULL,
+  g_channel     TEXT NOT NULL,
+  g_source      TEXT NOT NULL,
+  g_medium      TEXT NOT NULL,
+  g_campaign    TEXT NOT NULL,
+  g_content     TEXT NOT NULL,
+  g_term        TEXT NOT NULL,
+  g_touch_type  TEXT NOT NULL,
+  g_account     TEXT NOT NULL,
   PRIMARY KEY (site_id, stage, month, part)
 ) WITHOUT ROWID;
 

@@ -1,8 +1,9 @@
 // The funnel's month rows (edge/src/attribution/funnel-months.ts): a key's entries per first stage, the
 // months a change moves, and a month's parts, against hand-computed cases.
 import { describe, expect, it } from 'vitest';
-import { funnelEntries, funnelMonthParts, movedMonths, type FunnelKeySource } from '../../edge/src/attribution/funnel-months';
-import { monthOfMs, type FunnelMonthBody } from '../../schemas/funnel-months';
+import { funnelEntries, funnelMonthParts, movedMonths, type FunnelKeySource, type FunnelMonthPart } from '../../edge/src/attribution/funnel-months';
+import { GROUP_BY } from '../../schemas/dimensions';
+import { funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../schemas/funnel-months';
 
 const DAY = 86_400_000;
 const JAN = Date.UTC(2026, 0, 10);
@@ -53,24 +54,36 @@ describe('movedMonths', () => {
 describe('funnelMonthParts', () => {
   const entriesOf = (n: number) =>
     Array.from({ length: n }, (_, i) => funnelEntries(key({ lead: [JAN + ((i * 7919) % n) * 1000], won: [FEB] }, i % 3 ? JAN : null, `k${i}.com`)).get('lead')!);
+  /** A part as a report reads it: each key's t0, its won column, its account group. */
+  const read = (part: FunnelMonthPart) => {
+    const times = JSON.parse(part.times) as FunnelMonthTimes;
+    const account = JSON.parse(part.groups[GROUP_BY.indexOf('account')]) as FunnelMonthGroups;
+    return { t0: funnelT0s(times.t), won: times.s.won, account: account.i.map((i) => account.v[i]) };
+  };
 
-  it('lists keys by t0, columns aligned, one dictionary of groups per dimension', () => {
-    const [body] = funnelMonthParts('lead', entriesOf(3));
-    const row = JSON.parse(body) as FunnelMonthBody;
-    expect(row.t).toEqual([JAN, JAN + 1000, JAN + 2000]);
-    expect(row.s.won).toEqual(row.t.map((t) => FEB - t));
-    expect(row.g.account.map((i) => row.v.account[i])).toEqual(['(no touch)', 'k2.com', 'k1.com']); // k2's lead comes before k1's
+  it('lists keys by t0 (stored as differences), stage times as 1 + ms after t0, one dictionary of groups per dimension', () => {
+    const [part] = funnelMonthParts('lead', entriesOf(3));
+    expect(JSON.parse(part.times)).toEqual({ t: [JAN, 1000, 1000], s: { won: [FEB - JAN + 1, FEB - JAN - 1000 + 1, FEB - JAN - 2000 + 1] } });
+    expect(read(part).account).toEqual(['(no touch)', 'k2.com', 'k1.com']); // k2's lead comes before k1's
     expect(funnelMonthParts('lead', [])).toEqual([]);
   });
 
-  it('splits a month too large for one value between its keys, in order, each part whole', () => {
+  it('keeps 0 for a stage the key never reaches after t0', () => {
+    const [part] = funnelMonthParts('lead', [funnelEntries(key({ lead: [FEB], won: [JAN] }, null)).get('lead')!]);
+    expect(JSON.parse(part.times)).toEqual({ t: [FEB], s: {} });
+    const both = [funnelEntries(key({ lead: [FEB], won: [JAN] }, null, 'a.com')).get('lead')!, funnelEntries(key({ lead: [FEB], won: [FEB + 5] }, null, 'b.com')).get('lead')!];
+    expect(JSON.parse(funnelMonthParts('lead', both)[0].times)).toEqual({ t: [FEB, 0], s: { won: [0, 6] } });
+  });
+
+  it('splits a month too large for one row between its keys, in order, each part whole', () => {
     const entries = entriesOf(500);
-    const whole = JSON.parse(funnelMonthParts('lead', entries)[0]) as FunnelMonthBody;
-    const parts = funnelMonthParts('lead', entries, 5_000).map((b) => JSON.parse(b) as FunnelMonthBody);
+    const whole = read(funnelMonthParts('lead', entries)[0]);
+    const parts = funnelMonthParts('lead', entries, 5_000);
     expect(parts.length).toBeGreaterThan(4);
-    for (const p of parts) expect(JSON.stringify(p).length).toBeLessThanOrEqual(5_000);
-    expect(parts.flatMap((p) => p.t)).toEqual(whole.t);
-    expect(parts.flatMap((p) => p.s.won)).toEqual(whole.s.won);
-    expect(parts.flatMap((p) => p.g.account.map((i) => p.v.account[i]))).toEqual(whole.g.account.map((i) => whole.v.account[i]));
+    for (const p of parts) expect(p.times.length + p.groups.reduce((n, g) => n + g.length, 0)).toBeLessThanOrEqual(5_000);
+    const read5k = parts.map(read);
+    expect(read5k.flatMap((p) => p.t0)).toEqual(whole.t0);
+    expect(read5k.flatMap((p) => p.won)).toEqual(whole.won);
+    expect(read5k.flatMap((p) => p.account)).toEqual(whole.account);
   });
 });

@@ -2,7 +2,7 @@
 // a key's entries, the months a change of its record or first touch moves, and a month's rows (pure).
 import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { GROUP_BY, NOT_SET, type TouchFields } from '../../../schemas/dimensions';
-import { monthOfMs, type FunnelMonth, type FunnelMonthBody } from '../../../schemas/funnel-months';
+import { monthOfMs, type FunnelMonth, type FunnelMonthGroups, type FunnelMonthTimes } from '../../../schemas/funnel-months';
 import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
 
 /** A key's first touch as stored (db/first-touch.ts): its time and the fields a funnel groups by. */
@@ -91,38 +91,48 @@ export function funnelMonthsMoved(
   return [...out.values()];
 }
 
-/** A month row's JSON stays far below D1's 2 MB per value; a larger month is split between its keys. */
+/** A month row stays far below D1's 2 MB per row; a larger month is split between its keys. */
 const MAX_PART_CHARS = 1_000_000;
 
+/** One stored part: its times and its groups per dimension (GROUP_BY order), as JSON text. */
+export interface FunnelMonthPart {
+  times: string;
+  groups: string[];
+}
+
 /** The rows (parts, in order) of one first stage and month from its keys' entries; none when it has no key. */
-export function funnelMonthParts(stage: string, entries: FunnelEntry[], maxChars = MAX_PART_CHARS): string[] {
+export function funnelMonthParts(stage: string, entries: FunnelEntry[], maxChars = MAX_PART_CHARS): FunnelMonthPart[] {
   const sorted = [...entries].sort((a, b) => a.t0 - b.t0 || (a.akey < b.akey ? -1 : a.akey > b.akey ? 1 : 0));
   return splitParts(stage, sorted, maxChars);
 }
 
 /** Halves until each part fits: a month holds at most a few thousand keys, so this is a few encodings. */
-function splitParts(stage: string, entries: FunnelEntry[], maxChars: number): string[] {
+function splitParts(stage: string, entries: FunnelEntry[], maxChars: number): FunnelMonthPart[] {
   if (!entries.length) return [];
-  const body = JSON.stringify(encodeMonth(stage, entries));
-  if (body.length <= maxChars || entries.length === 1) return [body];
+  const part = encodePart(stage, entries);
+  const chars = part.times.length + part.groups.reduce((n, g) => n + g.length, 0);
+  if (chars <= maxChars || entries.length === 1) return [part];
   const half = entries.length >> 1;
   return [...splitParts(stage, entries.slice(0, half), maxChars), ...splitParts(stage, entries.slice(half), maxChars)];
 }
 
-function encodeMonth(stage: string, entries: FunnelEntry[]): FunnelMonthBody {
+function encodePart(stage: string, entries: FunnelEntry[]): FunnelMonthPart {
   const stages = [...new Set(entries.flatMap((e) => [...e.after.keys()]))].filter((s) => s !== stage).sort();
-  const s: FunnelMonthBody['s'] = {};
-  for (const other of stages) s[other] = entries.map((e) => e.after.get(other) ?? null);
-  const g: FunnelMonthBody['g'] = {};
-  const v: FunnelMonthBody['v'] = {};
-  GROUP_BY.forEach((dim, d) => {
-    const index = new Map<string, number>();
-    g[dim] = entries.map((e) => {
-      let i = index.get(e.groups[d]);
-      if (i === undefined) index.set(e.groups[d], (i = index.size));
-      return i;
+  const times: FunnelMonthTimes = { t: entries.map((e, i) => (i ? e.t0 - entries[i - 1].t0 : e.t0)), s: {} };
+  for (const other of stages) {
+    times.s[other] = entries.map((e) => {
+      const after = e.after.get(other);
+      return after === undefined ? 0 : after + 1;
     });
-    v[dim] = [...index.keys()];
+  }
+  const groups = GROUP_BY.map((_, d) => {
+    const index = new Map<string, number>();
+    const i = entries.map((e) => {
+      let at = index.get(e.groups[d]);
+      if (at === undefined) index.set(e.groups[d], (at = index.size));
+      return at;
+    });
+    return JSON.stringify({ v: [...index.keys()], i } satisfies FunnelMonthGroups);
   });
-  return { t: entries.map((e) => e.t0), s, g, v };
+  return { times: JSON.stringify(times), groups };
 }

@@ -10,12 +10,14 @@ import {
   deleteFunnelMonths,
   dequeueFunnelMonths,
   funnelKeysIn,
+  funnelMonthRowOf,
   guardFunnelMarks,
   readFunnelDirty,
   storedFunnelMonths,
   upsertFunnelMonths,
   type DirtyFunnelMonth,
   type FunnelMonthRow,
+  type FunnelPartId,
 } from '../db/funnel-months';
 import type { D1Meter } from '../db/meter';
 import type { Budget } from './budget';
@@ -74,7 +76,7 @@ function monthRuns(marks: readonly DirtyFunnelMonth[]): { stage: string; fromMs:
  */
 export async function rebuildMonths(meter: D1Meter, siteId: string, marks: DirtyFunnelMonth[]): Promise<number | null> {
   const db = meter.db;
-  const [stored, keys] = await meter.batch([storedFunnelMonths(db, siteId, marks), funnelKeysIn(db, siteId, monthRuns(marks))]);
+  const [stored, keys] = await meter.batch<Record<string, unknown>>([storedFunnelMonths(db, siteId, marks), funnelKeysIn(db, siteId, monthRuns(marks))]);
   const entries = new Map<string, FunnelEntry[]>(marks.map((m) => [monthId(m), []]));
   for (const row of keys.results as unknown as KeyRow[]) {
     const first = row.first_at === null ? null : { ...row, occurred_at: row.first_at };
@@ -84,16 +86,16 @@ export async function rebuildMonths(meter: D1Meter, siteId: string, marks: Dirty
   }
   const fresh = new Map<string, FunnelMonthRow>();
   for (const m of marks) {
-    funnelMonthParts(m.stage, entries.get(monthId(m))!).forEach((body, part) => {
-      const row = { stage: m.stage, month: m.month, part, body };
+    funnelMonthParts(m.stage, entries.get(monthId(m))!).forEach(({ times, groups }, part) => {
+      const row = { stage: m.stage, month: m.month, part, times, groups };
       fresh.set(partId(row), row);
     });
   }
-  const deletes: Omit<FunnelMonthRow, 'body'>[] = [];
-  for (const row of stored.results as unknown as FunnelMonthRow[]) {
+  const deletes: FunnelPartId[] = [];
+  for (const row of stored.results.map(funnelMonthRowOf)) {
     const now = fresh.get(partId(row));
     if (!now) deletes.push({ stage: row.stage, month: row.month, part: row.part });
-    else if (now.body === row.body) fresh.delete(partId(row));
+    else if (now.times === row.times && now.groups.every((g, i) => g === row.groups[i])) fresh.delete(partId(row));
   }
   try {
     await meter.batch([

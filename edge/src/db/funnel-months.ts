@@ -1,6 +1,7 @@
 // The funnel's month rows (funnel_months, migration 0014) and their queue (funnel_months_dirty): marking
 // months, the rebuild's reads and guarded writes, and the report's read. Every statement is keyed by site.
-import { FUNNEL_T0_PATH, funnelGroupPath, funnelStagePath, funnelValuesPath, monthOfMsSql, type FunnelMonth } from '../../../schemas/funnel-months';
+import { GROUP_BY, type GroupBy } from '../../../schemas/dimensions';
+import { FUNNEL_GROUP_COLUMNS, monthOfMsSql, type FunnelMonth } from '../../../schemas/funnel-months';
 import { firstTimePath } from '../../../schemas/key-funnel';
 import { abortWhen } from './guard';
 import { chunks } from './json-parts';
@@ -9,10 +10,15 @@ export interface DirtyFunnelMonth extends FunnelMonth {
   marked_at: number;
 }
 
+/** A stored part: JSON text of its times and of its groups per dimension (GROUP_BY order), as schemas/funnel-months.ts lays them out. */
 export interface FunnelMonthRow extends FunnelMonth {
   part: number;
-  body: string;
+  times: string;
+  groups: string[];
 }
+
+/** The dimensions' columns in GROUP_BY order (constant text). */
+const GROUP_COLUMNS = GROUP_BY.map((dim) => FUNNEL_GROUP_COLUMNS[dim]);
 
 const MONTHS_PER_STATEMENT = 500;
 
@@ -65,29 +71,43 @@ export function funnelKeysIn(db: D1Database, siteId: string, runs: { stage: stri
     .bind(siteId, JSON.stringify(runs.map((r) => [firstTimePath(r.stage), r.fromMs, r.toMs])));
 }
 
-/** The stored rows of some months, every part. */
+/** The stored rows of some months, every part (map each with `funnelMonthRowOf`). */
 export function storedFunnelMonths(db: D1Database, siteId: string, months: FunnelMonth[]): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT m.stage, m.month, m.part, m.body FROM json_each(?2) j
+      `SELECT m.stage, m.month, m.part, m.times, ${GROUP_COLUMNS.map((c) => `m.${c}`).join(', ')} FROM json_each(?2) j
        CROSS JOIN funnel_months m ON m.site_id = ?1 AND m.stage = j.value ->> 0 AND m.month = j.value ->> 1`,
     )
     .bind(siteId, JSON.stringify(months.map((m) => [m.stage, m.month])));
 }
 
-/** One statement per row: a body is up to a megabyte, bound as it is. */
+export function funnelMonthRowOf(row: Record<string, unknown>): FunnelMonthRow {
+  return {
+    stage: row.stage as string,
+    month: row.month as number,
+    part: row.part as number,
+    times: row.times as string,
+    groups: GROUP_COLUMNS.map((c) => row[c] as string),
+  };
+}
+
+/** One statement per row: a row is up to a megabyte, its columns bound as they are. */
 export function upsertFunnelMonths(db: D1Database, siteId: string, rows: FunnelMonthRow[]): D1PreparedStatement[] {
+  const values = GROUP_COLUMNS.map((_, i) => `?${6 + i}`).join(', ');
+  const updates = ['times', ...GROUP_COLUMNS].map((c) => `${c} = excluded.${c}`).join(', ');
   return rows.map((r) =>
     db
       .prepare(
-        `INSERT INTO funnel_months (site_id, stage, month, part, body) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (site_id, stage, month, part) DO UPDATE SET body = excluded.body`,
+        `INSERT INTO funnel_months (site_id, stage, month, part, times, ${GROUP_COLUMNS.join(', ')}) VALUES (?1, ?2, ?3, ?4, ?5, ${values})
+         ON CONFLICT (site_id, stage, month, part) DO UPDATE SET ${updates}`,
       )
-      .bind(siteId, r.stage, r.month, r.part, r.body),
+      .bind(siteId, r.stage, r.month, r.part, r.times, ...r.groups),
   );
 }
 
-export function deleteFunnelMonths(db: D1Database, siteId: string, rows: Omit<FunnelMonthRow, 'body'>[]): D1PreparedStatement[] {
+export type FunnelPartId = Pick<FunnelMonthRow, 'stage' | 'month' | 'part'>;
+
+export function deleteFunnelMonths(db: D1Database, siteId: string, rows: FunnelPartId[]): D1PreparedStatement[] {
   return chunks(rows, MONTHS_PER_STATEMENT).map((part) =>
     db
       .prepare(
@@ -123,14 +143,14 @@ export function dequeueFunnelMonths(db: D1Database, siteId: string, marks: Dirty
 }
 
 /**
- * The report's read: the rows of one first stage over some months, each as one JSON array
- * [t0s, the asked stages' columns…, the dimension's indexes, its values] (null for a stage the row
- * lacks). Only what the report tallies leaves SQLite.
+ * The report's read: the rows of one first stage over some months, each part's times and its groups of
+ * `dim`, as stored: SQLite parses no JSON, and nothing of the other dimensions leaves it.
  */
-export function funnelMonthsRead(db: D1Database, siteId: string, stage: string, months: { first: number; last: number }, stages: readonly string[], dim: string) {
-  const paths = [FUNNEL_T0_PATH, ...stages.map(funnelStagePath), funnelGroupPath(dim), funnelValuesPath(dim)];
-  const placeholders = paths.map((_, i) => `?${5 + i}`).join(', ');
+export function funnelMonthsRead(db: D1Database, siteId: string, stage: string, months: { first: number; last: number }, dim: GroupBy) {
   return db
-    .prepare(`SELECT json_extract(body, ${placeholders}) AS v FROM funnel_months WHERE site_id = ?1 AND stage = ?2 AND month BETWEEN ?3 AND ?4`)
-    .bind(siteId, stage, months.first, months.last, ...paths);
+    .prepare(
+      `SELECT times, ${FUNNEL_GROUP_COLUMNS[dim]} AS groups FROM funnel_months
+       WHERE site_id = ?1 AND stage = ?2 AND month BETWEEN ?3 AND ?4 ORDER BY month, part`,
+    )
+    .bind(siteId, stage, months.first, months.last);
 }

@@ -3,7 +3,7 @@
 // between stages and the win rate.
 import { DAY_MS } from '../../../schemas/credit';
 import type { GroupBy } from '../../../schemas/dimensions';
-import { monthOfMs } from '../../../schemas/funnel-months';
+import { funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../../schemas/funnel-months';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
 import { USUAL_STAGES } from '../../../schemas/query';
@@ -38,20 +38,27 @@ class FunnelTally {
 
   /**
    * One cohort key: `at[i]` is its first-stage conversion (i = 0) or its earliest conversion of stage
-   * i at or after it. Reaching a stage passes every earlier one, so counts never rise from one stage
-   * to the next.
+   * i at or after it (NaN when it has none), `last` the latest stage it has. Reaching a stage passes
+   * every earlier one, so counts never rise from one stage to the next.
    */
-  add(at: readonly (number | undefined)[], won: boolean, lost: boolean): void {
-    let last = 0;
-    for (let i = 0; i < at.length; i++) if (at[i] !== undefined) last = i;
+  add(at: Float64Array, last: number, won: boolean, lost: boolean): void {
     for (let i = 0; i <= last; i++) this.reached[i]++;
     for (let i = 1; i < at.length; i++) {
-      const before = at[i - 1];
-      const after = at[i];
-      if (before !== undefined && after !== undefined) this.days[i].push((after - before) / DAY_MS);
+      const days = (at[i] - at[i - 1]) / DAY_MS;
+      if (!Number.isNaN(days)) this.days[i].push(days);
     }
     if (won) this.won++;
     if (won || lost) this.decided++;
+  }
+
+  /** Adds another tally's keys: the totals are the sum of the rows. */
+  merge(other: FunnelTally): void {
+    for (let i = 0; i < this.stages.length; i++) {
+      this.reached[i] += other.reached[i];
+      for (const d of other.days[i]) this.days[i].push(d);
+    }
+    this.won += other.won;
+    this.decided += other.decided;
   }
 
   cells(): FunnelCells {
@@ -86,46 +93,52 @@ export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest
   const stages = req.stages ?? [...FUNNEL_STAGES];
   const first = stages[0];
   const { fromMs, toMs } = req.range;
-  // Every stage the tally reads besides the first: the later ones, and the two that decide a deal.
-  const columns = [...new Set([...stages.slice(1), WON, LOST])].filter((s) => s !== first);
   // definitions_changed_at is read in the same round trip as the cohort.
   const [known, cohort, definitions] = await db.batch<Record<string, unknown>>([
     siteStages(db, site.id),
-    funnelMonthsRead(db, site.id, first, { first: monthOfMs(fromMs), last: monthOfMs(toMs) }, columns, req.dim),
+    funnelMonthsRead(db, site.id, first, { first: monthOfMs(fromMs), last: monthOfMs(toMs) }, req.dim),
     definitionsRead(db, site.id),
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
 
   // Each month row holds its keys' first-stage times, the other stages' times from them, and the group
   // of each key (schemas/funnel-months.ts); the months at either end hold keys outside the range.
-  const totals = new FunnelTally(stages);
   const groups = new Map<string, FunnelTally>();
-  const at: (number | undefined)[] = stages.map(() => undefined);
-  const stageColumn = stages.map((s) => (s === first ? -1 : columns.indexOf(s)));
-  const won = columns.indexOf(WON);
-  const lost = columns.indexOf(LOST);
-  for (const row of cohort.results as { v: string }[]) {
-    const [t0s, ...rest] = JSON.parse(row.v) as [number[], ...((number | null)[] | null)[]];
-    const cols = rest.slice(0, columns.length);
-    const indexes = rest[columns.length] as number[];
-    const values = rest[columns.length + 1] as unknown as string[];
-    const has = (c: number, i: number) => c < 0 || (cols[c] !== null && cols[c]![i] !== null);
-    for (let i = 0; i < t0s.length; i++) {
-      const t0 = t0s[i];
+  const tallyOf = (group: string) => {
+    let tally = groups.get(group);
+    if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
+    return tally;
+  };
+  const at = new Float64Array(stages.length);
+  const none: readonly number[] = [];
+  for (const row of cohort.results as { times: string; groups: string }[]) {
+    const times = JSON.parse(row.times) as FunnelMonthTimes;
+    const { v, i: index } = JSON.parse(row.groups) as FunnelMonthGroups;
+    // A group's tally is made by its first key in range: a boundary month's other keys make no row.
+    const tallies = new Array<FunnelTally | undefined>(v.length);
+    const t0s = funnelT0s(times.t);
+    // Per asked stage after the first, its column: 1 + ms after t0, or 0 (or nothing) for none.
+    const columns = stages.map((s) => times.s[s] ?? none);
+    const won = first === WON ? null : (times.s[WON] ?? none);
+    const lost = first === LOST ? null : (times.s[LOST] ?? none);
+    for (let k = 0; k < t0s.length; k++) {
+      const t0 = t0s[k];
       if (t0 < fromMs || t0 > toMs) continue;
-      for (let s = 0; s < stages.length; s++) {
-        const c = stageColumn[s];
-        at[s] = c < 0 ? t0 : has(c, i) ? t0 + cols[c]![i]! : undefined;
+      at[0] = t0;
+      let last = 0;
+      for (let s = 1; s < stages.length; s++) {
+        const after = columns[s][k];
+        if (after > 0) {
+          at[s] = t0 + after - 1;
+          last = s;
+        } else at[s] = NaN;
       }
-      const isWon = has(won, i);
-      const isLost = has(lost, i);
-      const group = values[indexes[i]];
-      let tally = groups.get(group);
-      if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
-      tally.add(at, isWon, isLost);
-      totals.add(at, isWon, isLost);
+      const tally = (tallies[index[k]] ??= tallyOf(v[index[k]]));
+      tally.add(at, last, won === null || won[k] > 0, lost === null || lost[k] > 0);
     }
   }
+  const totals = new FunnelTally(stages);
+  for (const tally of groups.values()) totals.merge(tally);
   if (groups.size > LIMITS.queryRows) {
     throw tooManyRows(req.dim);
   }
