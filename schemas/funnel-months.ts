@@ -5,13 +5,15 @@
 // A row is one first stage F × UTC month (or a part of one) and holds every key whose first
 // conversion of F (t0) falls in that month, in (t0, key) order, column by column:
 //   times: {"t": [t0 of the first key (epoch ms), then each key's t0 minus the previous key's],
-//           "s": {"<stage>": [0 when the key has no conversion of the stage at or after t0, else
-//                 1 + ms from t0 to the earliest one]}}  for every stage other than F some key has
+//           "s": {"<stage>": [[gaps], [ms]]}} for every stage other than F some key reaches at or after
+//           its t0: those keys only (most keys stop early), each as its position minus the previous
+//           such key's position (the first: its position + 1), and the ms from its t0 to its earliest
+//           conversion of the stage at or after t0
 //   one column per dimension (GROUP_BY): {"v": [the group values of the row's keys], "i": [index into
 //           "v" per key]} — the key's first touch's field ("(not set)" when empty), its reported
 //           account for `account`, "(no touch)" when it has no touch at or before t0.
 // Columns, not objects per key, and one SQL column per dimension: a report reads the times and the one
-// dimension it groups by, SQLite parses no JSON, and the Worker parses flat arrays of small numbers.
+// dimension it groups by, SQLite parses no JSON, and the Worker parses short arrays of small numbers.
 import { DAY_MS } from './credit';
 import { monthStart, type GroupBy } from './dimensions';
 
@@ -23,7 +25,7 @@ export interface FunnelMonth {
 
 export interface FunnelMonthTimes {
   t: number[];
-  s: Record<string, number[]>;
+  s: Record<string, [gaps: number[], ms: number[]]>;
 }
 
 export interface FunnelMonthGroups {
@@ -48,6 +50,19 @@ export function funnelT0s(t: readonly number[]): number[] {
   const out = new Array<number>(t.length);
   let at = 0;
   for (let i = 0; i < t.length; i++) out[i] = at += t[i];
+  return out;
+}
+
+/** A stage's column as each key's time of the stage (epoch ms), NaN for the keys that have none. */
+export function funnelStageTimes(t0s: readonly number[], column: FunnelMonthTimes['s'][string] | undefined): Float64Array {
+  const out = new Float64Array(t0s.length).fill(Number.NaN);
+  if (!column) return out;
+  const [gaps, ms] = column;
+  let k = -1;
+  for (let j = 0; j < gaps.length; j++) {
+    k += gaps[j];
+    out[k] = t0s[k] + ms[j];
+  }
   return out;
 }
 

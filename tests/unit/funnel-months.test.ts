@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { funnelEntries, funnelMonthParts, movedMonths, type FunnelKeySource, type FunnelMonthPart } from '../../edge/src/attribution/funnel-months';
 import { GROUP_BY } from '../../schemas/dimensions';
-import { funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../schemas/funnel-months';
+import { funnelStageTimes, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../schemas/funnel-months';
 
 const DAY = 86_400_000;
 const JAN = Date.UTC(2026, 0, 10);
@@ -58,21 +58,26 @@ describe('funnelMonthParts', () => {
   const read = (part: FunnelMonthPart) => {
     const times = JSON.parse(part.times) as FunnelMonthTimes;
     const account = JSON.parse(part.groups[GROUP_BY.indexOf('account')]) as FunnelMonthGroups;
-    return { t0: funnelT0s(times.t), won: times.s.won, account: account.i.map((i) => account.v[i]) };
+    const t0 = funnelT0s(times.t);
+    return { t0, won: [...funnelStageTimes(t0, times.s.won)], account: account.i.map((i) => account.v[i]) };
   };
 
-  it('lists keys by t0 (stored as differences), stage times as 1 + ms after t0, one dictionary of groups per dimension', () => {
+  it('lists keys by t0 (stored as differences), the keys reaching a stage with their ms after t0, one dictionary of groups per dimension', () => {
     const [part] = funnelMonthParts('lead', entriesOf(3));
-    expect(JSON.parse(part.times)).toEqual({ t: [JAN, 1000, 1000], s: { won: [FEB - JAN + 1, FEB - JAN - 1000 + 1, FEB - JAN - 2000 + 1] } });
+    expect(JSON.parse(part.times)).toEqual({ t: [JAN, 1000, 1000], s: { won: [[1, 1, 1], [FEB - JAN, FEB - JAN - 1000, FEB - JAN - 2000]] } });
+    expect(read(part).won).toEqual([FEB, FEB, FEB]);
     expect(read(part).account).toEqual(['(no touch)', 'k2.com', 'k1.com']); // k2's lead comes before k1's
     expect(funnelMonthParts('lead', [])).toEqual([]);
   });
 
-  it('keeps 0 for a stage the key never reaches after t0', () => {
+  it('lists under a stage only the keys that reach it at or after t0', () => {
     const [part] = funnelMonthParts('lead', [funnelEntries(key({ lead: [FEB], won: [JAN] }, null)).get('lead')!]);
     expect(JSON.parse(part.times)).toEqual({ t: [FEB], s: {} });
-    const both = [funnelEntries(key({ lead: [FEB], won: [JAN] }, null, 'a.com')).get('lead')!, funnelEntries(key({ lead: [FEB], won: [FEB + 5] }, null, 'b.com')).get('lead')!];
-    expect(JSON.parse(funnelMonthParts('lead', both)[0].times)).toEqual({ t: [FEB, 0], s: { won: [0, 6] } });
+    // a (won before its lead), b (won 5 ms after), c (none), d (won at its lead).
+    const keys = [key({ lead: [FEB], won: [JAN] }, null, 'a.com'), key({ lead: [FEB], won: [FEB + 5] }, null, 'b.com'), key({ lead: [FEB + 1] }, null, 'c.com'), key({ lead: [FEB + 2], won: [FEB + 2] }, null, 'd.com')];
+    const [four] = funnelMonthParts('lead', keys.map((k) => funnelEntries(k).get('lead')!));
+    expect(JSON.parse(four.times)).toEqual({ t: [FEB, 0, 1, 1], s: { won: [[2, 2], [5, 0]] } });
+    expect(read(four).won).toEqual([NaN, FEB + 5, NaN, FEB + 2]);
   });
 
   it('splits a month too large for one row between its keys, in order, each part whole', () => {

@@ -120,10 +120,17 @@ function encodePart(stage: string, entries: FunnelEntry[]): FunnelMonthPart {
   const stages = [...new Set(entries.flatMap((e) => [...e.after.keys()]))].filter((s) => s !== stage).sort();
   const times: FunnelMonthTimes = { t: entries.map((e, i) => (i ? e.t0 - entries[i - 1].t0 : e.t0)), s: {} };
   for (const other of stages) {
-    times.s[other] = entries.map((e) => {
+    const gaps: number[] = [];
+    const ms: number[] = [];
+    let previous = -1;
+    entries.forEach((e, k) => {
       const after = e.after.get(other);
-      return after === undefined ? 0 : after + 1;
+      if (after === undefined) return;
+      gaps.push(k - previous);
+      ms.push(after);
+      previous = k;
     });
+    times.s[other] = [gaps, ms];
   }
   const groups = GROUP_BY.map((_, d) => {
     const index = new Map<string, number>();

@@ -3,7 +3,7 @@
 // between stages and the win rate.
 import { DAY_MS } from '../../../schemas/credit';
 import type { GroupBy } from '../../../schemas/dimensions';
-import { funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../../schemas/funnel-months';
+import { funnelStageTimes, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../../schemas/funnel-months';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
 import { USUAL_STAGES } from '../../../schemas/query';
@@ -110,31 +110,27 @@ export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest
     return tally;
   };
   const at = new Float64Array(stages.length);
-  const none: readonly number[] = [];
   for (const row of cohort.results as { times: string; groups: string }[]) {
     const times = JSON.parse(row.times) as FunnelMonthTimes;
     const { v, i: index } = JSON.parse(row.groups) as FunnelMonthGroups;
     // A group's tally is made by its first key in range: a boundary month's other keys make no row.
     const tallies = new Array<FunnelTally | undefined>(v.length);
     const t0s = funnelT0s(times.t);
-    // Per asked stage after the first, its column: 1 + ms after t0, or 0 (or nothing) for none.
-    const columns = stages.map((s) => times.s[s] ?? none);
-    const won = first === WON ? null : (times.s[WON] ?? none);
-    const lost = first === LOST ? null : (times.s[LOST] ?? none);
+    // Each asked stage after the first, and the two that decide a deal, as each key's time (NaN: none).
+    const columns = stages.map((s) => funnelStageTimes(t0s, times.s[s]));
+    const won = first === WON ? null : funnelStageTimes(t0s, times.s[WON]);
+    const lost = first === LOST ? null : funnelStageTimes(t0s, times.s[LOST]);
     for (let k = 0; k < t0s.length; k++) {
       const t0 = t0s[k];
       if (t0 < fromMs || t0 > toMs) continue;
       at[0] = t0;
       let last = 0;
       for (let s = 1; s < stages.length; s++) {
-        const after = columns[s][k];
-        if (after > 0) {
-          at[s] = t0 + after - 1;
-          last = s;
-        } else at[s] = NaN;
+        at[s] = columns[s][k];
+        if (!Number.isNaN(at[s])) last = s;
       }
       const tally = (tallies[index[k]] ??= tallyOf(v[index[k]]));
-      tally.add(at, last, won === null || won[k] > 0, lost === null || lost[k] > 0);
+      tally.add(at, last, won === null || !Number.isNaN(won[k]), lost === null || !Number.isNaN(lost[k]));
     }
   }
   const totals = new FunnelTally(stages);
