@@ -4,16 +4,18 @@
 //
 // A row is one first stage F × UTC month (or a part of one) and holds every key whose first
 // conversion of F (t0) falls in that month, in (t0, key) order, column by column:
-//   times: {"t": [t0 of the first key (epoch ms), then each key's t0 minus the previous key's],
-//           "s": {"<stage>": [[gaps], [ms]]}} for every stage other than F some key reaches at or after
-//           its t0: those keys only (most keys stop early), each as its position minus the previous
-//           such key's position (the first: its position + 1), and the ms from its t0 to its earliest
+//   t0s:    [t0 of the first key (epoch ms), then each key's t0 minus the previous key's]
+//   stages: {"<stage>": [[gaps], [ms]]} for every stage other than F some key reaches at or after its
+//           t0: those keys only (most keys stop early), each as its position minus the previous such
+//           key's position (the first: its position + 1), and the ms from its t0 to its earliest
 //           conversion of the stage at or after t0
 //   one column per dimension (GROUP_BY): {"v": [the group values of the row's keys], "i": [index into
 //           "v" per key]} — the key's first touch's field ("(not set)" when empty), its reported
 //           account for `account`, "(no touch)" when it has no touch at or before t0.
-// Columns, not objects per key, and one SQL column per dimension: a report reads the times and the one
-// dimension it groups by, SQLite parses no JSON, and the Worker parses short arrays of small numbers.
+// Columns, not objects per key, and one SQL column per dimension: a report reads the stages and the
+// one dimension it groups by, and t0s only of the months at either end of its range (a month inside
+// it holds no key outside; days between stages are differences of the stored ms). SQLite parses no
+// JSON, and the Worker parses short arrays of small numbers.
 import { DAY_MS } from './credit';
 import { monthStart, type GroupBy } from './dimensions';
 
@@ -23,10 +25,7 @@ export interface FunnelMonth {
   month: number;
 }
 
-export interface FunnelMonthTimes {
-  t: number[];
-  s: Record<string, [gaps: number[], ms: number[]]>;
-}
+export type FunnelMonthStages = Record<string, [gaps: number[], ms: number[]]>;
 
 export interface FunnelMonthGroups {
   v: string[];
@@ -53,15 +52,15 @@ export function funnelT0s(t: readonly number[]): number[] {
   return out;
 }
 
-/** A stage's column as each key's time of the stage (epoch ms), NaN for the keys that have none. */
-export function funnelStageTimes(t0s: readonly number[], column: FunnelMonthTimes['s'][string] | undefined): Float64Array {
-  const out = new Float64Array(t0s.length).fill(Number.NaN);
+/** A stage's column as each of the row's `keys` ms from its t0, NaN for the keys that have none. */
+export function funnelStageAfter(keys: number, column: FunnelMonthStages[string] | undefined): Float64Array {
+  const out = new Float64Array(keys).fill(Number.NaN);
   if (!column) return out;
   const [gaps, ms] = column;
   let k = -1;
   for (let j = 0; j < gaps.length; j++) {
     k += gaps[j];
-    out[k] = t0s[k] + ms[j];
+    out[k] = ms[j];
   }
   return out;
 }

@@ -4,16 +4,18 @@
 -- over a year reads about thirteen rows.
 
 -- One row per site × first stage × month (`month` = the month's first day, days since the epoch) ×
--- part (a month too large for one D1 value is split between its keys): in `times` each key's first
--- time of the stage and its earliest time of every other stage at or after it; in one column per
--- dimension the group each key falls in. A report reads `times` and the column it groups by, as they
--- are. No key and no person identifier is stored (accounts are, as credit_sums holds them).
+-- part (a month too large for one row is split between its keys): in `t0s` each key's first time of
+-- the stage, in `stages` its earliest time of every other stage at or after it, and in one column per
+-- dimension the group each key falls in. A report reads `stages` and the column it groups by (and
+-- `t0s` of the months at the ends of its range), as they are. No key and no person identifier is
+-- stored (accounts are, as credit_sums holds them).
 CREATE TABLE funnel_months (
   site_id       TEXT NOT NULL,
   stage         TEXT NOT NULL,
   month         INTEGER NOT NULL,
   part          INTEGER NOT NULL,
-  times         TEXT NOT NULL,
+  t0s           TEXT NOT NULL,
+  stages        TEXT NOT NULL,
   g_channel     TEXT NOT NULL,
   g_source      TEXT NOT NULL,
   g_medium      TEXT NOT NULL,

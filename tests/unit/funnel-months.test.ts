@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { funnelEntries, funnelMonthParts, movedMonths, type FunnelKeySource, type FunnelMonthPart } from '../../edge/src/attribution/funnel-months';
 import { GROUP_BY } from '../../schemas/dimensions';
-import { funnelStageTimes, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../schemas/funnel-months';
+import { funnelStageAfter, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthStages } from '../../schemas/funnel-months';
 
 const DAY = 86_400_000;
 const JAN = Date.UTC(2026, 0, 10);
@@ -56,28 +56,28 @@ describe('funnelMonthParts', () => {
     Array.from({ length: n }, (_, i) => funnelEntries(key({ lead: [JAN + ((i * 7919) % n) * 1000], won: [FEB] }, i % 3 ? JAN : null, `k${i}.com`)).get('lead')!);
   /** A part as a report reads it: each key's t0, its won column, its account group. */
   const read = (part: FunnelMonthPart) => {
-    const times = JSON.parse(part.times) as FunnelMonthTimes;
+    const stages = JSON.parse(part.stages) as FunnelMonthStages;
     const account = JSON.parse(part.groups[GROUP_BY.indexOf('account')]) as FunnelMonthGroups;
-    const t0 = funnelT0s(times.t);
-    return { t0, won: [...funnelStageTimes(t0, times.s.won)], account: account.i.map((i) => account.v[i]) };
+    const t0 = funnelT0s(JSON.parse(part.t0s) as number[]);
+    return { t0, won: [...funnelStageAfter(t0.length, stages.won)], account: account.i.map((i) => account.v[i]) };
   };
 
-  it('lists keys by t0 (stored as differences), the keys reaching a stage with their ms after t0, one dictionary of groups per dimension', () => {
+  it('lists keys by t0 (stored as differences), under each stage the keys reaching it with their ms after t0, one dictionary of groups per dimension', () => {
     const [part] = funnelMonthParts('lead', entriesOf(3));
-    expect(JSON.parse(part.times)).toEqual({ t: [JAN, 1000, 1000], s: { won: [[1, 1, 1], [FEB - JAN, FEB - JAN - 1000, FEB - JAN - 2000]] } });
-    expect(read(part).won).toEqual([FEB, FEB, FEB]);
+    expect([JSON.parse(part.t0s), JSON.parse(part.stages)]).toEqual([[JAN, 1000, 1000], { won: [[1, 1, 1], [FEB - JAN, FEB - JAN - 1000, FEB - JAN - 2000]] }]);
+    expect(read(part).won).toEqual([FEB - JAN, FEB - JAN - 1000, FEB - JAN - 2000]);
     expect(read(part).account).toEqual(['(no touch)', 'k2.com', 'k1.com']); // k2's lead comes before k1's
     expect(funnelMonthParts('lead', [])).toEqual([]);
   });
 
   it('lists under a stage only the keys that reach it at or after t0', () => {
     const [part] = funnelMonthParts('lead', [funnelEntries(key({ lead: [FEB], won: [JAN] }, null)).get('lead')!]);
-    expect(JSON.parse(part.times)).toEqual({ t: [FEB], s: {} });
+    expect([JSON.parse(part.t0s), JSON.parse(part.stages)]).toEqual([[FEB], {}]);
     // a (won before its lead), b (won 5 ms after), c (none), d (won at its lead).
     const keys = [key({ lead: [FEB], won: [JAN] }, null, 'a.com'), key({ lead: [FEB], won: [FEB + 5] }, null, 'b.com'), key({ lead: [FEB + 1] }, null, 'c.com'), key({ lead: [FEB + 2], won: [FEB + 2] }, null, 'd.com')];
     const [four] = funnelMonthParts('lead', keys.map((k) => funnelEntries(k).get('lead')!));
-    expect(JSON.parse(four.times)).toEqual({ t: [FEB, 0, 1, 1], s: { won: [[2, 2], [5, 0]] } });
-    expect(read(four).won).toEqual([NaN, FEB + 5, NaN, FEB + 2]);
+    expect([JSON.parse(four.t0s), JSON.parse(four.stages)]).toEqual([[FEB, 0, 1, 1], { won: [[2, 2], [5, 0]] }]);
+    expect(read(four).won).toEqual([NaN, 5, NaN, 0]);
   });
 
   it('splits a month too large for one row between its keys, in order, each part whole', () => {
@@ -85,7 +85,7 @@ describe('funnelMonthParts', () => {
     const whole = read(funnelMonthParts('lead', entries)[0]);
     const parts = funnelMonthParts('lead', entries, 5_000);
     expect(parts.length).toBeGreaterThan(4);
-    for (const p of parts) expect(p.times.length + p.groups.reduce((n, g) => n + g.length, 0)).toBeLessThanOrEqual(5_000);
+    for (const p of parts) expect(p.t0s.length + p.stages.length + p.groups.reduce((n, g) => n + g.length, 0)).toBeLessThanOrEqual(5_000);
     const read5k = parts.map(read);
     expect(read5k.flatMap((p) => p.t0)).toEqual(whole.t0);
     expect(read5k.flatMap((p) => p.won)).toEqual(whole.won);

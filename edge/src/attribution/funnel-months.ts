@@ -2,7 +2,7 @@
 // a key's entries, the months a change of its record or first touch moves, and a month's rows (pure).
 import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { GROUP_BY, NOT_SET, type TouchFields } from '../../../schemas/dimensions';
-import { monthOfMs, type FunnelMonth, type FunnelMonthGroups, type FunnelMonthTimes } from '../../../schemas/funnel-months';
+import { monthOfMs, type FunnelMonth, type FunnelMonthGroups, type FunnelMonthStages } from '../../../schemas/funnel-months';
 import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
 
 /** A key's first touch as stored (db/first-touch.ts): its time and the fields a funnel groups by. */
@@ -94,9 +94,10 @@ export function funnelMonthsMoved(
 /** A month row stays far below D1's 2 MB per row; a larger month is split between its keys. */
 const MAX_PART_CHARS = 1_000_000;
 
-/** One stored part: its times and its groups per dimension (GROUP_BY order), as JSON text. */
+/** One stored part as JSON text: its keys' t0s, their stages, their groups per dimension (GROUP_BY order). */
 export interface FunnelMonthPart {
-  times: string;
+  t0s: string;
+  stages: string;
   groups: string[];
 }
 
@@ -110,7 +111,7 @@ export function funnelMonthParts(stage: string, entries: FunnelEntry[], maxChars
 function splitParts(stage: string, entries: FunnelEntry[], maxChars: number): FunnelMonthPart[] {
   if (!entries.length) return [];
   const part = encodePart(stage, entries);
-  const chars = part.times.length + part.groups.reduce((n, g) => n + g.length, 0);
+  const chars = part.t0s.length + part.stages.length + part.groups.reduce((n, g) => n + g.length, 0);
   if (chars <= maxChars || entries.length === 1) return [part];
   const half = entries.length >> 1;
   return [...splitParts(stage, entries.slice(0, half), maxChars), ...splitParts(stage, entries.slice(half), maxChars)];
@@ -118,7 +119,8 @@ function splitParts(stage: string, entries: FunnelEntry[], maxChars: number): Fu
 
 function encodePart(stage: string, entries: FunnelEntry[]): FunnelMonthPart {
   const stages = [...new Set(entries.flatMap((e) => [...e.after.keys()]))].filter((s) => s !== stage).sort();
-  const times: FunnelMonthTimes = { t: entries.map((e, i) => (i ? e.t0 - entries[i - 1].t0 : e.t0)), s: {} };
+  const t0s = entries.map((e, i) => (i ? e.t0 - entries[i - 1].t0 : e.t0));
+  const columns: FunnelMonthStages = {};
   for (const other of stages) {
     const gaps: number[] = [];
     const ms: number[] = [];
@@ -130,7 +132,7 @@ function encodePart(stage: string, entries: FunnelEntry[]): FunnelMonthPart {
       ms.push(after);
       previous = k;
     });
-    times.s[other] = [gaps, ms];
+    columns[other] = [gaps, ms];
   }
   const groups = GROUP_BY.map((_, d) => {
     const index = new Map<string, number>();
@@ -141,5 +143,5 @@ function encodePart(stage: string, entries: FunnelEntry[]): FunnelMonthPart {
     });
     return JSON.stringify({ v: [...index.keys()], i } satisfies FunnelMonthGroups);
   });
-  return { times: JSON.stringify(times), groups };
+  return { t0s: JSON.stringify(t0s), stages: JSON.stringify(columns), groups };
 }

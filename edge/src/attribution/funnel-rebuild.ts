@@ -86,8 +86,8 @@ export async function rebuildMonths(meter: D1Meter, siteId: string, marks: Dirty
   }
   const fresh = new Map<string, FunnelMonthRow>();
   for (const m of marks) {
-    funnelMonthParts(m.stage, entries.get(monthId(m))!).forEach(({ times, groups }, part) => {
-      const row = { stage: m.stage, month: m.month, part, times, groups };
+    funnelMonthParts(m.stage, entries.get(monthId(m))!).forEach((columns, part) => {
+      const row = { stage: m.stage, month: m.month, part, ...columns };
       fresh.set(partId(row), row);
     });
   }
@@ -95,7 +95,7 @@ export async function rebuildMonths(meter: D1Meter, siteId: string, marks: Dirty
   for (const row of stored.results.map(funnelMonthRowOf)) {
     const now = fresh.get(partId(row));
     if (!now) deletes.push({ stage: row.stage, month: row.month, part: row.part });
-    else if (now.times === row.times && now.groups.every((g, i) => g === row.groups[i])) fresh.delete(partId(row));
+    else if (now.t0s === row.t0s && now.stages === row.stages && now.groups.every((g, i) => g === row.groups[i])) fresh.delete(partId(row));
   }
   try {
     await meter.batch([

@@ -10,10 +10,11 @@ export interface DirtyFunnelMonth extends FunnelMonth {
   marked_at: number;
 }
 
-/** A stored part: JSON text of its times and of its groups per dimension (GROUP_BY order), as schemas/funnel-months.ts lays them out. */
+/** A stored part: JSON text of its t0s, its stages and its groups per dimension (GROUP_BY order), as schemas/funnel-months.ts lays them out. */
 export interface FunnelMonthRow extends FunnelMonth {
   part: number;
-  times: string;
+  t0s: string;
+  stages: string;
   groups: string[];
 }
 
@@ -75,7 +76,7 @@ export function funnelKeysIn(db: D1Database, siteId: string, runs: { stage: stri
 export function storedFunnelMonths(db: D1Database, siteId: string, months: FunnelMonth[]): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT m.stage, m.month, m.part, m.times, ${GROUP_COLUMNS.map((c) => `m.${c}`).join(', ')} FROM json_each(?2) j
+      `SELECT m.stage, m.month, m.part, m.t0s, m.stages, ${GROUP_COLUMNS.map((c) => `m.${c}`).join(', ')} FROM json_each(?2) j
        CROSS JOIN funnel_months m ON m.site_id = ?1 AND m.stage = j.value ->> 0 AND m.month = j.value ->> 1`,
     )
     .bind(siteId, JSON.stringify(months.map((m) => [m.stage, m.month])));
@@ -86,22 +87,23 @@ export function funnelMonthRowOf(row: Record<string, unknown>): FunnelMonthRow {
     stage: row.stage as string,
     month: row.month as number,
     part: row.part as number,
-    times: row.times as string,
+    t0s: row.t0s as string,
+    stages: row.stages as string,
     groups: GROUP_COLUMNS.map((c) => row[c] as string),
   };
 }
 
 /** One statement per row: a row is up to a megabyte, its columns bound as they are. */
 export function upsertFunnelMonths(db: D1Database, siteId: string, rows: FunnelMonthRow[]): D1PreparedStatement[] {
-  const values = GROUP_COLUMNS.map((_, i) => `?${6 + i}`).join(', ');
-  const updates = ['times', ...GROUP_COLUMNS].map((c) => `${c} = excluded.${c}`).join(', ');
+  const values = GROUP_COLUMNS.map((_, i) => `?${7 + i}`).join(', ');
+  const updates = ['t0s', 'stages', ...GROUP_COLUMNS].map((c) => `${c} = excluded.${c}`).join(', ');
   return rows.map((r) =>
     db
       .prepare(
-        `INSERT INTO funnel_months (site_id, stage, month, part, times, ${GROUP_COLUMNS.join(', ')}) VALUES (?1, ?2, ?3, ?4, ?5, ${values})
+        `INSERT INTO funnel_months (site_id, stage, month, part, t0s, stages, ${GROUP_COLUMNS.join(', ')}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ${values})
          ON CONFLICT (site_id, stage, month, part) DO UPDATE SET ${updates}`,
       )
-      .bind(siteId, r.stage, r.month, r.part, r.times, ...r.groups),
+      .bind(siteId, r.stage, r.month, r.part, r.t0s, r.stages, ...r.groups),
   );
 }
 
@@ -143,13 +145,14 @@ export function dequeueFunnelMonths(db: D1Database, siteId: string, marks: Dirty
 }
 
 /**
- * The report's read: the rows of one first stage over some months, each part's times and its groups of
- * `dim`, as stored: SQLite parses no JSON, and nothing of the other dimensions leaves it.
+ * The report's read: the rows of one first stage over some months, as stored: each part's stages and
+ * its groups of `dim`, and its t0s only in the first and last month (a month between them lies wholly
+ * in the range). SQLite parses no JSON, and nothing of the other dimensions leaves it.
  */
 export function funnelMonthsRead(db: D1Database, siteId: string, stage: string, months: { first: number; last: number }, dim: GroupBy) {
   return db
     .prepare(
-      `SELECT times, ${FUNNEL_GROUP_COLUMNS[dim]} AS groups FROM funnel_months
+      `SELECT month, CASE WHEN month IN (?3, ?4) THEN t0s END AS t0s, stages, ${FUNNEL_GROUP_COLUMNS[dim]} AS groups FROM funnel_months
        WHERE site_id = ?1 AND stage = ?2 AND month BETWEEN ?3 AND ?4 ORDER BY month, part`,
     )
     .bind(siteId, stage, months.first, months.last);

@@ -3,7 +3,7 @@
 // between stages and the win rate.
 import { DAY_MS } from '../../../schemas/credit';
 import type { GroupBy } from '../../../schemas/dimensions';
-import { funnelStageTimes, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthTimes } from '../../../schemas/funnel-months';
+import { funnelStageAfter, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthStages } from '../../../schemas/funnel-months';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
 import { USUAL_STAGES } from '../../../schemas/query';
@@ -38,8 +38,8 @@ class FunnelTally {
 
   /**
    * One cohort key: `at[i]` is its first-stage conversion (i = 0) or its earliest conversion of stage
-   * i at or after it (NaN when it has none), `last` the latest stage it has. Reaching a stage passes
-   * every earlier one, so counts never rise from one stage to the next.
+   * i at or after it (NaN when it has none), any origin; `last` the latest stage it has. Reaching a
+   * stage passes every earlier one, so counts never rise from one stage to the next.
    */
   add(at: Float64Array, last: number, won: boolean, lost: boolean): void {
     for (let i = 0; i <= last; i++) this.reached[i]++;
@@ -101,36 +101,37 @@ export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
 
-  // Each month row holds its keys' first-stage times, the other stages' times from them, and the group
-  // of each key (schemas/funnel-months.ts); the months at either end hold keys outside the range.
+  // Each month row holds its keys' stages as ms after their t0 and each key's group (schemas/funnel-months.ts);
+  // only the months at either end hold keys outside the range, and only they come with their t0s.
   const groups = new Map<string, FunnelTally>();
   const tallyOf = (group: string) => {
     let tally = groups.get(group);
     if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
     return tally;
   };
-  const at = new Float64Array(stages.length);
-  for (const row of cohort.results as { times: string; groups: string }[]) {
-    const times = JSON.parse(row.times) as FunnelMonthTimes;
+  // A key's stages as ms after its t0: their differences are those of the times themselves, exactly.
+  const after = new Float64Array(stages.length);
+  for (const row of cohort.results as { t0s: string | null; stages: string; groups: string }[]) {
+    const columns = JSON.parse(row.stages) as FunnelMonthStages;
     const { v, i: index } = JSON.parse(row.groups) as FunnelMonthGroups;
+    const keys = index.length;
+    const t0s = row.t0s === null ? null : funnelT0s(JSON.parse(row.t0s) as number[]);
     // A group's tally is made by its first key in range: a boundary month's other keys make no row.
     const tallies = new Array<FunnelTally | undefined>(v.length);
-    const t0s = funnelT0s(times.t);
-    // Each asked stage after the first, and the two that decide a deal, as each key's time (NaN: none).
-    const columns = stages.map((s) => funnelStageTimes(t0s, times.s[s]));
-    const won = first === WON ? null : funnelStageTimes(t0s, times.s[WON]);
-    const lost = first === LOST ? null : funnelStageTimes(t0s, times.s[LOST]);
-    for (let k = 0; k < t0s.length; k++) {
-      const t0 = t0s[k];
-      if (t0 < fromMs || t0 > toMs) continue;
-      at[0] = t0;
+    // Each asked stage after the first, and the two that decide a deal.
+    const asked = stages.map((s, i) => (i === 0 ? null : funnelStageAfter(keys, columns[s])));
+    const won = first === WON ? null : funnelStageAfter(keys, columns[WON]);
+    const lost = first === LOST ? null : funnelStageAfter(keys, columns[LOST]);
+    for (let k = 0; k < keys; k++) {
+      if (t0s !== null && (t0s[k] < fromMs || t0s[k] > toMs)) continue;
+      after[0] = 0;
       let last = 0;
       for (let s = 1; s < stages.length; s++) {
-        at[s] = columns[s][k];
-        if (!Number.isNaN(at[s])) last = s;
+        after[s] = asked[s]![k];
+        if (!Number.isNaN(after[s])) last = s;
       }
       const tally = (tallies[index[k]] ??= tallyOf(v[index[k]]));
-      tally.add(at, last, won === null || !Number.isNaN(won[k]), lost === null || !Number.isNaN(lost[k]));
+      tally.add(after, last, won === null || !Number.isNaN(won[k]), lost === null || !Number.isNaN(lost[k]));
     }
   }
   const totals = new FunnelTally(stages);
