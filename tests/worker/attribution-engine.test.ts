@@ -116,16 +116,16 @@ describe('fair progress', () => {
     let calls = 1;
     for (let last = first; !last.done && calls < 40; calls++) {
       last = await run(site, opts());
-      // Each call finishes a key, moves the heavy one on, or rebuilds the rollup: never the same state twice.
+      // Each call finishes a key, moves the heavy one on, or rebuilds the rollup or funnel months: never the same state twice.
       const [heavy] = await rows<{ since: number; since_id: string }>("SELECT since, since_id FROM attribution_dirty WHERE site_id = ? AND akey = 'bulkco.com'", site.id);
       const at = heavy ? `${String(heavy.since).padStart(16, '0')}/${heavy.since_id}` : '~';
-      expect(last.pending < pending || at > cursor || last.rollup_days_rebuilt > 0).toBe(true);
+      expect(last.pending < pending || at > cursor || last.rollup_days_rebuilt > 0 || last.funnel_months_rebuilt > 0).toBe(true);
       // The rescan of the last 2 minutes never sends the heavy key back to its start.
       expect(at >= cursor).toBe(true);
       pending = last.pending;
       cursor = at;
     }
-    // 13 keys, the heavy one in 8 slices (60 / 8), then the rollup: about 20 calls.
+    // 13 keys, the heavy one in 8 slices (60 / 8), then the rollup and the funnel months: about 20 calls.
     expect(calls).toBeLessThan(30);
     const credited = new Set((await flatCredit(site.id, { model: 'linear' })).map((r) => r.conversion_id));
     expect(credited.size).toBe(72);

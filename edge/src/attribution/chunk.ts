@@ -4,6 +4,7 @@ import { DAY_MS } from '../../../schemas/credit';
 import type { CandidateConversion } from '../db/attribution';
 import { deleteCredit, guardCredit, writeCredit, type NewCredit } from '../db/credit';
 import { deleteFirstTouches, storedFirstTouches, writeFirstTouches, type FirstTouchRow } from '../db/first-touch';
+import { markFunnelMonths } from '../db/funnel-months';
 import { isAborted } from '../db/guard';
 import { deleteKeyFunnels, deleteLostFilings, storedKeyFunnels, storedLostFilings, writeKeyFunnels, writeLostFilings, type KeyFunnelRow, type LostFiling } from '../db/key-funnel';
 import type { D1Meter } from '../db/meter';
@@ -12,6 +13,7 @@ import { markRollupDays, type StageDay } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { creditKey, touchRange } from './credit-key';
 import { earliestTouch, firstTouchChange, firstTouchFrom } from './first-touch';
+import { funnelMonthsMoved } from './funnel-months';
 import { filingsToRead, keyFunnelChanges } from './key-funnel';
 import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
@@ -128,9 +130,10 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     storedLostFilings(meter.db, site.id, filingsToRead(plans.flatMap((p) => p.members))),
   ]);
   const storedFirst = new Map((firstRows.results as unknown as FirstTouchRow[]).map((r) => [r.akey, r]));
+  const storedRecords = new Map((funnelRows.results as unknown as KeyFunnelRow[]).map((r) => [r.akey, r.stages]));
   const funnel = keyFunnelChanges(
     plans.map((p) => ({ akey: p.entry.akey, members: p.members })),
-    new Map((funnelRows.results as unknown as KeyFunnelRow[]).map((r) => [r.akey, r.stages])),
+    storedRecords,
     new Map((filingRows.results as unknown as LostFiling[]).map((r) => [r.conversion_id, r.akey])),
     inChunk,
   );
@@ -207,6 +210,7 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
   // A first touch or funnel record is written only by the chunk that still holds its key's mark
   // (credit has its own guard).
   const keyChanged = new Set([...firstWrites.map((r) => r.akey), ...firstRemovals, ...funnel.changed]);
+  const months = funnelMonthsMoved(keyChanged, { records: storedRecords, first: storedFirst }, funnel, firstWrites, firstRemovals);
   const bookkeeping: D1PreparedStatement[] = [
     ...guardKeys(meter.db, site.id, plans.filter((p) => keyChanged.has(p.entry.akey)).map((p) => p.entry)),
     ...writeFirstTouches(meter.db, site.id, firstWrites),
@@ -215,6 +219,8 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     ...deleteKeyFunnels(meter.db, site.id, funnel.removals),
     ...writeLostFilings(meter.db, site.id, funnel.filings),
     ...deleteLostFilings(meter.db, site.id, funnel.unfiled),
+    // The funnel's month rows these keys leave or join are rebuilt once the queue drains.
+    ...markFunnelMonths(meter.db, site.id, months, Date.now()),
     // A conversion moved to another key: that key's touches are as they were.
     ...enqueueKeys(meter.db, site.id, [...elsewhere, ...funnel.left], ctx.markedAt, 'credit'),
   ];

@@ -10,6 +10,7 @@
 // rerun finishes them; crediting is deterministic, so doing a key twice changes nothing.
 import { readState, scanStatements, type AttributionState } from '../db/attribution';
 import { D1Meter } from '../db/meter';
+import { funnelBacklog } from '../db/funnel-months';
 import { countDirty, readDirty, type DirtyKey } from '../db/queue';
 import { markCreditedDays, rollupBacklog } from '../db/rollup';
 import type { Site } from '../db/sites';
@@ -18,6 +19,7 @@ import { DAY_MS } from '../../../schemas/credit';
 import { Budget } from './budget';
 import { creditChunk, type ChunkContext } from './chunk';
 import { fitSite } from './fit';
+import { rebuildFunnelMonths } from './funnel-rebuild';
 import type { AttributionSettings } from './credit-key';
 import { REGISTRY } from './models';
 import { rebuildRollup } from './rollup-rebuild';
@@ -48,7 +50,7 @@ const CHUNK_TARGET_WORK = 40_000;
  * has to read or hold a whole huge account's windows.
  */
 const DEFAULT_SLICING = { over: 64, size: 32 };
-/** Days whose credit changed wait for the queue to drain, but never longer than this. */
+/** Days whose credit changed (and funnel months) wait for the queue to drain, but never longer than this. */
 const ROLLUP_MAX_LAG_MS = 30 * 60_000;
 
 export interface RunOptions {
@@ -83,11 +85,14 @@ export interface RunResult {
   /** Keys still queued, and days still waiting for their rollup. */
   pending: number;
   rollup_days_pending: number;
+  /** Funnel month rows (first stage × month) rebuilt, and months still waiting for it. */
+  funnel_months_rebuilt: number;
+  funnel_months_pending: number;
   /** What the run cost D1 (every statement's meta): rows written, index entries included, and rows read. */
   rows_written: number;
   rows_read: number;
   duration_ms: number;
-  /** Where the time went: the change scan, crediting the queue, rebuilding the rollup. */
+  /** Where the time went: the change scan, crediting the queue, rebuilding the rollup and the funnel months. */
   phases_ms: { fit: number; scan: number; credit: number; rollup: number };
 }
 
@@ -126,22 +131,26 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const credit = await creditQueue(ctx, budget, opts.chunkSize);
   const credited = Date.now();
 
-  const [[queued], [backlog]] = (await meter.batch([countDirty(db, site.id), rollupBacklog(db, site.id)])).map((r) => r.results) as [
-    { n: number }[],
-    { days: number; oldest: number | null }[],
-  ];
+  const [[queued], [backlog], [funnelQueued]] = (await meter.batch([countDirty(db, site.id), rollupBacklog(db, site.id), funnelBacklog(db, site.id)])).map(
+    (r) => r.results,
+  ) as [{ n: number }[], { days: number; oldest: number | null }[], { months: number; oldest: number | null }[]];
   budget.spend(1);
   let rebuilt = { days: 0, done: backlog.days === 0 };
   // Re-rolling waits for the queue to drain: a full run would otherwise re-roll every day once per call.
   const overdue = backlog.oldest !== null && backlog.oldest < Date.now() - ROLLUP_MAX_LAG_MS;
   if (backlog.days > 0 && !credit.stale && (queued.n === 0 || overdue)) rebuilt = await rebuildRollup(meter, site.id, budget);
   const daysLeft = rebuilt.done ? 0 : (await meter.all<{ days: number }>(rollupBacklog(db, site.id)))[0].days;
+  // The funnel's months wait for the queue the same way (their keys' records are rewritten by each chunk).
+  let funnel = { months: 0, done: funnelQueued.months === 0 };
+  const funnelOverdue = funnelQueued.oldest !== null && funnelQueued.oldest < Date.now() - ROLLUP_MAX_LAG_MS;
+  if (funnelQueued.months > 0 && !credit.stale && (queued.n === 0 || funnelOverdue)) funnel = await rebuildFunnelMonths(meter, site.id, budget);
+  const monthsLeft = funnel.done ? 0 : (await meter.all<{ months: number }>(funnelBacklog(db, site.id)))[0].months;
 
   return {
     site_id: site.id,
     full,
     refitted: refit,
-    done: queued.n === 0 && daysLeft === 0,
+    done: queued.n === 0 && daysLeft === 0 && monthsLeft === 0,
     accounts_recomputed: credit.keysDone,
     conversions_credited: credit.conversionsCredited,
     conversions_without_touch: credit.conversionsWithoutTouch,
@@ -150,6 +159,8 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
     chunks: credit.chunks,
     pending: queued.n,
     rollup_days_pending: daysLeft,
+    funnel_months_rebuilt: funnel.months,
+    funnel_months_pending: monthsLeft,
     rows_written: meter.rowsWritten,
     rows_read: meter.rowsRead,
     duration_ms: Date.now() - started,

@@ -18,6 +18,7 @@
 // keys) are removed from the queue, and credit filed under them is re-filed under the conversion's
 // own '(none)' key until the job credits it again.
 import { akeySql } from '../../../schemas/akey';
+import { markMonthsSql, recordMonthsSql, type DirtyFunnelMonth } from './funnel-months';
 import { enqueueSql } from './queue';
 
 /** The person's visitor ids; identity_links is deleted last in the batch, so every statement sees them. */
@@ -80,6 +81,12 @@ const STATEMENTS = {
     WHERE site_id = ?1 AND akey = ${akeySql.personal('?2')}`,
   creditedVisitors: `UPDATE credit INDEXED BY credit_by_akey SET akey = ${akeySql.none('conversion_id')} WHERE site_id = ?1
     AND akey IN (SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)`,
+  // The funnel's months that hold those keys (read from their records before these go): the caller
+  // rebuilds them without the person (attribution/funnel-rebuild.ts), or else the next job run does.
+  funnelMonths: `${markMonthsSql(
+    recordMonthsSql(`SELECT ${akeySql.personal('?2')} UNION ALL SELECT ${akeySql.visitor('visitor_id')} FROM identity_links WHERE site_id = ?1 AND contact_id = ?2`),
+    '?3',
+  )} RETURNING stage, month, marked_at`,
   // The job's rows of the keys that name the person (accounts are recomputed, queued above): queued
   // work, the funnel's first touches and records, and closed_lost filings.
   ...personKeyRows('dirty', 'attribution_dirty'),
@@ -102,13 +109,19 @@ export interface ErasureCounts {
   keys_queued: number;
 }
 
-export async function erasePerson(db: D1Database, siteId: string, contactId: string, now: number): Promise<ErasureCounts> {
+export interface Erasure {
+  counts: ErasureCounts;
+  /** Funnel months that held the person's keys, marked for a rebuild. */
+  funnelMonths: DirtyFunnelMonth[];
+}
+
+export async function erasePerson(db: D1Database, siteId: string, contactId: string, now: number): Promise<Erasure> {
   const names = Object.keys(STATEMENTS) as (keyof typeof STATEMENTS)[];
   // D1 wants exactly as many values as the statement's highest parameter.
   const bound = (sql: string) => (sql.includes('?3') ? [siteId, contactId, now] : [siteId, contactId]);
   const results = await db.batch(names.map((name) => db.prepare(STATEMENTS[name]).bind(...bound(STATEMENTS[name]))));
   const n = (name: keyof typeof STATEMENTS) => results[names.indexOf(name)].meta.changes;
-  return {
+  const counts = {
     contacts: n('contact'),
     visitors: n('visitors'),
     identity_links: n('links'),
@@ -118,4 +131,5 @@ export async function erasePerson(db: D1Database, siteId: string, contactId: str
     conversions_detached: n('conversionsByContact') + n('conversionsByVisitor'),
     keys_queued: n('queueAccounts') + n('queueCredited'),
   };
+  return { counts, funnelMonths: results[names.indexOf('funnelMonths')].results as unknown as DirtyFunnelMonth[] };
 }

@@ -1,14 +1,13 @@
 // GET /v1/funnel: the cohort of keys whose first conversion of the first stage falls in the range,
 // grouped by their first touch, with how many reached each later stage, step rates, median days
 // between stages and the win rate.
-import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
-import { funnelTimes, type KeyFunnelRecord } from '../../../schemas/key-funnel';
-import { NOT_SET, type GroupBy } from '../../../schemas/dimensions';
+import type { GroupBy } from '../../../schemas/dimensions';
+import { funnelStageAfter, funnelT0s, monthOfMs, type FunnelMonthGroups, type FunnelMonthStages } from '../../../schemas/funnel-months';
 import { LIMITS } from '../../../schemas/limits';
 import { FUNNEL_STAGES, type FunnelCells, type FunnelReport } from '../../../schemas/pipeline';
 import { USUAL_STAGES } from '../../../schemas/query';
-import { funnelCohort, type CohortRow } from '../db/funnel';
+import { funnelMonthsRead } from '../db/funnel-months';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
@@ -25,12 +24,6 @@ export interface FunnelRequest {
 const WON = 'closed_won';
 const LOST = 'closed_lost';
 
-/** One cohort key: its first-stage conversion and the earliest conversion of each stage at or after it. */
-interface CohortKey {
-  akey: string;
-  at: Record<string, number>;
-}
-
 /** Tallies of one row (or of the totals) while keys are added. */
 class FunnelTally {
   readonly reached: number[];
@@ -43,20 +36,29 @@ class FunnelTally {
     this.days = stages.map(() => []);
   }
 
-  /** Reaching a stage passes every earlier one, so counts never rise from one stage to the next. */
-  add(key: CohortKey): void {
-    let last = 0;
-    this.stages.forEach((s, i) => {
-      if (key.at[s] !== undefined) last = i;
-    });
+  /**
+   * One cohort key: `at[i]` is its first-stage conversion (i = 0) or its earliest conversion of stage
+   * i at or after it (NaN when it has none), any origin; `last` the latest stage it has. Reaching a
+   * stage passes every earlier one, so counts never rise from one stage to the next.
+   */
+  add(at: Float64Array, last: number, won: boolean, lost: boolean): void {
     for (let i = 0; i <= last; i++) this.reached[i]++;
-    for (let i = 1; i < this.stages.length; i++) {
-      const before = key.at[this.stages[i - 1]];
-      const after = key.at[this.stages[i]];
-      if (before !== undefined && after !== undefined) this.days[i].push((after - before) / DAY_MS);
+    for (let i = 1; i < at.length; i++) {
+      const days = (at[i] - at[i - 1]) / DAY_MS;
+      if (!Number.isNaN(days)) this.days[i].push(days);
     }
-    if (key.at[WON] !== undefined) this.won++;
-    if (key.at[WON] !== undefined || key.at[LOST] !== undefined) this.decided++;
+    if (won) this.won++;
+    if (won || lost) this.decided++;
+  }
+
+  /** Adds another tally's keys: the totals are the sum of the rows. */
+  merge(other: FunnelTally): void {
+    for (let i = 0; i < this.stages.length; i++) {
+      this.reached[i] += other.reached[i];
+      for (const d of other.days[i]) this.days[i].push(d);
+    }
+    this.won += other.won;
+    this.decided += other.decided;
   }
 
   cells(): FunnelCells {
@@ -89,31 +91,51 @@ function checkStages(stages: string[], known: string[]): void {
 
 export async function buildFunnel(db: D1Database, site: Site, req: FunnelRequest): Promise<FunnelReport> {
   const stages = req.stages ?? [...FUNNEL_STAGES];
+  const first = stages[0];
+  const { fromMs, toMs } = req.range;
   // definitions_changed_at is read in the same round trip as the cohort.
   const [known, cohort, definitions] = await db.batch<Record<string, unknown>>([
     siteStages(db, site.id),
-    funnelCohort(db, site.id, stages[0], req.range.fromMs, req.range.toMs, req.dim),
+    funnelMonthsRead(db, site.id, first, { first: monthOfMs(fromMs), last: monthOfMs(toMs) }, req.dim),
     definitionsRead(db, site.id),
   ]);
   checkStages(stages, (known.results as { stage: string }[]).map((r) => r.stage));
-  const rows = cohort.results as unknown as CohortRow[];
 
-  // Grouped by the key's first touch at or before its cohort conversion: the job keeps each key's
-  // first touch, and a first touch after t0 means none at or before it.
-  const groupOf = (row: CohortRow) => {
-    if (row.first_at === null || row.first_at > row.t0) return NO_TOUCH;
-    return req.dim === 'account' ? reportedAccount(row.akey) : (row.field ?? NOT_SET);
-  };
-  const totals = new FunnelTally(stages);
+  // Each month row holds its keys' stages as ms after their t0 and each key's group (schemas/funnel-months.ts);
+  // only the months at either end hold keys outside the range, and only they come with their t0s.
   const groups = new Map<string, FunnelTally>();
-  for (const row of rows) {
-    const key: CohortKey = { akey: row.akey, at: funnelTimes(JSON.parse(row.stages) as KeyFunnelRecord, stages[0])! };
-    const group = groupOf(row);
+  const tallyOf = (group: string) => {
     let tally = groups.get(group);
     if (!tally) groups.set(group, (tally = new FunnelTally(stages)));
-    tally.add(key);
-    totals.add(key);
+    return tally;
+  };
+  // A key's stages as ms after its t0: their differences are those of the times themselves, exactly.
+  const after = new Float64Array(stages.length);
+  for (const row of cohort.results as { t0s: string | null; stages: string; groups: string }[]) {
+    const columns = JSON.parse(row.stages) as FunnelMonthStages;
+    const { v, i: index } = JSON.parse(row.groups) as FunnelMonthGroups;
+    const keys = index.length;
+    const t0s = row.t0s === null ? null : funnelT0s(JSON.parse(row.t0s) as number[]);
+    // A group's tally is made by its first key in range: a boundary month's other keys make no row.
+    const tallies = new Array<FunnelTally | undefined>(v.length);
+    // Each asked stage after the first, and the two that decide a deal.
+    const asked = stages.map((s, i) => (i === 0 ? null : funnelStageAfter(keys, columns[s])));
+    const won = first === WON ? null : funnelStageAfter(keys, columns[WON]);
+    const lost = first === LOST ? null : funnelStageAfter(keys, columns[LOST]);
+    for (let k = 0; k < keys; k++) {
+      if (t0s !== null && (t0s[k] < fromMs || t0s[k] > toMs)) continue;
+      after[0] = 0;
+      let last = 0;
+      for (let s = 1; s < stages.length; s++) {
+        after[s] = asked[s]![k];
+        if (!Number.isNaN(after[s])) last = s;
+      }
+      const tally = (tallies[index[k]] ??= tallyOf(v[index[k]]));
+      tally.add(after, last, won === null || !Number.isNaN(won[k]), lost === null || !Number.isNaN(lost[k]));
+    }
   }
+  const totals = new FunnelTally(stages);
+  for (const tally of groups.values()) totals.merge(tally);
   if (groups.size > LIMITS.queryRows) {
     throw tooManyRows(req.dim);
   }

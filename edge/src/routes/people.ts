@@ -1,6 +1,8 @@
 // DELETE /v1/people?email=…: erase a person — contact, identity links, visitor ids and identifying data.
 // Behind the secret-key check that app.ts runs for every /v1 route.
 import { createRoute, z } from '@hono/zod-openapi';
+import { rebuildMonths } from '../attribution/funnel-rebuild';
+import { D1Meter } from '../db/meter';
 import { erasePerson } from '../db/people';
 import { ApiError } from '../errors';
 import { contactIdFor } from '../identity/contacts';
@@ -36,7 +38,9 @@ people.openapi(
     const email = normaliseEmail(c.req.valid('query').email);
     if (!email) throw new ApiError(400, 'invalid_email', 'email is not an email address');
     const site = c.get('site');
-    const counts = await erasePerson(c.env.DB, site.id, await contactIdFor(site, email), Date.now());
+    const { counts, funnelMonths } = await erasePerson(c.env.DB, site.id, await contactIdFor(site, email), Date.now());
+    // The funnel's months that held the person's keys are rebuilt now; should another run be at them, it does.
+    if (funnelMonths.length) await rebuildMonths(new D1Meter(c.env.DB), site.id, funnelMonths);
     return c.json({ erased: counts.contacts > 0, ...counts }, 200);
   },
   // This route's own codes: the email missing, or given twice.

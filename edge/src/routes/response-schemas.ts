@@ -61,12 +61,14 @@ export const runResult = z
     chunks: z.number().int(),
     pending: z.number().int().meta({ description: 'attribution keys still queued' }),
     rollup_days_pending: z.number().int().meta({ description: 'days still waiting for their rollup' }),
+    funnel_months_rebuilt: z.number().int().meta({ description: "funnel summary months (first stage × month) rebuilt from changed keys' records" }),
+    funnel_months_pending: z.number().int().meta({ description: 'funnel summary months still waiting for a rebuild' }),
     rows_written: z.number().int().meta({ description: 'D1 rows written by this call, index entries included' }),
     rows_read: z.number().int().meta({ description: 'D1 rows read by this call' }),
     duration_ms: z.number(),
     phases_ms: z
       .object({ fit: z.number(), scan: z.number(), credit: z.number(), rollup: z.number() })
-      .meta({ description: 'where the time went: fitting the data-driven models, the change scan, crediting queued keys, rebuilding the report rollup' }),
+      .meta({ description: 'where the time went: fitting the data-driven models, the change scan, crediting queued keys, rebuilding the report rollup and the funnel months' }),
   })
   .openapi('RunResult');
 const runResultMatches: Same<z.infer<typeof runResult>, RunResult> = true;
