@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { definitionsChangedAt } from './governance';
 import { GROUP_BY } from './dimensions';
 import { LIMITS } from './limits';
-import { PARAM, rangeBound, rangeText, UNCREDITED_STAGE } from './query';
+import { PARAM, rangeBound, rangeText, UNCREDITED_STAGE, USUAL_STAGES } from './query';
 import { queryParams } from './query-params';
 
-/** Stages of the funnel when `stages` is not given. */
-export const FUNNEL_STAGES = ['lead', 'mql', 'sql', 'opportunity', 'closed_won'] as const;
+/** Stages of the funnel when `stages` is not given: the usual stages, in pipeline order. */
+export const FUNNEL_STAGES = USUAL_STAGES;
 export const MAX_FUNNEL_STAGES = 10;
 
 const STAGE = /^[a-z_]{1,40}$/;
