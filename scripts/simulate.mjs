@@ -79,12 +79,21 @@ for (let i = 0; i < 50; i++) {
   if (run.done) break;
 }
 
-// The dashboard takes a read key only (docs/dashboard.md): make one for it, named so a rerun is recognisable.
+// The dashboard takes a read key only (docs/dashboard.md): make one for it, named so a rerun is
+// recognisable. A key is shown only once, so a rerun revokes the key its last run made rather than
+// leaving one more live read key behind on every run.
 let dashboardLink = `${url}/dashboard`;
+const SIMULATE_KEY = 'dashboard (npm run simulate)';
+const listed = await fetch(`${url}/v1/keys`, { headers: { authorization: `Bearer ${secretKey}` } });
+if (listed.ok) {
+  for (const old of (await listed.json()).keys.filter((k) => k.name === SIMULATE_KEY)) {
+    await fetch(`${url}/v1/keys/${encodeURIComponent(old.id)}`, { method: 'DELETE', headers: { authorization: `Bearer ${secretKey}` } });
+  }
+}
 const keyRes = await fetch(`${url}/v1/keys`, {
   method: 'POST',
   headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ name: 'dashboard (npm run simulate)', scope: 'read' }),
+  body: JSON.stringify({ name: SIMULATE_KEY, scope: 'read' }),
 });
 if (keyRes.ok) {
   const { key } = await keyRes.json();
