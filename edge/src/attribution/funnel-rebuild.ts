@@ -2,8 +2,7 @@
 // stored records and first touches of its keys, writing only the parts that differ. A month is rebuilt
 // from what is stored, never from a change, so a rerun gives the same rows; a round writes only if
 // none of its months was marked again (or rebuilt by another run) since it read them.
-import { DAY_MS } from '../../../schemas/credit';
-import { nextMonthStart } from '../../../schemas/dimensions';
+import { nextMonthStart, type TouchFields } from '../../../schemas/dimensions';
 import { monthOfMs } from '../../../schemas/funnel-months';
 import { isAborted } from '../db/guard';
 import {
@@ -22,6 +21,7 @@ import {
 import type { D1Meter } from '../db/meter';
 import type { Budget } from './budget';
 import { funnelEntries, funnelMonthParts, monthId, type FunnelEntry } from './funnel-months';
+import { stageRuns } from './stage-runs';
 
 /** Months per round to start with; fewer when their keys are many, more when few. */
 const MONTHS_START = 64;
@@ -56,18 +56,6 @@ export async function rebuildFunnelMonths(meter: D1Meter, siteId: string, budget
   return out;
 }
 
-/** Each stage's consecutive months as one time range, so a full rebuild asks for each stage once. */
-function monthRuns(marks: readonly DirtyFunnelMonth[]): { stage: string; fromMs: number; toMs: number }[] {
-  const sorted = [...marks].sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : a.month - b.month));
-  const runs: { stage: string; first: number; next: number }[] = [];
-  for (const m of sorted) {
-    const run = runs[runs.length - 1];
-    if (run && run.stage === m.stage && run.next === m.month) run.next = nextMonthStart(m.month);
-    else runs.push({ stage: m.stage, first: m.month, next: nextMonthStart(m.month) });
-  }
-  return runs.map((r) => ({ stage: r.stage, fromMs: r.first * DAY_MS, toMs: r.next * DAY_MS - 1 }));
-}
-
 /**
  * One round, one read and one write batch: the months' keys (every key whose first time of the
  * month's stage falls in it) with their first touches, the months' rows rebuilt from them, and only
@@ -76,7 +64,7 @@ function monthRuns(marks: readonly DirtyFunnelMonth[]): { stage: string; fromMs:
  */
 export async function rebuildMonths(meter: D1Meter, siteId: string, marks: DirtyFunnelMonth[]): Promise<number | null> {
   const db = meter.db;
-  const [stored, keys] = await meter.batch<Record<string, unknown>>([storedFunnelMonths(db, siteId, marks), funnelKeysIn(db, siteId, monthRuns(marks))]);
+  const [stored, keys] = await meter.batch<Record<string, unknown>>([storedFunnelMonths(db, siteId, marks), funnelKeysIn(db, siteId, stageRuns(marks.map((m) => ({ stage: m.stage, first: m.month })), nextMonthStart))]);
   const entries = new Map<string, FunnelEntry[]>(marks.map((m) => [monthId(m), []]));
   for (const row of keys.results as unknown as KeyRow[]) {
     const first = row.first_at === null ? null : { ...row, occurred_at: row.first_at };
@@ -111,17 +99,11 @@ export async function rebuildMonths(meter: D1Meter, siteId: string, marks: Dirty
   return keys.results.length;
 }
 
-interface KeyRow {
+/** A key's funnel record and its first touch's fields (null when the job has found no touch). */
+interface KeyRow extends TouchFields {
   akey: string;
   stages: string;
   first_at: number | null;
-  touch_type: string;
-  channel: string;
-  source: string | null;
-  medium: string | null;
-  campaign: string | null;
-  content: string | null;
-  term: string | null;
 }
 
 const partId = (r: { stage: string; month: number; part: number }) => `${monthId(r)}\u0000${r.part}`;

@@ -2,7 +2,6 @@
 // writing only the rows that differ; each month row takes its days' change (new day − old day), so a
 // rebuild reads the days it rebuilds and their months, never the other days of those months. One
 // rebuild at a time per site (a lease every write batch checks) keeps that exact.
-import { DAY_MS } from '../../../schemas/credit';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import { isAborted } from '../db/guard';
@@ -25,6 +24,7 @@ import { REGISTRY } from './models';
 import { parseFits } from './derived-credit';
 import { INFLUENCED, rollupDayId, rollupDays } from './rollup';
 import { addEncodedDay, addKeySums, encodeDay, pruneZeros, type KeySums } from './rollup-rows';
+import { stageRuns } from './stage-runs';
 
 /** Every model, then what each key influenced (rollup.ts): the order sums are stored in. */
 const MODEL_ORDER = [...REGISTRY.map((m) => m.name), INFLUENCED];
@@ -83,18 +83,6 @@ export async function rebuildRollup(meter: D1Meter, siteId: string, budget: Budg
     if (leased) await meter.batch([releaseRollupLease(meter.db, siteId, lease.token)]).catch(() => undefined);
   }
   return out;
-}
-
-/** Consecutive days of one stage as one range, so a full rebuild reads each stage in one statement. */
-function dayRuns(days: readonly DirtyDay[]): { stage: string; first: number; last: number }[] {
-  const sorted = [...days].sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : a.day - b.day));
-  const runs: { stage: string; first: number; last: number }[] = [];
-  for (const d of sorted) {
-    const run = runs[runs.length - 1];
-    if (run && run.stage === d.stage && run.last + 1 === d.day) run.last = d.day;
-    else runs.push({ stage: d.stage, first: d.day, last: d.day });
-  }
-  return runs;
 }
 
 const partId = (r: { stage: string; dim: string; grain: string; day: number; part: number }) => `${rollupDayId(r.stage, r.dim, r.day)}\u0000${r.grain}\u0000${r.part}`;
@@ -159,7 +147,7 @@ async function rebuildDays(meter: D1Meter, siteId: string, days: DirtyDay[], lea
     rollupOf(db, siteId, 'day', days, GROUP_BY),
     rollupOf(db, siteId, 'month', months, GROUP_BY),
     readFits(db, siteId),
-    ...dayRuns(days).map((r) => creditInRange(db, siteId, r.stage, r.first * DAY_MS, (r.last + 1) * DAY_MS - 1)),
+    ...stageRuns(days.map((d) => ({ stage: d.stage, first: d.day })), (day) => day + 1).map((r) => creditInRange(db, siteId, r.stage, r.fromMs, r.toMs)),
   ]);
   const conversions = groupParts(credit.flatMap((r) => r.results as unknown as StoredCreditRow[]));
   const fresh = new Map<string, RollupRow>();
