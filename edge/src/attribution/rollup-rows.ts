@@ -20,6 +20,11 @@ export const totalCents = (s: ModelSums): bigint => (s.bigCents ?? 0n) + BigInt(
 export function addSums(sums: KeySums, model: string, units: number, cents: number | bigint, touches: number): void {
   let s = sums.get(model);
   if (!s) sums.set(model, (s = { units: 0, cents: 0, touches: 0 }));
+  addInto(s, units, cents, touches);
+}
+
+/** Adds to one model's sums, exactly. */
+export function addInto(s: ModelSums, units: number, cents: number | bigint, touches: number): void {
   s.units += units;
   s.touches += touches;
   const next = typeof cents === 'number' ? s.cents + cents : NaN;

@@ -16,7 +16,7 @@ import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '
 import { allocateCents, DATA_DRIVEN } from '../attribution/models';
 import { creditParts, parseFits } from '../attribution/derived-credit';
 import { addConversion } from '../attribution/rollup';
-import { addModelSums, totalCents, type KeySums } from '../attribution/rollup-rows';
+import { addInto, addModelSums, totalCents, type KeySums, type ModelSums } from '../attribution/rollup-rows';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
@@ -37,11 +37,8 @@ export interface ReportRequest {
   windowDays?: number;
 }
 
-interface Sums {
-  units: number;
-  cents: bigint;
-  touches: number;
-}
+/** A key's sums for one model: cents add as a number, BigInt only past 2^53 (rollup-rows.ts). */
+type Sums = ModelSums;
 
 /** Conversions are shown to 4 decimals: 1e9 weight units per conversion = 1e4 shown units × 1e5. */
 const SHOWN_PER_CONVERSION = 10_000;
@@ -176,11 +173,9 @@ export async function creditGroups(
   for (const [key, sums] of byKey) {
     for (const [model, s] of sums) {
       const byModel = groups.get(model);
-      if (!byModel) continue;
-      const cents = totalCents(s);
       // A key a model gives nothing (all its sums zero) is not a row of that model.
-      if (s.units === 0 && cents === 0n && s.touches === 0) continue;
-      byModel.set(key, { units: s.units, cents, touches: s.touches });
+      if (!byModel || (s.units === 0 && s.touches === 0 && (s.bigCents === undefined ? s.cents === 0 : totalCents(s) === 0n))) continue;
+      byModel.set(key, s);
     }
   }
   for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
@@ -189,21 +184,28 @@ export async function creditGroups(
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byBig = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0);
+/** Cents ascending, exactly: as numbers while both are safe integers (the difference of two has the right sign), else in BigInt. */
+const byCents = (a: Sums, b: Sums) => (a.bigCents === undefined && b.bigCents === undefined ? a.cents - b.cents : byBig(totalCents(a), totalCents(b)));
+const exactCents = (s: Sums): bigint => (s.bigCents === undefined ? BigInt(s.cents) : totalCents(s));
+/** Cents as shown: a number of currency units (rounded to a double past 2^53, as JSON shows it). */
+const shownCents = (s: Sums) => (s.bigCents === undefined ? s.cents : Number(totalCents(s))) / 100;
 /** Revenue, then conversions (descending), then spend (descending: keys with spend and no credit), then key. */
 const bySums =
   (spend?: Map<string, bigint> | null) =>
-  ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) =>
-    byBig(b.cents, a.cents) || b.units - a.units || byBig(spend?.get(kb) ?? 0n, spend?.get(ka) ?? 0n) || byText(ka, kb);
+  // Indexes, not destructuring: a sort of thousands of keys calls this tens of thousands of times.
+  (x: [string, Sums], y: [string, Sums]) =>
+    byCents(y[1], x[1]) || y[1].units - x[1].units || (spend ? byBig(spend.get(y[0]) ?? 0n, spend.get(x[0]) ?? 0n) : 0) || byText(x[0], y[0]);
 const compareSums = bySums();
-const EMPTY: Sums = { units: 0, cents: 0n, touches: 0 };
+const EMPTY: Sums = { units: 0, cents: 0, touches: 0 };
 
-/** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. */
+/** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. Adds to `entries`, a fresh array. */
 function withSpendKeys(entries: [string, Sums][], spend: Map<string, bigint> | null, dim: GroupBy): [string, Sums][] {
-  const keys = new Set(entries.map(([k]) => k));
-  const out = [...entries];
-  for (const key of spend?.keys() ?? []) if (!keys.has(key)) out.push([key, EMPTY]);
-  if (out.length > LIMITS.queryRows) throw tooManyRows(dim);
-  return out;
+  if (spend?.size) {
+    const keys = new Set(entries.map(([k]) => k));
+    for (const key of spend.keys()) if (!keys.has(key)) entries.push([key, EMPTY]);
+  }
+  if (entries.length > LIMITS.queryRows) throw tooManyRows(dim);
+  return entries;
 }
 
 const sumSpend = (spend: Map<string, bigint>) => [...spend.values()].reduce((n, c) => n + c, 0n);
@@ -225,18 +227,15 @@ function showModel(entries: [string, Sums][]): {
   /** The exact sums behind the totals, for ratios. */
   sums: { units: number; cents: bigint };
 } {
+  // The entries mostly come in this order already (a credit report sorts them so), and a sorted array sorts in one pass.
   const sorted = [...entries].sort(compareSums);
-  let units = 0;
-  let cents = 0n;
-  for (const [, s] of sorted) {
-    units += s.units;
-    cents += s.cents;
-  }
-  const total = Math.round(units / UNITS_PER_SHOWN);
-  const parts = allocateCents(total, sorted.map(([, s]) => Math.max(0, s.units)));
+  const total: Sums = { units: 0, cents: 0, touches: 0 };
+  for (const [, s] of sorted) addInto(total, s.units, s.bigCents === undefined ? s.cents : totalCents(s), 0);
+  const shown = Math.round(total.units / UNITS_PER_SHOWN);
+  const parts = allocateCents(shown, sorted.map(([, s]) => Math.max(0, s.units)));
   const rows = new Map<string, Shown>();
-  sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: Number(s.cents) / 100, touches: s.touches }));
-  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 }, sums: { units, cents } };
+  sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: shownCents(s), touches: s.touches }));
+  return { rows, totals: { conversions: shown / SHOWN_PER_CONVERSION, revenue: shownCents(total) }, sums: { units: total.units, cents: exactCents(total) } };
 }
 
 function header(req: ReportRequest, windowDays: number) {
@@ -264,7 +263,10 @@ export async function buildCreditReport(db: D1Database, site: Site, req: ReportR
     ...header(req, windowDays),
     currency: site.settings.currency,
     totals: { ...shown.totals, ...(spend && spendFigures(shown.sums.cents, shown.sums.units, sumSpend(spend))) },
-    rows: sorted.map(([key, s]) => ({ key, ...shown.rows.get(key)!, ...(spend && spendFigures(s.cents, s.units, spend.get(key) ?? 0n)) })),
+    rows: sorted.map(([key, s]) => {
+      const { conversions, revenue, touches } = shown.rows.get(key)!;
+      return spend ? { key, conversions, revenue, touches, ...spendFigures(exactCents(s), s.units, spend.get(key) ?? 0n) } : { key, conversions, revenue, touches };
+    }),
     definitions_changed_at: definitionsChangedAt,
   };
 }
@@ -280,7 +282,7 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
   const sums = (m: string, key: string) => groups.get(m)!.get(key) ?? EMPTY;
   const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, sums(m, k)]))]));
   const ratios = (s: Sums, spent: bigint) => {
-    const { spend: _, ...rest } = spendFigures(s.cents, s.units, spent);
+    const { spend: _, ...rest } = spendFigures(exactCents(s), s.units, spent);
     return rest;
   };
   const total = spend && sumSpend(spend);
