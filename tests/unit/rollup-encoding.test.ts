@@ -1,6 +1,6 @@
 // The credit rollup's stored rows (schemas/rollup.ts): model first, keys once; read back whole or one model at a time, exactly.
 import { describe, expect, it } from 'vitest';
-import { addEncodedDay, addModelSums, addSums, codePoints, encodeDay, totalCents, type KeySums } from '../../edge/src/attribution/rollup-rows';
+import { addColumn, addEncodedDay, addModelSums, addSums, codePoints, encodeDay, totalCents, type KeySums, type ModelSums } from '../../edge/src/attribution/rollup-rows';
 import { ROLLUP_KEYS, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../schemas/rollup';
 
 const ORDER = ['first_touch', 'linear', '(influenced)'];
@@ -108,6 +108,21 @@ describe('encodeDay', () => {
     addModelSums(extracted[0], extracted[1], 'linear', into);
     addModelSums(extracted[0], extracted[2], 'markov', into);
     expect(plain(keys)).toEqual({ a: { linear: [1, '9007199254740993', 1] } });
+  });
+
+  it('adds the arrays of a model into one map per model, many keys and rows, exactly', () => {
+    const byKey = new Map<string, ModelSums>();
+    const keys = Array.from({ length: 3_000 }, (_, i) => `acct${i}.example.com`);
+    const values = keys.flatMap((_, i) => (i % 10 ? [1_000_000_000, i, 1] : [0, 0, 0]));
+    for (let row = 0; row < 3; row++) addColumn(keys, values, byKey);
+    addColumn(['acct1.example.com'], [0, '9007199254740993', 0], byKey);
+    addColumn(['acct1.example.com'], null, byKey);
+    expect(byKey.size).toBe(2_700);
+    expect(byKey.has('acct0.example.com')).toBe(false);
+    const one = byKey.get('acct1.example.com')!;
+    expect([one.units, totalCents(one), one.touches]).toEqual([3_000_000_000, 9_007_199_254_740_996n, 3]);
+    const other = byKey.get('acct2999.example.com')!;
+    expect([other.units, other.cents, other.bigCents, other.touches]).toEqual([3_000_000_000, 8_997, undefined, 3]);
   });
 });
 

@@ -120,6 +120,23 @@ export function addModelSums(keys: readonly string[], values: readonly StoredCen
   }
 }
 
+/**
+ * Adds one model's flat triples (`values`, aligned with `keys`, as a report reads them) into that
+ * model's sums per key: one map per model, not one per key, for reports of thousands of keys.
+ */
+export function addColumn(keys: readonly string[], values: readonly StoredCents[] | null | undefined, into: Map<string, ModelSums>): void {
+  if (!values) return;
+  for (let i = 0; i < keys.length; i++) {
+    const units = values[3 * i] as number;
+    const cents = values[3 * i + 1];
+    const touches = values[3 * i + 2] as number;
+    if (units === 0 && cents === 0 && touches === 0) continue;
+    let s = into.get(keys[i]);
+    if (!s) into.set(keys[i], (s = { units: 0, cents: 0, touches: 0 }));
+    addInto(s, units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
+  }
+}
+
 /** Adds one whole stored row's sums (encodeDay) into `into(key)`, for the given models only; `sign` -1 takes them away. */
 export function addEncodedDay(json: string, models: ReadonlySet<string>, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
   const row = JSON.parse(json) as StoredRollupRow;

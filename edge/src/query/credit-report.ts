@@ -16,7 +16,7 @@ import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '
 import { allocateCents, DATA_DRIVEN } from '../attribution/models';
 import { creditParts, parseFits } from '../attribution/derived-credit';
 import { addConversion } from '../attribution/rollup';
-import { addInto, addModelSums, totalCents, type KeySums, type ModelSums } from '../attribution/rollup-rows';
+import { addColumn, addInto, totalCents, type KeySums, type ModelSums } from '../attribution/rollup-rows';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
@@ -67,13 +67,26 @@ export function checkStage(stage: string, known: string[] | null): void {
   throw new ApiError(400, 'invalid_conversion', `conversion must be one of ${allowed.join(', ')} (this site's stages and the usual ones)`);
 }
 
-/** Keys of one report, each with its sums per model. */
-type Groups = Map<string, KeySums>;
+/** The sums of one report: per model, per key. */
+export type ModelGroups = Map<string, Map<string, ModelSums>>;
+
+/** Adds sums kept per key (credit rows, the on-demand window) into `groups`, for the models it has. */
+function addByKey(groups: ModelGroups, byKey: ReadonlyMap<string, KeySums>): void {
+  for (const [key, sums] of byKey) {
+    for (const [model, s] of sums) {
+      const byModel = groups.get(model);
+      if (!byModel) continue;
+      let to = byModel.get(key);
+      if (!to) byModel.set(key, (to = { units: 0, cents: 0, touches: 0 }));
+      addInto(to, s.units, s.bigCents === undefined ? s.cents : totalCents(s), s.touches);
+    }
+  }
+}
 
 /**
- * Sums per key of the stored credit (the rollup for whole months and days, credit rows for partial
- * edge days) of `models` — the request's, or other entries of the rollup such as INFLUENCED — and,
- * for a stage that is not a usual one, the site's stages to check it against, all in one round
+ * Sums per model and key of the stored credit (the rollup for whole months and days, credit rows for
+ * partial edge days) of `models` — the request's, or other entries of the rollup such as INFLUENCED —
+ * and, for a stage that is not a usual one, the site's stages to check it against, all in one round
  * trip, with the `extra` statements a report also needs (their results come back as `extra`).
  * SQL extracts the asked models from each rollup row and this adds them up: a few rows per report
  * (a year is 12 month rows and the edge days), every sum exact (cents past 2^53 in BigInt).
@@ -84,7 +97,7 @@ export async function storedGroups(
   req: Omit<ReportRequest, 'models'>,
   models: ReadonlySet<string>,
   extra: D1PreparedStatement[] = [],
-): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
+): Promise<{ groups: ModelGroups; stages: string[] | null; extra: D1Result[] }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
@@ -108,26 +121,32 @@ export async function storedGroups(
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
   const fits = derive ? parseFits(results.pop()!.results as unknown as StoredFit[]) : new Map();
 
-  const groups: Groups = new Map();
-  const into = (key: string) => {
-    let sums = groups.get(key);
-    if (!sums) groups.set(key, (sums = new Map()));
-    return sums;
-  };
+  const columns = asked.map((): Map<string, ModelSums> => new Map());
   let i = 0;
   for (; i < spans.length; i++) {
     for (const row of results[i].results as { v: string }[]) {
-      const [keys, ...values] = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
-      asked.forEach((model, m) => addModelSums(keys, values[m], model, into));
+      const extracted = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
+      for (let m = 0; m < asked.length; m++) addColumn(extracted[0], extracted[m + 1], columns[m]);
     }
   }
-  for (; i < results.length; i++) {
-    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) {
-      addConversion(c.meta, creditParts(c.payloads, c.meta.stage, fits), [req.dim], (_dim, key) => into(key));
+  const groups: ModelGroups = new Map(asked.map((model, m) => [model, columns[m]]));
+  if (i < results.length) {
+    const partial = new Map<string, KeySums>();
+    for (; i < results.length; i++) {
+      for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) {
+        addConversion(c.meta, creditParts(c.payloads, c.meta.stage, fits), [req.dim], (_dim, key) => keySums(partial, key));
+      }
     }
+    addByKey(groups, partial);
   }
   return { groups, stages, extra: extraResults };
 }
+
+const keySums = (byKey: Map<string, KeySums>, key: string): KeySums => {
+  let sums = byKey.get(key);
+  if (!sums) byKey.set(key, (sums = new Map()));
+  return sums;
+};
 
 /** Sums per model and key, for one stage, grouping and range, and the results of `extra`. One round trip for stored credit. */
 export async function creditGroups(
@@ -135,7 +154,7 @@ export async function creditGroups(
   site: Site,
   req: ReportRequest,
   extra: D1PreparedStatement[] = [],
-): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number; extra: D1Result[] }> {
+): Promise<{ groups: ModelGroups; windowDays: number; extra: D1Result[] }> {
   const fixed = req.models.filter((m) => DATA_DRIVEN.has(m));
   if (req.windowDays !== undefined && fixed.length) {
     throw new ApiError(
@@ -145,12 +164,13 @@ export async function creditGroups(
     );
   }
   const onDemand = req.windowDays !== undefined && req.windowDays !== site.settings.window_days;
-  let byKey: Groups;
+  let groups: ModelGroups;
   let extraResults: D1Result[] = [];
   if (onDemand) {
     if (extra.length) extraResults = await db.batch(extra);
     const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
     checkStage(req.stage, usual ? null : (await siteStages(db, site.id).all<{ stage: string }>()).results.map((r) => r.stage));
+    let byKey: Map<string, KeySums>;
     try {
       byKey = await creditForWindow(new D1Meter(db), site, { stage: req.stage, dim: req.dim, fromMs: req.range.fromMs, toMs: req.range.toMs, windowDays: req.windowDays! });
     } catch (err) {
@@ -162,23 +182,20 @@ export async function creditGroups(
           `${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions; narrow from/to, or omit window_days to read stored credit`,
       );
     }
+    groups = new Map(req.models.map((m) => [m, new Map()]));
+    addByKey(groups, byKey);
   } else {
     const stored = await storedGroups(db, site, req, new Set(req.models), extra);
     checkStage(req.stage, stored.stages);
-    byKey = stored.groups;
+    groups = stored.groups;
     extraResults = stored.extra;
   }
 
-  const groups = new Map<string, Map<string, Sums>>(req.models.map((m) => [m, new Map()]));
-  for (const [key, sums] of byKey) {
-    for (const [model, s] of sums) {
-      const byModel = groups.get(model);
-      // A key a model gives nothing (all its sums zero) is not a row of that model.
-      if (!byModel || (s.units === 0 && s.touches === 0 && (s.bigCents === undefined ? s.cents === 0 : totalCents(s) === 0n))) continue;
-      byModel.set(key, s);
-    }
+  for (const byModel of groups.values()) {
+    // A key a model gives nothing (all its sums zero) is not a row of that model.
+    for (const [key, s] of byModel) if (s.units === 0 && s.touches === 0 && (s.bigCents === undefined ? s.cents === 0 : totalCents(s) === 0n)) byModel.delete(key);
+    if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   }
-  for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days, extra: extraResults };
 }
 
