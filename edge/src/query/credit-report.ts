@@ -227,32 +227,39 @@ function withSpendKeys(entries: [string, Sums][], spend: Map<string, bigint> | n
 
 const sumSpend = (spend: Map<string, bigint>) => [...spend.values()].reduce((n, c) => n + c, 0n);
 
-interface Shown {
-  conversions: number;
-  revenue: number;
-  touches: number;
-}
-
 /**
  * Rounds each key's conversions to 4 decimals by largest remainder over the model's own ordering,
  * so that the shown rows add up to the shown total exactly (revenue is whole cents already), and a
- * model shows the same numbers alone as in a comparison.
+ * model shows the same numbers alone as in a comparison. `ordered`: the entries are in that order
+ * already (a credit report without spend sorts them so).
  */
-function showModel(entries: [string, Sums][]): {
-  rows: Map<string, Shown>;
+function showModel(
+  entries: [string, Sums][],
+  ordered = false,
+): {
+  /** The entries in the model's own order, and each one's conversions as shown. */
+  sorted: [string, Sums][];
+  conversions: number[];
   totals: { conversions: number; revenue: number };
   /** The exact sums behind the totals, for ratios. */
   sums: { units: number; cents: bigint };
 } {
-  // The entries mostly come in this order already (a credit report sorts them so), and a sorted array sorts in one pass.
-  const sorted = [...entries].sort(compareSums);
+  const sorted = ordered ? entries : [...entries].sort(compareSums);
   const total: Sums = { units: 0, cents: 0, touches: 0 };
-  for (const [, s] of sorted) addInto(total, s.units, s.bigCents === undefined ? s.cents : totalCents(s), 0);
+  const weights = new Array<number>(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const s = sorted[i][1];
+    addInto(total, s.units, s.bigCents === undefined ? s.cents : totalCents(s), 0);
+    weights[i] = Math.max(0, s.units);
+  }
   const shown = Math.round(total.units / UNITS_PER_SHOWN);
-  const parts = allocateCents(shown, sorted.map(([, s]) => Math.max(0, s.units)));
-  const rows = new Map<string, Shown>();
-  sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: shownCents(s), touches: s.touches }));
-  return { rows, totals: { conversions: shown / SHOWN_PER_CONVERSION, revenue: shownCents(total) }, sums: { units: total.units, cents: exactCents(total) } };
+  const conversions = allocateCents(shown, weights).map((p) => p / SHOWN_PER_CONVERSION);
+  return { sorted, conversions, totals: { conversions: shown / SHOWN_PER_CONVERSION, revenue: shownCents(total) }, sums: { units: total.units, cents: exactCents(total) } };
+}
+
+/** Each key's shown conversions, by key. */
+function conversionsByKey(shown: ReturnType<typeof showModel>): Map<string, number> {
+  return new Map(shown.sorted.map(([key], i) => [key, shown.conversions[i]]));
 }
 
 function header(req: ReportRequest, windowDays: number) {
@@ -274,15 +281,18 @@ export async function buildCreditReport(db: D1Database, site: Site, req: ReportR
   const { groups, windowDays, definitionsChangedAt, spend } = await reportReads(db, site, req);
   const model = req.models[0];
   const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
-  const shown = showModel(sorted);
+  // Without spend to break ties, the report's order is the model's own: its conversions line up by index.
+  const ordered = !spend?.size;
+  const shown = showModel(sorted, ordered);
+  const byKey = ordered ? null : conversionsByKey(shown);
   return {
     model,
     ...header(req, windowDays),
     currency: site.settings.currency,
     totals: { ...shown.totals, ...(spend && spendFigures(shown.sums.cents, shown.sums.units, sumSpend(spend))) },
-    rows: sorted.map(([key, s]) => {
-      const { conversions, revenue, touches } = shown.rows.get(key)!;
-      return spend ? { key, conversions, revenue, touches, ...spendFigures(exactCents(s), s.units, spend.get(key) ?? 0n) } : { key, conversions, revenue, touches };
+    rows: sorted.map(([key, s], i) => {
+      const row = { key, conversions: byKey ? byKey.get(key)! : shown.conversions[i], revenue: shownCents(s), touches: s.touches };
+      return spend ? { ...row, ...spendFigures(exactCents(s), s.units, spend.get(key) ?? 0n) } : row;
     }),
     definitions_changed_at: definitionsChangedAt,
   };
@@ -298,6 +308,7 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
 
   const sums = (m: string, key: string) => groups.get(m)!.get(key) ?? EMPTY;
   const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, sums(m, k)]))]));
+  const conversions = new Map(req.models.map((m) => [m, conversionsByKey(shown.get(m)!)]));
   const ratios = (s: Sums, spent: bigint) => {
     const { spend: _, ...rest } = spendFigures(exactCents(s), s.units, spent);
     return rest;
@@ -314,7 +325,10 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
       key,
       ...(spend && { spend: Number(spend.get(key) ?? 0n) / 100 }),
       models: Object.fromEntries(
-        req.models.map((m) => [m, { ...shown.get(m)!.rows.get(key)!, ...(spend && ratios(sums(m, key), spend.get(key) ?? 0n)) }]),
+        req.models.map((m) => {
+          const s = sums(m, key);
+          return [m, { conversions: conversions.get(m)!.get(key)!, revenue: shownCents(s), touches: s.touches, ...(spend && ratios(s, spend.get(key) ?? 0n)) }];
+        }),
       ),
     })),
     definitions_changed_at: definitionsChangedAt,
