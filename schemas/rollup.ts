@@ -1,4 +1,4 @@
-// The stored layout of a credit rollup row (table credit_sums, migration 0013): the one definition the
+// The stored layout of a credit rollup row (table credit_sums, migrations 0013 and 0015): the one definition the
 // job that writes rows (edge/src/attribution/rollup.ts) and the reports that read them (db/rollup.ts) share.
 //
 // A row is one stage × dimension × day or month (or a part of one): {"k": [keys], "<model>": [weight
