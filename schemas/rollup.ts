@@ -1,4 +1,4 @@
-// The stored layout of a credit rollup row (table credit_sums, migration 0013): the one definition the
+// The stored layout of a credit rollup row (table credit_sums, migrations 0013 and 0015): the one definition the
 // job that writes rows (edge/src/attribution/rollup.ts) and the reports that read them (db/rollup.ts) share.
 //
 // A row is one stage × dimension × day or month (or a part of one): {"k": [keys], "<model>": [weight
@@ -10,6 +10,17 @@ export const ROLLUP_KEYS = 'k';
 
 /** The JSON path of one entry of a row, quoted, as model names hold characters such as "(". */
 export const rollupPath = (entry: string): string => `$."${entry}"`;
+
+/**
+ * Where each entry's array lies in a row's sums, stored beside them (column `spans`, migration 0015):
+ * {"<entry>": [start, length]}, in characters as SQLite's substr counts them in text (code points),
+ * start 1-based. A report slices out the arrays it asks for with substr: json_extract would parse the
+ * whole row, every model's sums, to find them.
+ */
+export type RollupSpans = Record<string, [start: number, length: number]>;
+
+/** The entry of spans that counts a row's writes (db/rollup.ts upsertRollup): not an entry of sums. */
+export const SPANS_WRITES = '#';
 
 /** A triple's cents are a number, or a string of digits past 2^53 so that JSON keeps them exact. */
 export type StoredCents = number | string;

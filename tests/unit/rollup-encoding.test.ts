@@ -1,7 +1,7 @@
 // The credit rollup's stored rows (schemas/rollup.ts): model first, keys once; read back whole or one model at a time, exactly.
 import { describe, expect, it } from 'vitest';
-import { addEncodedDay, addModelSums, addSums, encodeDay, totalCents, type KeySums } from '../../edge/src/attribution/rollup-rows';
-import { ROLLUP_KEYS, type StoredCents, type StoredRollupRow } from '../../schemas/rollup';
+import { addColumn, addEncodedDay, addModelSums, addSums, codePoints, encodeDay, totalCents, type KeySums, type ModelSums } from '../../edge/src/attribution/rollup-rows';
+import { ROLLUP_KEYS, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../schemas/rollup';
 
 const ORDER = ['first_touch', 'linear', '(influenced)'];
 
@@ -20,6 +20,12 @@ function plain(keys: ReadonlyMap<string, KeySums>) {
     [...keys].map(([key, sums]) => [key, Object.fromEntries([...sums].map(([m, s]) => [m, [s.units, String(totalCents(s)), s.touches]]))]),
   );
 }
+
+/** The stored sums of each part. */
+const sumsOf = (keys: ReadonlyMap<string, KeySums>, order = ORDER, maxChars?: number) => encodeDay(keys, order, maxChars).map((p) => p.sums);
+
+/** What SQLite's substr(sums, start, length) gives for text: it counts code points, from 1. */
+const substr = (text: string, start: number, length: number) => [...text].slice(start - 1, start - 1 + length).join('');
 
 function readAll(parts: string[], models = new Set(ORDER)): Map<string, KeySums> {
   const keys = new Map<string, KeySums>();
@@ -40,7 +46,7 @@ describe('encodeDay', () => {
   ]);
 
   it('lists keys once, sorted, and each model as one flat array aligned with them (0,0,0 where it gives a key nothing)', () => {
-    const [row, ...more] = encodeDay(sample, ORDER);
+    const [row, ...more] = sumsOf(sample, ORDER);
     expect(more).toEqual([]);
     expect(JSON.parse(row)).toEqual({
       k: ['Email', 'Paid Search', 'k'],
@@ -49,17 +55,17 @@ describe('encodeDay', () => {
       '(influenced)': [1, 12_345, 1, 1, 12_345, 2, 0, 0, 0],
     });
     // The same sums in another insertion order are the same string (the rebuild writes only rows that differ).
-    expect(encodeDay(new Map([...sample].reverse()), ORDER)).toEqual([row]);
+    expect(sumsOf(new Map([...sample].reverse()), ORDER)).toEqual([row]);
   });
 
   it('leaves out a model with nothing in the row', () => {
-    const [row] = encodeDay(day([['Email', 'linear', 1_000_000_000, 100, 1]]), ORDER);
+    const [row] = sumsOf(day([['Email', 'linear', 1_000_000_000, 100, 1]]), ORDER);
     expect(Object.keys(JSON.parse(row) as StoredRollupRow)).toEqual(['k', 'linear']);
   });
 
   it('reads back exactly what it wrote, whole or one model at a time', () => {
-    expect(plain(readAll(encodeDay(sample, ORDER)))).toEqual(plain(sample));
-    const linear = readAll(encodeDay(sample, ORDER), new Set(['linear']));
+    expect(plain(readAll(sumsOf(sample, ORDER)))).toEqual(plain(sample));
+    const linear = readAll(sumsOf(sample, ORDER), new Set(['linear']));
     expect(plain(linear)).toEqual({
       Email: { linear: [500_000_000, '6173', 1] },
       'Paid Search': { linear: [500_000_000, '6172', 2] },
@@ -70,7 +76,7 @@ describe('encodeDay', () => {
   it('keeps cents past 2^53 exact, as strings, and adds them in BigInt', () => {
     const big = 4_000_000_000_000_000_000n;
     const keys = day([['Events', 'linear', 1_000_000_000, big, 1]]);
-    const [row] = encodeDay(keys, ORDER);
+    const [row] = sumsOf(keys, ORDER);
     expect(row).toBe('{"k":["Events"],"linear":[1000000000,"4000000000000000000",1]}');
     const sum = readAll([row, row, row]);
     expect(totalCents(sum.get('Events')!.get('linear')!)).toBe(3n * big);
@@ -78,7 +84,7 @@ describe('encodeDay', () => {
 
   it('splits a large day into self-contained parts that read back as the whole', () => {
     const many = day(Array.from({ length: 500 }, (_, i): [string, string, number, number, number] => [`acct${i}.example.com`, 'linear', 1_000_000_000, i * 101, 3]));
-    const parts = encodeDay(many, ORDER, 2_000);
+    const parts = sumsOf(many, ORDER, 2_000);
     expect(parts.length).toBeGreaterThan(5);
     for (const part of parts) {
       const row = JSON.parse(part) as StoredRollupRow;
@@ -89,9 +95,9 @@ describe('encodeDay', () => {
   });
 
   it('takes a row away again with sign -1 (the rebuild subtracts a stored day from its month)', () => {
-    const keys = readAll(encodeDay(sample, ORDER));
+    const keys = readAll(sumsOf(sample, ORDER));
     const into = (key: string) => keys.get(key) ?? keys.set(key, new Map()).get(key)!;
-    for (const json of encodeDay(sample, ORDER)) addEncodedDay(json, new Set(ORDER), into, -1);
+    for (const json of sumsOf(sample, ORDER)) addEncodedDay(json, new Set(ORDER), into, -1);
     for (const sums of keys.values()) for (const s of sums.values()) expect([s.units, totalCents(s), s.touches]).toEqual([0, 0n, 0]);
   });
 
@@ -102,5 +108,68 @@ describe('encodeDay', () => {
     addModelSums(extracted[0], extracted[1], 'linear', into);
     addModelSums(extracted[0], extracted[2], 'markov', into);
     expect(plain(keys)).toEqual({ a: { linear: [1, '9007199254740993', 1] } });
+  });
+
+  it('adds the arrays of a model into one map per model, many keys and rows, exactly', () => {
+    const byKey = new Map<string, ModelSums>();
+    const keys = Array.from({ length: 3_000 }, (_, i) => `acct${i}.example.com`);
+    const values = keys.flatMap((_, i) => (i % 10 ? [1_000_000_000, i, 1] : [0, 0, 0]));
+    for (let row = 0; row < 3; row++) addColumn(keys, values, byKey);
+    addColumn(['acct1.example.com'], [0, '9007199254740993', 0], byKey);
+    addColumn(['acct1.example.com'], null, byKey);
+    expect(byKey.size).toBe(2_700);
+    expect(byKey.has('acct0.example.com')).toBe(false);
+    const one = byKey.get('acct1.example.com')!;
+    expect([one.units, totalCents(one), one.touches]).toEqual([3_000_000_000, 9_007_199_254_740_996n, 3]);
+    const other = byKey.get('acct2999.example.com')!;
+    expect([other.units, other.cents, other.bigCents, other.touches]).toEqual([3_000_000_000, 8_997, undefined, 3]);
+  });
+});
+
+describe('spans', () => {
+  /** Every entry of every part, sliced out as SQL slices it, equals the entry JSON.parse finds. */
+  function expectSpansSlice(keys: ReadonlyMap<string, KeySums>, maxChars?: number) {
+    const parts = encodeDay(keys, ORDER, maxChars);
+    for (const { sums, spans } of parts) {
+      const row = JSON.parse(sums) as StoredRollupRow;
+      const at = JSON.parse(spans) as RollupSpans;
+      expect(Object.keys(at)).toEqual(Object.keys(row));
+      for (const [entry, [start, length]] of Object.entries(at)) {
+        const slice = substr(sums, start, length);
+        expect(slice.startsWith('[') && slice.endsWith(']'), entry).toBe(true);
+        expect(JSON.parse(slice), entry).toEqual(row[entry]);
+      }
+    }
+    return parts;
+  }
+
+  it('count code points, as SQLite counts text', () => {
+    expect(codePoints('abc')).toBe(3);
+    expect(codePoints('Zürich')).toBe(6);
+    expect(codePoints('🚀 launch')).toBe(8);
+    expect(codePoints(JSON.stringify('\uD800 lone'))).toBe(JSON.stringify('\uD800 lone').length);
+  });
+
+  it('locate each entry of a row, whatever characters its keys hold', () => {
+    const keys = day([
+      ['Paid Search', 'linear', 500_000_000, 6_172, 2],
+      ['Zürich Süd', 'linear', 500_000_000, 6_173, 1],
+      ['🚀 launch "q3" \\ [1]', 'first_touch', 1_000_000_000, 12_345, 1],
+      ['客户.example.cn', '(influenced)', 1, 12_345, 2],
+      ['\uD800 lone', 'linear', 7, 0, 1],
+      [ROLLUP_KEYS, 'linear', 7, 9_007_199_254_740_993n, 1],
+    ]);
+    const [part] = expectSpansSlice(keys);
+    expect(JSON.parse(part.spans)).toHaveProperty('k');
+  });
+
+  it('locate the entries of each part of a split day', () => {
+    const many = day(Array.from({ length: 300 }, (_, i): [string, string, number, number, number] => [`${i % 7 ? 'acct' : '🚀'}${i}.example.com`, i % 2 ? 'linear' : 'first_touch', 1_000_000_000, i * 101, 3]));
+    expect(expectSpansSlice(many, 1_500).length).toBeGreaterThan(5);
+  });
+
+  it('are the same for the same sums (the rebuild writes only rows that differ)', () => {
+    const keys = day([['a', 'linear', 1, 2, 3], ['b', 'first_touch', 4, 5, 6]]);
+    expect(encodeDay(new Map([...keys].reverse()), ORDER)).toEqual(encodeDay(keys, ORDER));
   });
 });

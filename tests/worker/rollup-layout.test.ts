@@ -1,8 +1,10 @@
-// The credit rollup's layout (schemas/rollup.ts, migration 0013): reports read from it equal the stored
-// credit to the cent for every model and grouping, and a site whose rollup the migration cleared
-// answers the same once the job has rebuilt it.
+// The credit rollup's layout (schemas/rollup.ts, migrations 0013 and 0015): reports read from it equal
+// the stored credit to the cent for every model and grouping, a site whose rollup the migration cleared
+// answers the same once the job has rebuilt it, and rows without spans read the same as rows with them.
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { upsertRollup, type RollupRow } from '../../edge/src/db/rollup';
+import { SPANS_WRITES } from '../../schemas/rollup';
 import { createSite, rows, type TestSite } from './helpers';
 import { creditTruth, DAY, expectReconciled, expectRollupInStep, getJson, NOW, runJob, seedScenario, type Row } from './query-fixtures';
 
@@ -65,5 +67,50 @@ describe('the rollup layout', () => {
     expect(await runJob(site)).toMatchObject({ rollup_days_rebuilt: queued[0].days, rollup_days_pending: 0 });
     await expectRollupInStep(site);
     expect(await everyReport(site)).toEqual(before);
+  });
+
+  it('reads rows by their spans, reads rows without spans (before migration 0015) the same, and gives them spans on the next run', { timeout: 60_000 }, async () => {
+    const spans = await rows<{ n: number; with_spans: number }>('SELECT COUNT(*) AS n, COUNT(spans) AS with_spans FROM credit_sums WHERE site_id = ?1', site.id);
+    expect(spans[0].n).toBeGreaterThan(0);
+    expect(spans[0].with_spans).toBe(spans[0].n);
+    const before = await everyReport(site);
+    // What migration 0015 finds: rows without spans, every day queued.
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith('0015_'))!;
+    const queue = migration.queries.find((q) => q.includes('INSERT INTO credit_rollup_dirty'))!;
+    await env.DB.prepare('UPDATE credit_sums SET spans = NULL WHERE site_id = ?1').bind(site.id).run();
+    expect(await everyReport(site)).toEqual(before);
+    await env.DB.prepare(queue).run();
+    const queued = await rows<{ days: number }>('SELECT COUNT(*) AS days FROM credit_rollup_dirty WHERE site_id = ?1', site.id);
+    expect(queued[0].days).toBeGreaterThan(0);
+    expect(await runJob(site)).toMatchObject({ rollup_days_rebuilt: queued[0].days, rollup_days_pending: 0 });
+    expect(await rows('SELECT COUNT(*) AS n, COUNT(spans) AS with_spans FROM credit_sums WHERE site_id = ?1', site.id)).toEqual(spans);
+    await expectRollupInStep(site);
+    expect(await everyReport(site)).toEqual(before);
+  });
+
+  it('takes the spans off a row whose sums are written without them (code older than 0015), never off a row this code writes', async () => {
+    const [row] = await rows<RollupRow>(
+      "SELECT stage, dim, grain, day, part, sums, spans FROM credit_sums WHERE site_id = ?1 AND dim = 'channel' AND grain = 'month' ORDER BY day LIMIT 1",
+      site.id,
+    );
+    const written = async () => (await rows<RollupRow>('SELECT sums, spans FROM credit_sums WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND grain = ?4 AND day = ?5 AND part = ?6', site.id, row.stage, row.dim, row.grain, row.day, row.part))[0];
+    // Other sums of the same shape (one digit changed): the same spans, so only the write counter tells the writes apart.
+    const other = row.sums.replace(/(\d)(\D*)$/, (_, d: string, rest: string) => `${(Number(d) + 1) % 10}${rest}`);
+    expect(other).not.toBe(row.sums);
+    await env.DB.batch(upsertRollup(env.DB, site.id, [{ ...row, sums: other }]));
+    const ours = await written();
+    expect(ours.sums).toBe(other);
+    expect(JSON.parse(ours.spans!)).toEqual({ ...JSON.parse(row.spans!), [SPANS_WRITES]: expect.any(Number) });
+    // The statement of the code before 0015: sums alone.
+    await env.DB.prepare(
+      `INSERT INTO credit_sums (site_id, stage, dim, grain, day, part, sums) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+       ON CONFLICT (site_id, stage, dim, grain, day, part) DO UPDATE SET sums = excluded.sums`,
+    )
+      .bind(site.id, row.stage, row.dim, row.grain, row.day, row.part, row.sums)
+      .run();
+    expect(await written()).toEqual({ sums: row.sums, spans: null });
+    // The next rebuild of that month gives it spans again.
+    await env.DB.batch(upsertRollup(env.DB, site.id, [row]));
+    expect(JSON.parse((await written()).spans!)).toMatchObject(JSON.parse(row.spans!));
   });
 });

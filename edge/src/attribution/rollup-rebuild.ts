@@ -1,4 +1,4 @@
-// Rebuilds credit_rollup for the days whose credit changed, from the stored credit of those days,
+// Rebuilds credit_sums for the days whose credit changed, from the stored credit of those days,
 // writing only the rows that differ; each month row takes its days' change (new day − old day), so a
 // rebuild reads the days it rebuilds and their months, never the other days of those months. One
 // rebuild at a time per site (a lease every write batch checks) keeps that exact.
@@ -87,21 +87,24 @@ export async function rebuildRollup(meter: D1Meter, siteId: string, budget: Budg
 
 const partId = (r: { stage: string; dim: string; grain: string; day: number; part: number }) => `${rollupDayId(r.stage, r.dim, r.day)}\u0000${r.grain}\u0000${r.part}`;
 
-/** Rows to write and delete so that `stored` becomes `fresh` (equal rows are left alone). */
-function difference(stored: readonly RollupRow[], fresh: Map<string, RollupRow>): { upserts: RollupRow[]; deletes: Omit<RollupRow, 'sums'>[] } {
-  const deletes: Omit<RollupRow, 'sums'>[] = [];
+/**
+ * Rows to write and delete so that `stored` becomes `fresh` (equal rows are left alone; spans follow
+ * from sums, so a row with the same sums is equal unless it has no spans yet: migration 0015).
+ */
+function difference(stored: readonly RollupRow[], fresh: Map<string, RollupRow>): { upserts: RollupRow[]; deletes: Omit<RollupRow, 'sums' | 'spans'>[] } {
+  const deletes: Omit<RollupRow, 'sums' | 'spans'>[] = [];
   for (const row of stored) {
     const id = partId(row);
     const now = fresh.get(id);
     if (!now) deletes.push({ stage: row.stage, dim: row.dim, grain: row.grain, day: row.day, part: row.part });
-    else if (now.sums === row.sums) fresh.delete(id);
+    else if (now.sums === row.sums && row.spans !== null) fresh.delete(id);
   }
   return { upserts: [...fresh.values()], deletes };
 }
 
 function rowsOf(stage: string, dim: string, grain: RollupRow['grain'], day: number, keys: ReadonlyMap<string, KeySums>, into: Map<string, RollupRow>): void {
-  encodeDay(keys, MODEL_ORDER).forEach((sums, part) => {
-    const row = { stage, dim, grain, day, part, sums };
+  encodeDay(keys, MODEL_ORDER).forEach(({ sums, spans }, part) => {
+    const row = { stage, dim, grain, day, part, sums, spans };
     into.set(partId(row), row);
   });
 }

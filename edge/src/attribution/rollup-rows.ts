@@ -1,6 +1,6 @@
 // A rollup row's sums and their stored form (pure): per key and model the weight units, cents and
 // credited touches, added exactly, and encoded as schemas/rollup.ts lays rows out.
-import { ROLLUP_KEYS, type StoredCents, type StoredRollupRow } from '../../../schemas/rollup';
+import { ROLLUP_KEYS, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../../schemas/rollup';
 
 /**
  * Per model: weight units, cents and credited touches. Cents are exact whatever the amounts: they
@@ -20,6 +20,11 @@ export const totalCents = (s: ModelSums): bigint => (s.bigCents ?? 0n) + BigInt(
 export function addSums(sums: KeySums, model: string, units: number, cents: number | bigint, touches: number): void {
   let s = sums.get(model);
   if (!s) sums.set(model, (s = { units: 0, cents: 0, touches: 0 }));
+  addInto(s, units, cents, touches);
+}
+
+/** Adds to one model's sums, exactly. */
+export function addInto(s: ModelSums, units: number, cents: number | bigint, touches: number): void {
   s.units += units;
   s.touches += touches;
   const next = typeof cents === 'number' ? s.cents + cents : NaN;
@@ -39,21 +44,48 @@ function encodeSums(s: ModelSums | undefined): string {
   return `${s.units},${safe ? cents : `"${cents}"`},${s.touches}`;
 }
 
+/** One stored part of a day or month: its sums (schemas/rollup.ts) and where each entry lies in them (RollupSpans, as JSON). */
+export interface EncodedPart {
+  sums: string;
+  spans: string;
+}
+
+/** Characters as SQLite counts them in text: code points (JSON.stringify leaves no lone surrogate). */
+export const codePoints = (s: string): number => s.length - (s.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+
 /**
  * A day's (or month's) keys as stored rows (schemas/rollup.ts): keys listed once, sorted, then each
  * model's triples in a fixed model order, so equal sums are equal strings. A model that gives a key
  * nothing has 0,0,0 there, and a model with nothing in the row is left out. Rows are split into
- * self-contained parts of at most about `maxChars`.
+ * self-contained parts of at most about `maxChars`; each part comes with its entries' spans.
  */
-export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly string[], maxChars = 400_000): string[] {
-  const parts: string[] = [];
+export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly string[], maxChars = 400_000): EncodedPart[] {
+  const parts: EncodedPart[] = [];
   let names: string[] = [];
+  let namePoints = 0;
   let columns: string[][] = order.map(() => []);
   let chars = 0;
   const flush = () => {
-    const models = order.flatMap((m, i) => (columns[i].some((c) => c !== '0,0,0') ? [`${JSON.stringify(m)}:[${columns[i].join(',')}]`] : []));
-    parts.push(`{"${ROLLUP_KEYS}":[${names.join(',')}]${models.map((m) => `,${m}`).join('')}}`);
+    // [entry, its array, the array's length in code points]: the keys' brackets and commas add n + 1.
+    const entries: [string, string, number][] = [[ROLLUP_KEYS, `[${names.join(',')}]`, namePoints + names.length + 1]];
+    order.forEach((m, i) => {
+      if (!columns[i].some((c) => c !== '0,0,0')) return;
+      const array = `[${columns[i].join(',')}]`;
+      entries.push([m, array, array.length]);
+    });
+    let sums = '{';
+    let at = 2;
+    const spans: RollupSpans = {};
+    entries.forEach(([entry, array, points], i) => {
+      const head = `${i ? ',' : ''}${JSON.stringify(entry)}:`;
+      sums += head + array;
+      at += codePoints(head);
+      spans[entry] = [at, points];
+      at += points;
+    });
+    parts.push({ sums: `${sums}}`, spans: JSON.stringify(spans) });
     names = [];
+    namePoints = 0;
     columns = order.map(() => []);
     chars = 0;
   };
@@ -64,6 +96,7 @@ export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly st
     const size = name.length + triples.reduce((n, t) => n + t.length + 1, 1);
     if (names.length && chars + size > maxChars) flush();
     names.push(name);
+    namePoints += codePoints(name);
     triples.forEach((t, i) => columns[i].push(t));
     chars += size;
   }
@@ -84,6 +117,23 @@ export function addModelSums(keys: readonly string[], values: readonly StoredCen
     if (units === 0 && cents === 0 && touches === 0) continue;
     const c = typeof cents === 'string' ? BigInt(cents) : cents;
     addSums(into(keys[i]), model, sign * units, sign === 1 ? c : -c, sign * touches);
+  }
+}
+
+/**
+ * Adds one model's flat triples (`values`, aligned with `keys`, as a report reads them) into that
+ * model's sums per key: one map per model, not one per key, for reports of thousands of keys.
+ */
+export function addColumn(keys: readonly string[], values: readonly StoredCents[] | null | undefined, into: Map<string, ModelSums>): void {
+  if (!values) return;
+  for (let i = 0; i < keys.length; i++) {
+    const units = values[3 * i] as number;
+    const cents = values[3 * i + 1];
+    const touches = values[3 * i + 2] as number;
+    if (units === 0 && cents === 0 && touches === 0) continue;
+    let s = into.get(keys[i]);
+    if (!s) into.set(keys[i], (s = { units: 0, cents: 0, touches: 0 }));
+    addInto(s, units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
   }
 }
 

@@ -1,9 +1,9 @@
-// The credit rollup (credit_sums, migration 0013; its queue credit_rollup_dirty, migration 0006): which
+// The credit rollup (credit_sums, migrations 0013 and 0015; its queue credit_rollup_dirty, migration 0006): which
 // days wait for a rebuild, the rebuild's reads and writes, and the report's read over whole days.
 // Every statement is keyed by site.
 import { DAY_MS } from '../../../schemas/credit';
 import type { RollupGrain } from '../../../schemas/dimensions';
-import { ROLLUP_KEYS, rollupPath } from '../../../schemas/rollup';
+import { ROLLUP_KEYS, rollupPath, SPANS_WRITES } from '../../../schemas/rollup';
 import { abortWhen } from './guard';
 import { chunks, jsonParts } from './json-parts';
 
@@ -19,6 +19,8 @@ export interface RollupRow extends StageDay {
   part: number;
   /** JSON: {"k": [keys], "<model>": [weight units, cents, credited touches, … per key]} (attribution/rollup.ts) */
   sums: string;
+  /** JSON: where each entry lies in `sums` (schemas/rollup.ts RollupSpans); null in a row written before migration 0015. */
+  spans: string | null;
 }
 
 const DAYS_PER_STATEMENT = 500;
@@ -81,27 +83,34 @@ export function dequeueRollupDays(db: D1Database, siteId: string, days: DirtyDay
 export function rollupOf(db: D1Database, siteId: string, grain: RollupGrain, days: StageDay[], dims: readonly string[]): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT r.stage, r.dim, r.grain, r.day, r.part, r.sums FROM json_each(?3) d CROSS JOIN json_each(?4) m
+      `SELECT r.stage, r.dim, r.grain, r.day, r.part, r.sums, r.spans FROM json_each(?3) d CROSS JOIN json_each(?4) m
        CROSS JOIN credit_sums r ON r.site_id = ?1 AND r.stage = d.value->>'stage' AND r.dim = m.value AND r.grain = ?2
          AND r.day = d.value->>'day'`,
     )
     .bind(siteId, grain, JSON.stringify(days), JSON.stringify(dims));
 }
 
+/**
+ * Writes rows with their spans. Each update also counts up the spans' write counter, so the spans of
+ * a row always change when this writes its sums: the trigger of migration 0015 then takes the spans
+ * off a row whose sums were written without them (by code older than 0015, until it is replaced),
+ * and such a row is read with json_extract, never with stale spans.
+ */
 export function upsertRollup(db: D1Database, siteId: string, rows: RollupRow[]): D1PreparedStatement[] {
-  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part, r.sums]));
+  const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part, r.sums, r.spans]));
   return jsonParts(encoded, 500_000, 1000).map((json) =>
     db
       .prepare(
-        `INSERT INTO credit_sums (site_id, stage, dim, grain, day, part, sums)
-         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?2) j WHERE true
-         ON CONFLICT (site_id, stage, dim, grain, day, part) DO UPDATE SET sums = excluded.sums`,
+        `INSERT INTO credit_sums (site_id, stage, dim, grain, day, part, sums, spans)
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6 FROM json_each(?2) j WHERE true
+         ON CONFLICT (site_id, stage, dim, grain, day, part) DO UPDATE SET sums = excluded.sums,
+           spans = json_set(excluded.spans, '$."${SPANS_WRITES}"', coalesce(credit_sums.spans ->> '$."${SPANS_WRITES}"', 0) + 1)`,
       )
       .bind(siteId, json),
   );
 }
 
-export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRow, 'sums'>[]): D1PreparedStatement[] {
+export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRow, 'sums' | 'spans'>[]): D1PreparedStatement[] {
   const encoded = rows.map((r) => JSON.stringify([r.stage, r.dim, r.grain, r.day, r.part]));
   return jsonParts(encoded, 200_000, 5000).map((json) =>
     db
@@ -119,7 +128,10 @@ export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRo
  * Whole days (or months) of one stage and dimension, every part, through the primary key: per row one
  * JSON array [keys, sums of models[0], sums of models[1], …] (null for a model the row lacks). Only the
  * asked models' entries leave SQLite, so a one-model report carries a twelfth of each row to the
- * Worker; json_extract parses each row once for all of them. The caller adds them up, exactly.
+ * Worker. substr cuts them out where the row's spans say they are, so SQLite never parses the row's
+ * JSON (json_extract would parse every model's sums to find them: most of a year-by-account report's
+ * time); a row written before migration 0015 has no spans and is read with json_extract, the same
+ * array. The caller adds them up, exactly.
  */
 export function rollupModels(
   db: D1Database,
@@ -131,10 +143,12 @@ export function rollupModels(
   models: readonly string[],
 ) {
   // One placeholder per path (the keys' and each model's): the statement's text depends on the count only.
-  const paths = [ROLLUP_KEYS, ...models].map((_, i) => `?${7 + i}`).join(', ');
+  const params = [ROLLUP_KEYS, ...models].map((_, i) => `?${7 + i}`);
+  const slice = (p: string) => `substr(sums, spans ->> (${p} || '[0]'), spans ->> (${p} || '[1]'))`;
+  const sliced = params.map((p, i) => (i ? `coalesce(${slice(p)}, 'null')` : slice(p))).join(` || ',' || `);
   return db
     .prepare(
-      `SELECT json_extract(sums, ${paths}) AS v FROM credit_sums
+      `SELECT CASE WHEN spans IS NULL THEN json_extract(sums, ${params.join(', ')}) ELSE '[' || ${sliced} || ']' END AS v FROM credit_sums
        WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND grain = ?4 AND day BETWEEN ?5 AND ?6`,
     )
     .bind(siteId, stage, dim, grain, days.first, days.last, ...[ROLLUP_KEYS, ...models].map(rollupPath));

@@ -16,7 +16,7 @@ import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '
 import { allocateCents, DATA_DRIVEN } from '../attribution/models';
 import { creditParts, parseFits } from '../attribution/derived-credit';
 import { addConversion } from '../attribution/rollup';
-import { addModelSums, totalCents, type KeySums } from '../attribution/rollup-rows';
+import { addColumn, addInto, totalCents, type KeySums, type ModelSums } from '../attribution/rollup-rows';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
@@ -37,11 +37,8 @@ export interface ReportRequest {
   windowDays?: number;
 }
 
-interface Sums {
-  units: number;
-  cents: bigint;
-  touches: number;
-}
+/** A key's sums for one model: cents add as a number, BigInt only past 2^53 (rollup-rows.ts). */
+type Sums = ModelSums;
 
 /** Conversions are shown to 4 decimals: 1e9 weight units per conversion = 1e4 shown units × 1e5. */
 const SHOWN_PER_CONVERSION = 10_000;
@@ -70,13 +67,26 @@ export function checkStage(stage: string, known: string[] | null): void {
   throw new ApiError(400, 'invalid_conversion', `conversion must be one of ${allowed.join(', ')} (this site's stages and the usual ones)`);
 }
 
-/** Keys of one report, each with its sums per model. */
-type Groups = Map<string, KeySums>;
+/** The sums of one report: per model, per key. */
+export type ModelGroups = Map<string, Map<string, ModelSums>>;
+
+/** Adds sums kept per key (credit rows, the on-demand window) into `groups`, for the models it has. */
+function addByKey(groups: ModelGroups, byKey: ReadonlyMap<string, KeySums>): void {
+  for (const [key, sums] of byKey) {
+    for (const [model, s] of sums) {
+      const byModel = groups.get(model);
+      if (!byModel) continue;
+      let to = byModel.get(key);
+      if (!to) byModel.set(key, (to = { units: 0, cents: 0, touches: 0 }));
+      addInto(to, s.units, s.bigCents === undefined ? s.cents : totalCents(s), s.touches);
+    }
+  }
+}
 
 /**
- * Sums per key of the stored credit (the rollup for whole months and days, credit rows for partial
- * edge days) of `models` — the request's, or other entries of the rollup such as INFLUENCED — and,
- * for a stage that is not a usual one, the site's stages to check it against, all in one round
+ * Sums per model and key of the stored credit (the rollup for whole months and days, credit rows for
+ * partial edge days) of `models` — the request's, or other entries of the rollup such as INFLUENCED —
+ * and, for a stage that is not a usual one, the site's stages to check it against, all in one round
  * trip, with the `extra` statements a report also needs (their results come back as `extra`).
  * SQL extracts the asked models from each rollup row and this adds them up: a few rows per report
  * (a year is 12 month rows and the edge days), every sum exact (cents past 2^53 in BigInt).
@@ -87,7 +97,7 @@ export async function storedGroups(
   req: Omit<ReportRequest, 'models'>,
   models: ReadonlySet<string>,
   extra: D1PreparedStatement[] = [],
-): Promise<{ groups: Groups; stages: string[] | null; extra: D1Result[] }> {
+): Promise<{ groups: ModelGroups; stages: string[] | null; extra: D1Result[] }> {
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
@@ -111,26 +121,32 @@ export async function storedGroups(
   const stages = usual ? null : (results.pop()!.results as { stage: string }[]).map((r) => r.stage);
   const fits = derive ? parseFits(results.pop()!.results as unknown as StoredFit[]) : new Map();
 
-  const groups: Groups = new Map();
-  const into = (key: string) => {
-    let sums = groups.get(key);
-    if (!sums) groups.set(key, (sums = new Map()));
-    return sums;
-  };
+  const columns = asked.map((): Map<string, ModelSums> => new Map());
   let i = 0;
   for (; i < spans.length; i++) {
     for (const row of results[i].results as { v: string }[]) {
-      const [keys, ...values] = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
-      asked.forEach((model, m) => addModelSums(keys, values[m], model, into));
+      const extracted = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
+      for (let m = 0; m < asked.length; m++) addColumn(extracted[0], extracted[m + 1], columns[m]);
     }
   }
-  for (; i < results.length; i++) {
-    for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) {
-      addConversion(c.meta, creditParts(c.payloads, c.meta.stage, fits), [req.dim], (_dim, key) => into(key));
+  const groups: ModelGroups = new Map(asked.map((model, m) => [model, columns[m]]));
+  if (i < results.length) {
+    const partial = new Map<string, KeySums>();
+    for (; i < results.length; i++) {
+      for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) {
+        addConversion(c.meta, creditParts(c.payloads, c.meta.stage, fits), [req.dim], (_dim, key) => keySums(partial, key));
+      }
     }
+    addByKey(groups, partial);
   }
   return { groups, stages, extra: extraResults };
 }
+
+const keySums = (byKey: Map<string, KeySums>, key: string): KeySums => {
+  let sums = byKey.get(key);
+  if (!sums) byKey.set(key, (sums = new Map()));
+  return sums;
+};
 
 /** Sums per model and key, for one stage, grouping and range, and the results of `extra`. One round trip for stored credit. */
 export async function creditGroups(
@@ -138,7 +154,7 @@ export async function creditGroups(
   site: Site,
   req: ReportRequest,
   extra: D1PreparedStatement[] = [],
-): Promise<{ groups: Map<string, Map<string, Sums>>; windowDays: number; extra: D1Result[] }> {
+): Promise<{ groups: ModelGroups; windowDays: number; extra: D1Result[] }> {
   const fixed = req.models.filter((m) => DATA_DRIVEN.has(m));
   if (req.windowDays !== undefined && fixed.length) {
     throw new ApiError(
@@ -148,12 +164,13 @@ export async function creditGroups(
     );
   }
   const onDemand = req.windowDays !== undefined && req.windowDays !== site.settings.window_days;
-  let byKey: Groups;
+  let groups: ModelGroups;
   let extraResults: D1Result[] = [];
   if (onDemand) {
     if (extra.length) extraResults = await db.batch(extra);
     const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
     checkStage(req.stage, usual ? null : (await siteStages(db, site.id).all<{ stage: string }>()).results.map((r) => r.stage));
+    let byKey: Map<string, KeySums>;
     try {
       byKey = await creditForWindow(new D1Meter(db), site, { stage: req.stage, dim: req.dim, fromMs: req.range.fromMs, toMs: req.range.toMs, windowDays: req.windowDays! });
     } catch (err) {
@@ -165,78 +182,84 @@ export async function creditGroups(
           `${ON_DEMAND_MAX_CONVERSIONS.toLocaleString('en-US')} conversions; narrow from/to, or omit window_days to read stored credit`,
       );
     }
+    groups = new Map(req.models.map((m) => [m, new Map()]));
+    addByKey(groups, byKey);
   } else {
     const stored = await storedGroups(db, site, req, new Set(req.models), extra);
     checkStage(req.stage, stored.stages);
-    byKey = stored.groups;
+    groups = stored.groups;
     extraResults = stored.extra;
   }
 
-  const groups = new Map<string, Map<string, Sums>>(req.models.map((m) => [m, new Map()]));
-  for (const [key, sums] of byKey) {
-    for (const [model, s] of sums) {
-      const byModel = groups.get(model);
-      if (!byModel) continue;
-      const cents = totalCents(s);
-      // A key a model gives nothing (all its sums zero) is not a row of that model.
-      if (s.units === 0 && cents === 0n && s.touches === 0) continue;
-      byModel.set(key, { units: s.units, cents, touches: s.touches });
-    }
+  for (const byModel of groups.values()) {
+    // A key a model gives nothing (all its sums zero) is not a row of that model.
+    for (const [key, s] of byModel) if (s.units === 0 && s.touches === 0 && (s.bigCents === undefined ? s.cents === 0 : totalCents(s) === 0n)) byModel.delete(key);
+    if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   }
-  for (const byModel of groups.values()) if (byModel.size > LIMITS.queryRows) throw tooManyRows(req.dim);
   return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days, extra: extraResults };
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byBig = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0);
+/** Cents ascending, exactly: as numbers while both are safe integers (the difference of two has the right sign), else in BigInt. */
+const byCents = (a: Sums, b: Sums) => (a.bigCents === undefined && b.bigCents === undefined ? a.cents - b.cents : byBig(totalCents(a), totalCents(b)));
+const exactCents = (s: Sums): bigint => (s.bigCents === undefined ? BigInt(s.cents) : totalCents(s));
+/** Cents as shown: a number of currency units (rounded to a double past 2^53, as JSON shows it). */
+const shownCents = (s: Sums) => (s.bigCents === undefined ? s.cents : Number(totalCents(s))) / 100;
 /** Revenue, then conversions (descending), then spend (descending: keys with spend and no credit), then key. */
 const bySums =
   (spend?: Map<string, bigint> | null) =>
-  ([ka, a]: [string, Sums], [kb, b]: [string, Sums]) =>
-    byBig(b.cents, a.cents) || b.units - a.units || byBig(spend?.get(kb) ?? 0n, spend?.get(ka) ?? 0n) || byText(ka, kb);
+  // Indexes, not destructuring: a sort of thousands of keys calls this tens of thousands of times.
+  (x: [string, Sums], y: [string, Sums]) =>
+    byCents(y[1], x[1]) || y[1].units - x[1].units || (spend ? byBig(spend.get(y[0]) ?? 0n, spend.get(x[0]) ?? 0n) : 0) || byText(x[0], y[0]);
 const compareSums = bySums();
-const EMPTY: Sums = { units: 0, cents: 0n, touches: 0 };
+const EMPTY: Sums = { units: 0, cents: 0, touches: 0 };
 
-/** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. */
+/** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. Adds to `entries`, a fresh array. */
 function withSpendKeys(entries: [string, Sums][], spend: Map<string, bigint> | null, dim: GroupBy): [string, Sums][] {
-  const keys = new Set(entries.map(([k]) => k));
-  const out = [...entries];
-  for (const key of spend?.keys() ?? []) if (!keys.has(key)) out.push([key, EMPTY]);
-  if (out.length > LIMITS.queryRows) throw tooManyRows(dim);
-  return out;
+  if (spend?.size) {
+    const keys = new Set(entries.map(([k]) => k));
+    for (const key of spend.keys()) if (!keys.has(key)) entries.push([key, EMPTY]);
+  }
+  if (entries.length > LIMITS.queryRows) throw tooManyRows(dim);
+  return entries;
 }
 
 const sumSpend = (spend: Map<string, bigint>) => [...spend.values()].reduce((n, c) => n + c, 0n);
 
-interface Shown {
-  conversions: number;
-  revenue: number;
-  touches: number;
-}
-
 /**
  * Rounds each key's conversions to 4 decimals by largest remainder over the model's own ordering,
  * so that the shown rows add up to the shown total exactly (revenue is whole cents already), and a
- * model shows the same numbers alone as in a comparison.
+ * model shows the same numbers alone as in a comparison. `ordered`: the entries are in that order
+ * already (a credit report without spend sorts them so).
  */
-function showModel(entries: [string, Sums][]): {
-  rows: Map<string, Shown>;
+function showModel(
+  entries: [string, Sums][],
+  ordered = false,
+): {
+  /** The entries in the model's own order, and each one's conversions as shown. */
+  sorted: [string, Sums][];
+  conversions: number[];
   totals: { conversions: number; revenue: number };
   /** The exact sums behind the totals, for ratios. */
   sums: { units: number; cents: bigint };
 } {
-  const sorted = [...entries].sort(compareSums);
-  let units = 0;
-  let cents = 0n;
-  for (const [, s] of sorted) {
-    units += s.units;
-    cents += s.cents;
+  const sorted = ordered ? entries : [...entries].sort(compareSums);
+  const total: Sums = { units: 0, cents: 0, touches: 0 };
+  const weights = new Array<number>(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const s = sorted[i][1];
+    addInto(total, s.units, s.bigCents === undefined ? s.cents : totalCents(s), 0);
+    weights[i] = Math.max(0, s.units);
   }
-  const total = Math.round(units / UNITS_PER_SHOWN);
-  const parts = allocateCents(total, sorted.map(([, s]) => Math.max(0, s.units)));
-  const rows = new Map<string, Shown>();
-  sorted.forEach(([key, s], i) => rows.set(key, { conversions: parts[i] / SHOWN_PER_CONVERSION, revenue: Number(s.cents) / 100, touches: s.touches }));
-  return { rows, totals: { conversions: total / SHOWN_PER_CONVERSION, revenue: Number(cents) / 100 }, sums: { units, cents } };
+  const shown = Math.round(total.units / UNITS_PER_SHOWN);
+  const conversions = allocateCents(shown, weights).map((p) => p / SHOWN_PER_CONVERSION);
+  return { sorted, conversions, totals: { conversions: shown / SHOWN_PER_CONVERSION, revenue: shownCents(total) }, sums: { units: total.units, cents: exactCents(total) } };
+}
+
+/** Each key's shown conversions, by key. */
+function conversionsByKey(shown: ReturnType<typeof showModel>): Map<string, number> {
+  return new Map(shown.sorted.map(([key], i) => [key, shown.conversions[i]]));
 }
 
 function header(req: ReportRequest, windowDays: number) {
@@ -258,13 +281,19 @@ export async function buildCreditReport(db: D1Database, site: Site, req: ReportR
   const { groups, windowDays, definitionsChangedAt, spend } = await reportReads(db, site, req);
   const model = req.models[0];
   const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
-  const shown = showModel(sorted);
+  // Without spend to break ties, the report's order is the model's own: its conversions line up by index.
+  const ordered = !spend?.size;
+  const shown = showModel(sorted, ordered);
+  const byKey = ordered ? null : conversionsByKey(shown);
   return {
     model,
     ...header(req, windowDays),
     currency: site.settings.currency,
     totals: { ...shown.totals, ...(spend && spendFigures(shown.sums.cents, shown.sums.units, sumSpend(spend))) },
-    rows: sorted.map(([key, s]) => ({ key, ...shown.rows.get(key)!, ...(spend && spendFigures(s.cents, s.units, spend.get(key) ?? 0n)) })),
+    rows: sorted.map(([key, s], i) => {
+      const row = { key, conversions: byKey ? byKey.get(key)! : shown.conversions[i], revenue: shownCents(s), touches: s.touches };
+      return spend ? { ...row, ...spendFigures(exactCents(s), s.units, spend.get(key) ?? 0n) } : row;
+    }),
     definitions_changed_at: definitionsChangedAt,
   };
 }
@@ -279,8 +308,9 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
 
   const sums = (m: string, key: string) => groups.get(m)!.get(key) ?? EMPTY;
   const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, sums(m, k)]))]));
+  const conversions = new Map(req.models.map((m) => [m, conversionsByKey(shown.get(m)!)]));
   const ratios = (s: Sums, spent: bigint) => {
-    const { spend: _, ...rest } = spendFigures(s.cents, s.units, spent);
+    const { spend: _, ...rest } = spendFigures(exactCents(s), s.units, spent);
     return rest;
   };
   const total = spend && sumSpend(spend);
@@ -295,7 +325,10 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
       key,
       ...(spend && { spend: Number(spend.get(key) ?? 0n) / 100 }),
       models: Object.fromEntries(
-        req.models.map((m) => [m, { ...shown.get(m)!.rows.get(key)!, ...(spend && ratios(sums(m, key), spend.get(key) ?? 0n)) }]),
+        req.models.map((m) => {
+          const s = sums(m, key);
+          return [m, { conversions: conversions.get(m)!.get(key)!, revenue: shownCents(s), touches: s.touches, ...(spend && ratios(s, spend.get(key) ?? 0n)) }];
+        }),
       ),
     })),
     definitions_changed_at: definitionsChangedAt,

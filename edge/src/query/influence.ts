@@ -30,16 +30,18 @@ export async function buildInfluence(db: D1Database, site: Site, req: InfluenceR
   // definitions_changed_at is read in the same round trip as the sums.
   const { groups, stages, extra } = await storedGroups(db, site, req, new Set([SOURCED, INFLUENCED]), [definitionsRead(db, site.id)]);
   checkStage(req.stage, stages);
-  if (groups.size > LIMITS.queryRows) {
+  const byInfluenced = groups.get(INFLUENCED)!;
+  const bySourced = groups.get(SOURCED)!;
+  const keys = new Set([...byInfluenced.keys(), ...bySourced.keys()]);
+  if (keys.size > LIMITS.queryRows) {
     throw tooManyRows(req.dim);
   }
   let conversions = 0;
   let revenue = 0n;
   const rows: (InfluenceReport['rows'][number] & { cents: bigint })[] = [];
-  for (const [key, sums] of groups) {
-    const influenced = sums.get(INFLUENCED);
-    const sourced = sums.get(SOURCED);
-    if (!influenced && !sourced) continue;
+  for (const key of keys) {
+    const influenced = byInfluenced.get(key);
+    const sourced = bySourced.get(key);
     const sourcedConversions = Math.round((sourced?.units ?? 0) / WEIGHT_UNITS);
     conversions += sourcedConversions;
     const influencedCents = influenced ? totalCents(influenced) : 0n;
