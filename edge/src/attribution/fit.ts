@@ -7,7 +7,6 @@ import { conversionKeys, keySources, replaceFits, type StoredFit } from '../db/f
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
-import { parseFits, type SiteFits } from './derived-credit';
 import { loadJourneyTouches, loadLoneVisitorPage } from './load';
 import { REGISTRY, type Journey } from './models';
 import { byTimeThenId, FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
@@ -22,7 +21,7 @@ const VISITORS_PER_PAGE = 5000;
  * fits in one batch. One pass over the site's keys: accounts and free-mail contacts in chunks of
  * keys, then lone visitors in pages of one walk; journeys hold channel names only.
  */
-export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<{ fits: SiteFits; stored: StoredFit[] }> {
+export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<StoredFit[]> {
   const db = meter.db;
   const sources = keySources(db, site.id);
   const [stageRows, accounts, personal, conversionRows] = await meter.batch<{ stage?: string; id?: string }>([
@@ -96,5 +95,5 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
     stored.push({ stage, fitted_at: fittedAt, window_days: windowDays, converting, non_converting: all - converting, fit: JSON.stringify(fit) });
   }
   await meter.batch(replaceFits(db, site.id, stored));
-  return { fits: parseFits(stored), stored };
+  return stored;
 }
