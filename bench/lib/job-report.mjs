@@ -117,6 +117,12 @@ function storageSection(results, whole) {
       `- Whole file after every run (every site in it: the tiers, with their 1% new data and incremental runs, and any other, such as the ingest benchmark's, whose touches have no credit): touches ${fmtBytes(whole.touches.total)}, credit store ${fmtBytes(whole.credit.total)} = ${fmtRatio(ratio(whole.credit.total, whole.touches.total), 2)}; ${fmtBytes(whole.file)} in tables and indexes. A cross-check only: the goal is read per tier, above.`,
     );
   }
+  // A tier left out says why, so a missing figure is never silent.
+  for (const { tier, fullBytes } of results) {
+    if (measured.some((m) => m.tier === tier)) continue;
+    const reason = tier.seedBytes?.unavailable ?? fullBytes?.unavailable ?? 'no dbstat reading was taken';
+    notes.push(`- ${fmtInt(tier.n)} touches: not measured — ${reason}.`);
+  }
   notes.push(`- dbstat took ${fmt(dbstatMs / 1000, 1)} s over the run, outside every timed figure.`);
   return {
     headline:
