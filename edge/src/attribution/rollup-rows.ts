@@ -105,19 +105,24 @@ export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly st
 }
 
 /**
- * Adds one model's flat triples (`values`, aligned with `keys`) into `into(key)`; `sign` -1 takes them
- * away. A key the model gives nothing (0,0,0) is skipped, as the stored credit has no entry for it.
+ * Calls `add` with each key's triple of one model's flat triples (`values`, aligned with `keys`),
+ * cents as stored (a string past 2^53) made exact. A key the model gives nothing (0,0,0) is skipped,
+ * as the stored credit has no entry for it.
  */
-export function addModelSums(keys: readonly string[], values: readonly StoredCents[] | null | undefined, model: string, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
+function eachTriple(keys: readonly string[], values: readonly StoredCents[] | null | undefined, add: (key: string, units: number, cents: number | bigint, touches: number) => void): void {
   if (!values) return;
   for (let i = 0; i < keys.length; i++) {
     const units = values[3 * i] as number;
     const cents = values[3 * i + 1];
     const touches = values[3 * i + 2] as number;
     if (units === 0 && cents === 0 && touches === 0) continue;
-    const c = typeof cents === 'string' ? BigInt(cents) : cents;
-    addSums(into(keys[i]), model, sign * units, sign === 1 ? c : -c, sign * touches);
+    add(keys[i], units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
   }
+}
+
+/** Adds one model's flat triples (`values`, aligned with `keys`) into `into(key)`; `sign` -1 takes them away. */
+export function addModelSums(keys: readonly string[], values: readonly StoredCents[] | null | undefined, model: string, into: (key: string) => KeySums, sign: 1 | -1 = 1): void {
+  eachTriple(keys, values, (key, units, cents, touches) => addSums(into(key), model, sign * units, sign === 1 ? cents : -cents, sign * touches));
 }
 
 /**
@@ -125,16 +130,11 @@ export function addModelSums(keys: readonly string[], values: readonly StoredCen
  * model's sums per key: one map per model, not one per key, for reports of thousands of keys.
  */
 export function addColumn(keys: readonly string[], values: readonly StoredCents[] | null | undefined, into: Map<string, ModelSums>): void {
-  if (!values) return;
-  for (let i = 0; i < keys.length; i++) {
-    const units = values[3 * i] as number;
-    const cents = values[3 * i + 1];
-    const touches = values[3 * i + 2] as number;
-    if (units === 0 && cents === 0 && touches === 0) continue;
-    let s = into.get(keys[i]);
-    if (!s) into.set(keys[i], (s = { units: 0, cents: 0, touches: 0 }));
-    addInto(s, units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
-  }
+  eachTriple(keys, values, (key, units, cents, touches) => {
+    let s = into.get(key);
+    if (!s) into.set(key, (s = { units: 0, cents: 0, touches: 0 }));
+    addInto(s, units, cents, touches);
+  });
 }
 
 /** Adds one whole stored row's sums (encodeDay) into `into(key)`, for the given models only; `sign` -1 takes them away. */
