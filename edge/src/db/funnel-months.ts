@@ -4,7 +4,7 @@ import { GROUP_BY, type GroupBy } from '../../../schemas/dimensions';
 import { FUNNEL_GROUP_COLUMNS, monthOfMsSql, type FunnelMonth } from '../../../schemas/funnel-months';
 import { firstTimePath } from '../../../schemas/key-funnel';
 import { abortWhen } from './guard';
-import { chunks } from './json-parts';
+import { chunks, deleteByKeys } from './json-parts';
 
 export interface DirtyFunnelMonth extends FunnelMonth {
   marked_at: number;
@@ -110,14 +110,7 @@ export function upsertFunnelMonths(db: D1Database, siteId: string, rows: FunnelM
 export type FunnelPartId = Pick<FunnelMonthRow, 'stage' | 'month' | 'part'>;
 
 export function deleteFunnelMonths(db: D1Database, siteId: string, rows: FunnelPartId[]): D1PreparedStatement[] {
-  return chunks(rows, MONTHS_PER_STATEMENT).map((part) =>
-    db
-      .prepare(
-        `DELETE FROM funnel_months WHERE site_id = ?1 AND (stage, month, part) IN
-           (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?2) j)`,
-      )
-      .bind(siteId, JSON.stringify(part.map((r) => [r.stage, r.month, r.part]))),
-  );
+  return deleteByKeys(db, 'funnel_months', siteId, rows.map((r) => [r.stage, r.month, r.part]));
 }
 
 /**
@@ -134,14 +127,7 @@ export function guardFunnelMarks(db: D1Database, siteId: string, marks: DirtyFun
 }
 
 export function dequeueFunnelMonths(db: D1Database, siteId: string, marks: DirtyFunnelMonth[]): D1PreparedStatement[] {
-  return chunks(marks, MONTHS_PER_STATEMENT).map((part) =>
-    db
-      .prepare(
-        `DELETE FROM funnel_months_dirty WHERE site_id = ?1 AND (stage, month, marked_at) IN
-           (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?2) j)`,
-      )
-      .bind(siteId, JSON.stringify(part.map((m) => [m.stage, m.month, m.marked_at]))),
-  );
+  return deleteByKeys(db, 'funnel_months_dirty', siteId, marks.map((m) => [m.stage, m.month, m.marked_at]));
 }
 
 /**

@@ -34,3 +34,22 @@ export function deleteByIds(db: D1Database, table: keyof typeof ID_COLUMNS, site
     db.prepare(`DELETE FROM ${table} WHERE site_id = ?1 AND ${ID_COLUMNS[table]} IN (SELECT value FROM json_each(?2))`).bind(siteId, JSON.stringify(part)),
   );
 }
+
+/**
+ * The per-site tables rows are deleted from by a composite key (a queue's key with the mark it was
+ * read at, or a part of a stored row), and each one's key columns in order (never input).
+ */
+const KEY_COLUMNS = {
+  credit_rollup_dirty: ['stage', 'day', 'marked_at'],
+  funnel_months: ['stage', 'month', 'part'],
+  funnel_months_dirty: ['stage', 'month', 'marked_at'],
+} as const;
+
+/** Deletes a site's rows of `table` whose key is one of `keys` (values in KEY_COLUMNS order), 500 keys per statement. */
+export function deleteByKeys(db: D1Database, table: keyof typeof KEY_COLUMNS, siteId: string, keys: readonly (readonly (string | number)[])[]): D1PreparedStatement[] {
+  const columns = KEY_COLUMNS[table];
+  const values = columns.map((_, i) => `j.value ->> ${i}`).join(', ');
+  return chunks(keys, 500).map((part) =>
+    db.prepare(`DELETE FROM ${table} WHERE site_id = ?1 AND (${columns.join(', ')}) IN (SELECT ${values} FROM json_each(?2) j)`).bind(siteId, JSON.stringify(part)),
+  );
+}

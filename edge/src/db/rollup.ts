@@ -5,7 +5,7 @@ import { DAY_MS } from '../../../schemas/credit';
 import type { RollupGrain } from '../../../schemas/dimensions';
 import { ROLLUP_KEYS, rollupPath, SPANS_WRITES } from '../../../schemas/rollup';
 import { abortWhen } from './guard';
-import { chunks, jsonParts } from './json-parts';
+import { chunks, deleteByKeys, jsonParts } from './json-parts';
 
 export interface StageDay {
   stage: string;
@@ -69,14 +69,7 @@ export function rollupBacklog(db: D1Database, siteId: string): D1PreparedStateme
 
 /** Takes days off only if no chunk marked them again since they were read. */
 export function dequeueRollupDays(db: D1Database, siteId: string, days: DirtyDay[]): D1PreparedStatement[] {
-  return chunks(days, DAYS_PER_STATEMENT).map((part) =>
-    db
-      .prepare(
-        `DELETE FROM credit_rollup_dirty WHERE site_id = ?1 AND (stage, day, marked_at) IN
-           (SELECT j.value->>'stage', j.value->>'day', j.value->>'marked_at' FROM json_each(?2) AS j)`,
-      )
-      .bind(siteId, JSON.stringify(part)),
-  );
+  return deleteByKeys(db, 'credit_rollup_dirty', siteId, days.map((d) => [d.stage, d.day, d.marked_at]));
 }
 
 /** The rows of some days (or months, by their first day) of one grain, every dimension and part, through the primary key. */
