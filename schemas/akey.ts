@@ -108,3 +108,48 @@ export const CONVERSION_AKEY_SQL = `COALESCE(
     ORDER BY l.linked_at DESC, l.contact_id DESC LIMIT 1),
   ${akeySql.visitor('cv.visitor_id')},
   ${akeySql.none('cv.conversion_id')})`;
+
+/** What stitching a touch in TypeScript needs of a site's identities: the same lookups the SQL joins make. */
+export interface Stitching {
+  /** A contact's key (rule 2), or undefined for an unknown contact. */
+  contactKey(contactId: string): string | undefined;
+  /** The keys of the contacts an anonymous id was identified as (rule 3); undefined when it was never identified. */
+  visitorKeys(visitorId: string): readonly string[] | undefined;
+}
+
+/**
+ * The keys one touch belongs to (rules 1–4), each once, in TypeScript: what the job's touch loads
+ * (db/attribution.ts) reach through their joins, for a reader that walks touches instead of keys.
+ */
+export function touchAkeys(
+  t: { account_domain: string | null; contact_id: string | null; visitor_id: string | null },
+  s: Stitching,
+): readonly string[] {
+  if (t.account_domain !== null) return [t.account_domain];
+  if (t.contact_id !== null) {
+    const key = s.contactKey(t.contact_id);
+    return key === undefined ? [] : [key];
+  }
+  if (t.visitor_id === null) return [];
+  return s.visitorKeys(t.visitor_id) ?? [formatAkey({ kind: 'visitor', visitorId: t.visitor_id })];
+}
+
+/**
+ * The stitching of a site from its contacts and identity links as rows: a link to a contact that is
+ * not there reaches no key (the SQL's join drops it), yet the visitor is identified all the same.
+ */
+export function stitching(
+  contacts: Iterable<{ contact_id: string; account_domain: string | null }>,
+  links: Iterable<{ visitor_id: string; contact_id: string }>,
+): Stitching {
+  const keyOf = new Map<string, string>();
+  for (const c of contacts) keyOf.set(c.contact_id, c.account_domain ?? formatAkey({ kind: 'personal', contactId: c.contact_id }));
+  const byVisitor = new Map<string, string[]>();
+  for (const l of links) {
+    const keys = byVisitor.get(l.visitor_id) ?? [];
+    const key = keyOf.get(l.contact_id);
+    if (key !== undefined && !keys.includes(key)) keys.push(key);
+    byVisitor.set(l.visitor_id, keys);
+  }
+  return { contactKey: (id) => keyOf.get(id), visitorKeys: (id) => byVisitor.get(id) };
+}

@@ -1,35 +1,23 @@
 // Fits the data-driven models of a site: every key's journeys of every stage, built from the same
 // stitched touches and conversions the job credits, then each model's fit per stage, stored whole.
-import { formatAkey } from '../../../schemas/akey';
 import { DAY_MS } from '../../../schemas/credit';
 import { UNCREDITED_STAGE } from '../../../schemas/query';
-import { conversionKeys, keySources, replaceFits, type StoredFit } from '../db/fits';
+import { conversionKeys, replaceFits, type StoredFit } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
-import { loadJourneyTouches, loadLoneVisitorPage } from './load';
 import { REGISTRY, type Journey } from './models';
 import { byTimeThenId, FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
-
-/** Keys per touch load (one round trip each). */
-const KEYS_PER_CHUNK = 1000;
-/** Lone visitors per page of their walk (one round trip each). */
-const VISITORS_PER_PAGE = 5000;
+import { walkKeyTouches } from './touch-walk';
 
 /**
  * Builds every stage's journeys at `fittedAt`, fits every data-driven model on them and stores the
- * fits in one batch. One pass over the site's keys: accounts and free-mail contacts in chunks of
- * keys, then lone visitors in pages of one walk; journeys hold channel names only.
+ * fits in one batch. One walk over the site's touches (touch-walk.ts) hands over every key
+ * (accounts, free-mail contacts, lone visitors) with its touches; journeys hold channel names only.
  */
 export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<StoredFit[]> {
   const db = meter.db;
-  const sources = keySources(db, site.id);
-  const [stageRows, accounts, personal, conversionRows] = await meter.batch<{ stage?: string; id?: string }>([
-    siteStages(db, site.id),
-    sources.accounts,
-    sources.personal,
-    conversionKeys(db, site.id),
-  ]);
+  const [stageRows, conversionRows] = await meter.batch<{ stage?: string }>([siteStages(db, site.id), conversionKeys(db, site.id)]);
   // Every conversion with its key, once: most keys (lone visitors, personal contacts) have none.
   const conversions = new Map<string, { at: number; id: string; stage: string }[]>();
   for (const c of conversionRows.results as unknown as { id: string; stage: string; at: number; akey: string }[]) {
@@ -38,10 +26,6 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
     conversions.set(c.akey, list);
   }
   const stages = stageRows.results.map((r) => r.stage!).filter((s) => s !== UNCREDITED_STAGE);
-  const keys = [
-    ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id! })),
-    ...personal.results.map((r) => formatAkey({ kind: 'personal', contactId: r.id! })),
-  ];
   const windowDays = site.settings.window_days;
   const range = { from: fittedAt - FIT_LOOKBACK_MS - windowDays * DAY_MS, to: fittedAt };
   // Per stage, each distinct journey once with how many times it occurred: a site's journeys repeat
@@ -53,7 +37,8 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   const intern = (name: string) => names.get(name) ?? (names.set(name, { name, n: names.size }), names.get(name)!);
 
   const addKey = (akey: string, touches: readonly JourneyTouch[]) => {
-    // Sorted once here, each stage's keyJourneys finds them in order (a sorted copy sorts in one pass).
+    // The walk gives them in time order, ties by storage order: sorted by id here, once, each stage's
+    // keyJourneys finds them in order (a sorted copy sorts in one pass).
     const history = { touches: [...touches].sort(byTimeThenId), conversions: conversions.get(akey) ?? [] };
     for (const stage of stages) {
       const distinct = journeys.get(stage)!;
@@ -67,19 +52,7 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
     }
   };
 
-  for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
-    const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
-    const touches = await loadJourneyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
-    for (const akey of chunk) {
-      const keyTouches = touches.get(akey);
-      if (keyTouches?.length) addKey(akey, keyTouches);
-    }
-  }
-  for (let after: string | null = ''; after !== null; ) {
-    const page = await loadLoneVisitorPage(meter, site.id, after, range, VISITORS_PER_PAGE);
-    for (const [akey, keyTouches] of page.touches) addKey(akey, keyTouches);
-    after = page.next;
-  }
+  await walkKeyTouches(meter, site.id, range, addKey);
 
   const stored: StoredFit[] = [];
   for (const [stage, distinct] of journeys) {
