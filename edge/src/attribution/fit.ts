@@ -7,7 +7,7 @@ import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
 import { REGISTRY, type Journey } from './models';
-import { byTimeThenId, FIT_LOOKBACK_MS, keyJourneys, type JourneyTouch } from './models/journeys';
+import { FIT_LOOKBACK_MS, journeySpans } from './models/journeys';
 import { walkKeyTouches } from './touch-walk';
 
 /**
@@ -18,45 +18,49 @@ import { walkKeyTouches } from './touch-walk';
 export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<StoredFit[]> {
   const db = meter.db;
   const [stageRows, conversionRows] = await meter.batch<{ stage?: string }>([siteStages(db, site.id), conversionKeys(db, site.id)]);
-  // Every conversion with its key, once: most keys (lone visitors, personal contacts) have none.
-  const conversions = new Map<string, { at: number; id: string; stage: string }[]>();
-  for (const c of conversionRows.results as unknown as { id: string; stage: string; at: number; akey: string }[]) {
-    const list = conversions.get(c.akey) ?? [];
-    list.push({ at: c.at, id: c.id, stage: c.stage });
-    conversions.set(c.akey, list);
+  // Every conversion's time by key and stage, sorted, once: most keys (lone visitors, personal contacts) have none.
+  const conversions = new Map<string, Map<string, number[]>>();
+  for (const c of conversionRows.results as unknown as { stage: string; at: number; akey: string }[]) {
+    let byStage = conversions.get(c.akey);
+    if (!byStage) conversions.set(c.akey, (byStage = new Map()));
+    const list = byStage.get(c.stage);
+    if (list) list.push(c.at);
+    else byStage.set(c.stage, [c.at]);
   }
+  for (const byStage of conversions.values()) for (const list of byStage.values()) list.sort((a, b) => a - b);
   const stages = stageRows.results.map((r) => r.stage!).filter((s) => s !== UNCREDITED_STAGE);
   const windowDays = site.settings.window_days;
   const range = { from: fittedAt - FIT_LOOKBACK_MS - windowDays * DAY_MS, to: fittedAt };
   // Per stage, each distinct journey once with how many times it occurred: a site's journeys repeat
-  // (most lone visitors' are one channel), so memory grows with distinct paths, not with keys.
-  const journeys = new Map<string, Map<string, Journey>>(stages.map((s) => [s, new Map()]));
-  // Each loaded row brings its own copy of its channel's name; a kept journey holds the one copy,
-  // and a journey's identity is its channels' numbers, cheaper to build than JSON of the names.
-  const names = new Map<string, { name: string; n: number }>();
-  const intern = (name: string) => names.get(name) ?? (names.set(name, { name, n: names.size }), names.get(name)!);
+  // (most lone visitors' are one channel), so memory grows with distinct paths, not with keys. A
+  // journey is kept as its channels' numbers in the walk (touch-walk.ts) until the walk is done.
+  const distinctByStage = new Map<string, Map<string, { channels: number[]; converted: boolean; count: number }>>(stages.map((s) => [s, new Map()]));
+  const windowMs = windowDays * DAY_MS;
 
-  const addKey = (akey: string, touches: readonly JourneyTouch[]) => {
-    // The walk gives them in time order, ties by storage order: sorted by id here, once, each stage's
-    // keyJourneys finds them in order (a sorted copy sorts in one pass).
-    const history = { touches: [...touches].sort(byTimeThenId), conversions: conversions.get(akey) ?? [] };
+  const addKey = (akey: string, times: Float64Array, channels: Int32Array) => {
+    const keyConversions = conversions.get(akey);
     for (const stage of stages) {
-      const distinct = journeys.get(stage)!;
-      for (const j of keyJourneys(history, { stage, windowDays, fittedAt })) {
-        const channels = j.channels.map(intern);
-        const id = `${j.converted ? 1 : 0}:${channels.map((c) => c.n).join(',')}`;
+      const distinct = distinctByStage.get(stage)!;
+      journeySpans(times, keyConversions?.get(stage) ?? [], windowMs, fittedAt, (start, end, converted) => {
+        let id = converted ? '1:' : '0:';
+        for (let i = start; i < end; i++) id += (i > start ? ',' : '') + channels[i];
         const seen = distinct.get(id);
-        if (seen) seen.count = (seen.count ?? 1) + (j.count ?? 1);
-        else distinct.set(id, { ...j, channels: channels.map((c) => c.name) });
-      }
+        if (seen) seen.count++;
+        else distinct.set(id, { channels: Array.from(channels.subarray(start, end)), converted, count: 1 });
+      });
     }
   };
 
-  await walkKeyTouches(meter, site.id, range, addKey);
+  const walk = await walkKeyTouches(meter, site.id, range, addKey);
+  const journeys = new Map<string, Journey[]>(
+    [...distinctByStage].map(([stage, distinct]) => [
+      stage,
+      [...distinct.values()].map((j) => ({ stage, channels: j.channels.map((c) => walk.channels[c]), converted: j.converted, count: j.count })),
+    ]),
+  );
 
   const stored: StoredFit[] = [];
-  for (const [stage, distinct] of journeys) {
-    const list = [...distinct.values()];
+  for (const [stage, list] of journeys) {
     const fit: Record<string, unknown> = {};
     for (const model of REGISTRY) if (model.fit) fit[model.name] = model.fit(list);
     let converting = 0;

@@ -54,17 +54,18 @@ export interface TouchCursor {
 /**
  * One page of a walk over every touch of the site with occurred_at in ?4–?5, in touches_by_received
  * order after the cursor (?2, ?3), as one row: `n` touches in `touches`, JSON
- * [[rowid, received_at, occurred_at, channel, account_domain, contact_id, visitor_id]], the identity
- * columns past the first non-null one left null (only the first counts: schemas/akey.ts touchAkeys).
- * One walk of one index reads each touch once, in storage order; stitching happens in the Worker.
- * rowid is the cursor's tie-break and stands for the touch in the walk.
+ * [[rowid, received_at, occurred_at, channel, kind, identity]]: the identity is the first of
+ * account_domain (kind 0), contact_id (1) and visitor_id (2) that is set (only the first counts:
+ * schemas/akey.ts touchAkeys), both null when none is. One walk of one index reads each touch once, in
+ * storage order; stitching happens in the Worker. rowid is the cursor's tie-break and stands for
+ * the touch in the walk.
  */
 export function touchPage(db: D1Database, siteId: string, after: TouchCursor, range: { from: number; to: number }, limit: number): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT COUNT(*) AS n, json_group_array(json_array(r, received_at, occurred_at, channel, account_domain,
-                CASE WHEN account_domain IS NULL THEN contact_id END,
-                CASE WHEN account_domain IS NULL AND contact_id IS NULL THEN visitor_id END)) AS touches
+      `SELECT COUNT(*) AS n, json_group_array(json_array(r, received_at, occurred_at, channel,
+                CASE WHEN account_domain IS NOT NULL THEN 0 WHEN contact_id IS NOT NULL THEN 1 WHEN visitor_id IS NOT NULL THEN 2 END,
+                COALESCE(account_domain, contact_id, visitor_id))) AS touches
        FROM (SELECT rowid AS r, received_at, occurred_at, channel, account_domain, contact_id, visitor_id
              FROM touches INDEXED BY touches_by_received
              WHERE site_id = ?1 AND (received_at, rowid) > (?2, ?3) AND +occurred_at BETWEEN ?4 AND ?5

@@ -39,56 +39,71 @@ export function byTimeThenId(a: { at: number; id: string }, b: { at: number; id:
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** The first index of sorted `touches` at or after `at` (strictly after, when `strictly`). */
-function firstFrom(touches: readonly JourneyTouch[], at: number, strictly = false): number {
+/** The first index of sorted `times` at or after `at` (strictly after, when `strictly`). */
+function firstFrom(times: ArrayLike<number>, at: number, strictly = false): number {
   let lo = 0;
-  let hi = touches.length;
+  let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (touches[mid].at < at || (strictly && touches[mid].at === at)) lo = mid + 1;
+    if (times[mid] < at || (strictly && times[mid] === at)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** Channels of sorted `touches` with from ≤ at ≤ to (both inclusive, as a conversion's window is), in order. */
-function channelsWithin(touches: readonly JourneyTouch[], from: number, to: number): string[] {
-  const channels: string[] = [];
-  for (let i = firstFrom(touches, from); i < touches.length && touches[i].at <= to; i++) channels.push(touches[i].channel);
-  return channels;
-}
-
 /**
- * One key's journeys of `stage` for a fit at F (`fittedAt`), converting ones first, each in time order:
- * - converting: every stage conversion at T with F − 365 d ≤ T ≤ F gives the channels of its window
- *   touches, T − window_days ≤ t ≤ T (the touches every model credits, in the same order);
+ * One key's journeys of one stage for a fit at F (`fittedAt`), as spans [start, end) of its touches
+ * sorted by time then id (`times` their times), converting ones first, in conversion order:
+ * - converting: every stage conversion at T with F − 365 d ≤ T ≤ F gives its window touches,
+ *   T − window_days ≤ t ≤ T (the touches every model credits, in the same order);
  * - non-converting: the touches after the key's latest stage conversion (all its touches if it has
  *   none) within window_days before the latest of them, both ends inclusive, when there is at least
  *   one such touch and the latest is at or after F − 365 d.
  * A conversion without window touches gives no journey: it has no channel to learn from, and every
  * model leaves it as "(no touch)". Touches or conversions after F are taken as given (the contract
- * bounds only conversions by F): the caller passes what it loaded at F.
+ * bounds only conversions by F): the caller passes what it loaded at F. `conversionTimes` are the
+ * key's conversions of the stage, sorted. Allocates nothing: a fit calls it for every key and stage.
+ */
+export function journeySpans(
+  times: ArrayLike<number>,
+  conversionTimes: readonly number[],
+  windowMs: number,
+  fittedAt: number,
+  emit: (start: number, end: number, converted: boolean) => void,
+): void {
+  const from = fittedAt - FIT_LOOKBACK_MS;
+  for (const at of conversionTimes) {
+    if (at < from || at > fittedAt) continue;
+    const start = firstFrom(times, at - windowMs);
+    const end = firstFrom(times, at, true);
+    if (end > start) emit(start, end, true);
+  }
+  // Strictly after: a touch at the conversion's own instant is in its window, so it has converted.
+  const after = conversionTimes.length ? firstFrom(times, conversionTimes[conversionTimes.length - 1], true) : 0;
+  const n = times.length;
+  if (n > after && times[n - 1] >= from) emit(Math.max(after, firstFrom(times, times[n - 1] - windowMs)), n, false);
+}
+
+/**
+ * One key's journeys of `stage` for a fit at F, each with its channels in time order: journeySpans
+ * over the key's touches and conversions given in any order.
  * Pure, and per key, so the caller can feed keys in chunks and keep only the journeys.
  */
 export function keyJourneys(key: KeyHistory, { stage, windowDays, fittedAt }: JourneyOptions): Journey[] {
   if (stage === 'closed_lost') throw new RangeError('closed_lost is never credited, so it has no journeys');
   if (!(windowDays >= 0)) throw new RangeError(`windowDays must be >= 0, got ${windowDays}`);
-  const window = windowDays * DAY_MS;
-  const from = fittedAt - FIT_LOOKBACK_MS;
   const touches = [...key.touches].sort(byTimeThenId);
-  const conversions = key.conversions.filter((c) => c.stage === stage).sort(byTimeThenId);
-
+  const conversionTimes = key.conversions
+    .filter((c) => c.stage === stage)
+    .sort(byTimeThenId)
+    .map((c) => c.at);
   const journeys: Journey[] = [];
-  for (const c of conversions) {
-    if (c.at < from || c.at > fittedAt) continue;
-    const channels = channelsWithin(touches, c.at - window, c.at);
-    if (channels.length > 0) journeys.push({ stage, channels, converted: true });
-  }
-
-  // Strictly after: a touch at the conversion's own instant is in its window, so it has converted.
-  const latestConversion = conversions.at(-1);
-  const after = latestConversion ? touches.slice(firstFrom(touches, latestConversion.at, true)) : touches;
-  const last = after.at(-1);
-  if (last && last.at >= from) journeys.push({ stage, channels: channelsWithin(after, last.at - window, last.at), converted: false });
+  journeySpans(
+    touches.map((t) => t.at),
+    conversionTimes,
+    windowDays * DAY_MS,
+    fittedAt,
+    (start, end, converted) => journeys.push({ stage, channels: touches.slice(start, end).map((t) => t.channel), converted }),
+  );
   return journeys;
 }
