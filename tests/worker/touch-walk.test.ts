@@ -2,7 +2,7 @@
 // loads (loadKeyTouches, through SQL joins): the same keys with the same touches in the same order,
 // on random histories with every stitching path — account touches, contacts, linked browsers, a
 // browser shared by two accounts, free-mail contacts, lone visitors, ties in time, touches out of
-// range — and pages small enough to split every ingest batch.
+// range — and pages small enough to split every ingest batch and the site's contacts and links.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { loadKeyTouches } from '../../edge/src/attribution/load';
@@ -55,7 +55,10 @@ describe('walking every touch of a site', () => {
     const meter = new D1Meter(env.DB);
 
     const seenIdx = new Map<string, { times: number[]; channels: number[] }>();
-    const seen = await walkKeyTouches(meter, site.id, range, (akey, times, channels) => seenIdx.set(akey, { times: Array.from(times), channels: Array.from(channels) }), 7);
+    const seen = await walkKeyTouches(meter, site.id, range, (akey, times, channels) => seenIdx.set(akey, { times: Array.from(times), channels: Array.from(channels) }), {
+      touchesPerPage: 7,
+      identitiesPerPage: 2,
+    });
     expect(seen.pages).toBeGreaterThan(20);
     const walked = new Map([...seenIdx].map(([akey, t]) => [akey, t.times.map((at, i) => [at, seen.channels[t.channels[i]]])]));
 

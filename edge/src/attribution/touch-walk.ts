@@ -9,7 +9,7 @@
 import { stitching, touchAkeys } from '../../../schemas/akey';
 import type { D1Meter } from '../db/meter';
 import { isTooBig } from '../db/attribution';
-import { stitchingRows, touchIdsByRowid, touchPage, type TouchCursor } from '../db/fits';
+import { stitchingPage, touchIdsByRowid, touchPage, type TouchCursor } from '../db/fits';
 
 /**
  * Touches per page: ~100 bytes each as JSON, so a page stays well under D1's 2 MB value limit; a page
@@ -23,6 +23,26 @@ const IDS_PER_STATEMENT = 5_000;
 const ACCOUNT = 0;
 const CONTACT = 1;
 type PageTouch = [rowid: number, received: number, at: number, channel: string, kind: 0 | 1 | 2 | null, identity: string | null];
+
+/** Identities per page of their reads. */
+const IDENTITIES_PER_PAGE = 5_000;
+
+/** Every contact ([contact_id, account_domain]) or identity link ([visitor_id, contact_id]) of the site, in key order. */
+async function readIdentities(meter: D1Meter, siteId: string, table: 'contacts' | 'links', perPage: number): Promise<[string, string | null][]> {
+  const all: [string, string | null][] = [];
+  for (let after: [string, string] | null = ['', '']; after; ) {
+    const [page]: { n: number; rows: string }[] = await meter.all(stitchingPage(meter.db, siteId, table, after, perPage));
+    const rows = JSON.parse(page.rows) as [string, string | null][];
+    let last: [string, string] = after;
+    for (const row of rows) {
+      all.push(row);
+      const second = row[1] ?? '';
+      if (row[0] > last[0] || (row[0] === last[0] && second > last[1])) last = [row[0], second];
+    }
+    after = page.n < perPage ? null : last;
+  }
+  return all;
+}
 
 /** One growable column of numbers: a touch's key, time, channel and rowid each live in one. */
 class Column<A extends Float64Array | Int32Array> {
@@ -55,14 +75,11 @@ export async function walkKeyTouches(
   siteId: string,
   range: { from: number; to: number },
   visit: (akey: string, times: Float64Array, channels: Int32Array) => void,
-  pageSize = TOUCHES_PER_PAGE,
+  { touchesPerPage = TOUCHES_PER_PAGE, identitiesPerPage = IDENTITIES_PER_PAGE } = {},
 ): Promise<{ touches: number; keys: number; pages: number; channels: readonly string[] }> {
-  const rows = stitchingRows(meter.db, siteId);
-  const [contacts, links] = await meter.batch([rows.contacts, rows.links]);
-  const stitch = stitching(
-    contacts.results as unknown as { contact_id: string; account_domain: string | null }[],
-    links.results as unknown as { visitor_id: string; contact_id: string }[],
-  );
+  const contacts = (await readIdentities(meter, siteId, 'contacts', identitiesPerPage)).map(([contact_id, account_domain]) => ({ contact_id, account_domain }));
+  const links = (await readIdentities(meter, siteId, 'links', identitiesPerPage)).map(([visitor_id, contact_id]) => ({ visitor_id, contact_id: contact_id! }));
+  const stitch = stitching(contacts, links);
 
   const keyIndex = new Map<string, number>();
   const keyNames: string[] = [];
@@ -84,7 +101,7 @@ export async function walkKeyTouches(
       stitch,
     ).map((akey) => keyIndex.get(akey) ?? (keyIndex.set(akey, keyNames.length), keyNames.push(akey) - 1));
 
-  for (let cursor: TouchCursor | null = { received: -1, rowid: -1 }, limit = pageSize; cursor; ) {
+  for (let cursor: TouchCursor | null = { received: -1, rowid: -1 }, limit = touchesPerPage; cursor; ) {
     let page: { n: number; touches: string };
     try {
       [page] = await meter.all<{ n: number; touches: string }>(touchPage(meter.db, siteId, cursor, range, limit));
@@ -118,7 +135,7 @@ export async function walkKeyTouches(
     }
     touches += list.length;
     cursor = page.n < limit ? null : { received: lastReceived, rowid: lastRowid };
-    limit = Math.min(pageSize, limit * 2);
+    limit = Math.min(touchesPerPage, limit * 2);
   }
 
   // Each key's entries together (a counting sort by key), then in time order within the key.

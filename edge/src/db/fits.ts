@@ -37,12 +37,29 @@ export function replaceFits(db: D1Database, siteId: string, fits: StoredFit[]): 
   ];
 }
 
-/** The site's identities a fit stitches touches with (schemas/akey.ts stitching): every contact, every link. */
-export function stitchingRows(db: D1Database, siteId: string): { contacts: D1PreparedStatement; links: D1PreparedStatement } {
-  return {
-    contacts: db.prepare('SELECT contact_id, account_domain FROM contacts WHERE site_id = ?1').bind(siteId),
-    links: db.prepare('SELECT visitor_id, contact_id FROM identity_links WHERE site_id = ?1').bind(siteId),
-  };
+/**
+ * A page of the site's identities a fit stitches touches with (schemas/akey.ts stitching), after the
+ * cursor in key order, as one row: `n` rows in `rows`, JSON [[contact_id, account_domain]] for
+ * contacts (cursor: the last contact_id), [[visitor_id, contact_id]] for identity links (cursor:
+ * the last pair). One JSON value per page crosses from D1 far faster than as many rows; ids are at
+ * most a few hundred characters, so a page of 5,000 stays under D1's 2 MB value limit.
+ */
+export function stitchingPage(db: D1Database, siteId: string, table: 'contacts' | 'links', after: readonly [string, string], limit: number): D1PreparedStatement {
+  if (table === 'contacts') {
+    return db
+      .prepare(
+        `SELECT COUNT(*) AS n, json_group_array(json_array(contact_id, account_domain)) AS rows
+         FROM (SELECT contact_id, account_domain FROM contacts WHERE site_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3)`,
+      )
+      .bind(siteId, after[0], limit);
+  }
+  return db
+    .prepare(
+      `SELECT COUNT(*) AS n, json_group_array(json_array(visitor_id, contact_id)) AS rows
+       FROM (SELECT visitor_id, contact_id FROM identity_links
+             WHERE site_id = ?1 AND (visitor_id, contact_id) > (?2, ?3) ORDER BY visitor_id, contact_id LIMIT ?4)`,
+    )
+    .bind(siteId, after[0], after[1], limit);
 }
 
 /** Where a walk of the site's touches is: the last touch read, in touches_by_received order. */
