@@ -77,9 +77,11 @@ export async function walkKeyTouches(
   visit: (akey: string, times: Float64Array, channels: Int32Array) => void,
   { touchesPerPage = TOUCHES_PER_PAGE, identitiesPerPage = IDENTITIES_PER_PAGE } = {},
 ): Promise<{ touches: number; keys: number; pages: number; channels: readonly string[] }> {
-  const contacts = (await readIdentities(meter, siteId, 'contacts', identitiesPerPage)).map(([contact_id, account_domain]) => ({ contact_id, account_domain }));
-  const links = (await readIdentities(meter, siteId, 'links', identitiesPerPage)).map(([visitor_id, contact_id]) => ({ visitor_id, contact_id: contact_id! }));
-  const stitch = stitching(contacts, links);
+  // Read into the maps of `stitching` and dropped: only the maps stay for the walk.
+  const stitch = stitching(
+    (await readIdentities(meter, siteId, 'contacts', identitiesPerPage)).map(([contact_id, account_domain]) => ({ contact_id, account_domain })),
+    (await readIdentities(meter, siteId, 'links', identitiesPerPage)).map(([visitor_id, contact_id]) => ({ visitor_id, contact_id: contact_id! })),
+  );
 
   const keyIndex = new Map<string, number>();
   const keyNames: string[] = [];
