@@ -127,14 +127,25 @@ export function addModelSums(keys: readonly string[], values: readonly StoredCen
 
 /**
  * Adds one model's flat triples (`values`, aligned with `keys`, as a report reads them) into that
- * model's sums per key: one map per model, not one per key, for reports of thousands of keys.
+ * model's sums per key: one map per model, not one per key, for reports of thousands of keys. Its own
+ * loop rather than eachTriple's callback: a year-by-account report adds ~3,000 triples per request,
+ * and a key met for the first time (most of them) takes its triple as its sums, with no add.
  */
 export function addColumn(keys: readonly string[], values: readonly StoredCents[] | null | undefined, into: Map<string, ModelSums>): void {
-  eachTriple(keys, values, (key, units, cents, touches) => {
-    let s = into.get(key);
-    if (!s) into.set(key, (s = { units: 0, cents: 0, touches: 0 }));
-    addInto(s, units, cents, touches);
-  });
+  if (!values) return;
+  for (let i = 0, j = 0; i < keys.length; i++, j += 3) {
+    const units = values[j] as number;
+    const cents = values[j + 1];
+    const touches = values[j + 2] as number;
+    if (units === 0 && cents === 0 && touches === 0) continue;
+    const s = into.get(keys[i]);
+    if (s === undefined && typeof cents === 'number') into.set(keys[i], { units, cents, touches });
+    else {
+      const to = s ?? { units: 0, cents: 0, touches: 0 };
+      if (s === undefined) into.set(keys[i], to);
+      addInto(to, units, typeof cents === 'string' ? BigInt(cents) : cents, touches);
+    }
+  }
 }
 
 /** Adds one whole stored row's sums (encodeDay) into `into(key)`, for the given models only; `sign` -1 takes them away. */
