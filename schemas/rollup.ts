@@ -22,6 +22,14 @@ export type RollupSpans = Record<string, [start: number, length: number]>;
 /** The entry of spans that counts a row's writes (db/rollup.ts upsertRollup): not an entry of sums. */
 export const SPANS_WRITES = '#';
 
+/**
+ * The entry of spans (value 1) that says a row's sums are ASCII, so its spans count bytes as well as
+ * code points: a report then slices the row as a blob, in constant time, where substr over text counts
+ * the characters up to each start (a one-model report of a year by account spent most of its SQL time
+ * there). Rows without it (not ASCII, or written before it existed) are sliced as text, as before.
+ */
+export const SPANS_ASCII = '#a';
+
 /** A triple's cents are a number, or a string of digits past 2^53 so that JSON keeps them exact. */
 export type StoredCents = number | string;
 

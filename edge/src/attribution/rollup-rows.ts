@@ -1,6 +1,6 @@
 // A rollup row's sums and their stored form (pure): per key and model the weight units, cents and
 // credited touches, added exactly, and encoded as schemas/rollup.ts lays rows out.
-import { ROLLUP_KEYS, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../../schemas/rollup';
+import { ROLLUP_KEYS, SPANS_ASCII, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../../schemas/rollup';
 
 /**
  * Per model: weight units, cents and credited touches. Cents are exact whatever the amounts: they
@@ -53,11 +53,14 @@ export interface EncodedPart {
 /** Characters as SQLite counts them in text: code points (JSON.stringify leaves no lone surrogate). */
 export const codePoints = (s: string): number => s.length - (s.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * A day's (or month's) keys as stored rows (schemas/rollup.ts): keys listed once, sorted, then each
  * model's triples in a fixed model order, so equal sums are equal strings. A model that gives a key
  * nothing has 0,0,0 there, and a model with nothing in the row is left out. Rows are split into
- * self-contained parts of at most about `maxChars`; each part comes with its entries' spans.
+ * self-contained parts of at most about `maxChars`; each part comes with its entries' spans, marked
+ * SPANS_ASCII when the part is ASCII.
  */
 export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly string[], maxChars = 400_000): EncodedPart[] {
   const parts: EncodedPart[] = [];
@@ -83,7 +86,8 @@ export function encodeDay(keys: ReadonlyMap<string, KeySums>, order: readonly st
       spans[entry] = [at, points];
       at += points;
     });
-    parts.push({ sums: `${sums}}`, spans: JSON.stringify(spans) });
+    sums += '}';
+    parts.push({ sums, spans: JSON.stringify(ASCII.test(sums) ? { ...spans, [SPANS_ASCII]: 1 } : spans) });
     names = [];
     namePoints = 0;
     columns = order.map(() => []);

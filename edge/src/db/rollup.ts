@@ -3,7 +3,7 @@
 // Every statement is keyed by site.
 import { DAY_MS } from '../../../schemas/credit';
 import type { RollupGrain } from '../../../schemas/dimensions';
-import { ROLLUP_KEYS, rollupPath, SPANS_WRITES } from '../../../schemas/rollup';
+import { ROLLUP_KEYS, rollupPath, SPANS_ASCII, SPANS_WRITES } from '../../../schemas/rollup';
 import { abortWhen } from './guard';
 import { chunks, deleteByKeys, jsonParts } from './json-parts';
 
@@ -123,8 +123,9 @@ export function deleteRollup(db: D1Database, siteId: string, rows: Omit<RollupRo
  * asked models' entries leave SQLite, so a one-model report carries a twelfth of each row to the
  * Worker. substr cuts them out where the row's spans say they are, so SQLite never parses the row's
  * JSON (json_extract would parse every model's sums to find them: most of a year-by-account report's
- * time); a row written before migration 0015 has no spans and is read with json_extract, the same
- * array. The caller adds them up, exactly.
+ * time), and an ASCII row (SPANS_ASCII) is cut as a blob, so SQLite does not count characters either;
+ * a row written before migration 0015 has no spans and is read with json_extract, the same array. The
+ * caller adds them up, exactly.
  */
 export function rollupModels(
   db: D1Database,
@@ -137,11 +138,15 @@ export function rollupModels(
 ) {
   // One placeholder per path (the keys' and each model's): the statement's text depends on the count only.
   const params = [ROLLUP_KEYS, ...models].map((_, i) => `?${7 + i}`);
-  const slice = (p: string) => `substr(sums, spans ->> (${p} || '[0]'), spans ->> (${p} || '[1]'))`;
-  const sliced = params.map((p, i) => (i ? `coalesce(${slice(p)}, 'null')` : slice(p))).join(` || ',' || `);
+  const start = (p: string) => `spans ->> (${p} || '[0]'), spans ->> (${p} || '[1]')`;
+  // An ASCII row's spans count bytes too: its blob is sliced without counting characters.
+  const text = (p: string) => `substr(sums, ${start(p)})`;
+  const blob = (p: string) => `CAST(substr(CAST(sums AS BLOB), ${start(p)}) AS TEXT)`;
+  const array = (slice: (p: string) => string) => `'[' || ${params.map((p, i) => (i ? `coalesce(${slice(p)}, 'null')` : slice(p))).join(` || ',' || `)} || ']'`;
   return db
     .prepare(
-      `SELECT CASE WHEN spans IS NULL THEN json_extract(sums, ${params.join(', ')}) ELSE '[' || ${sliced} || ']' END AS v FROM credit_sums
+      `SELECT CASE WHEN spans IS NULL THEN json_extract(sums, ${params.join(', ')})
+         WHEN spans ->> '$."${SPANS_ASCII}"' = 1 THEN ${array(blob)} ELSE ${array(text)} END AS v FROM credit_sums
        WHERE site_id = ?1 AND stage = ?2 AND dim = ?3 AND grain = ?4 AND day BETWEEN ?5 AND ?6`,
     )
     .bind(siteId, stage, dim, grain, days.first, days.last, ...[ROLLUP_KEYS, ...models].map(rollupPath));
