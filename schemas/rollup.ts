@@ -2,7 +2,8 @@
 // job that writes rows (edge/src/attribution/rollup.ts) and the reports that read them (db/rollup.ts) share.
 //
 // A row is one stage × dimension × day or month (or a part of one): {"k": [keys], "<model>": [weight
-// units, cents, credited touches, … one triple per key, in the order of "k"]}. Model first, keys once:
+// units, cents, credited touches, … one triple per key, in the order of "k"]}, integers with three or more
+// trailing zeros written with an exponent (1e9), as JSON allows. Model first, keys once:
 // a report extracts only the models it asks for, in SQL, and the keys are not repeated per model.
 
 /** The entry that lists a row's keys; every other entry is a model's (no model is named "k"). */

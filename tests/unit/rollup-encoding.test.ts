@@ -60,6 +60,18 @@ describe('encodeDay', () => {
     expect(sumsOf(new Map([...sample].reverse()), ORDER)).toEqual([row]);
   });
 
+  it('writes integers with three or more trailing zeros with an exponent, which reads back as the same number', () => {
+    const keys = day([
+      ['a', 'linear', 1_000_000_000, 12_345_000, 1_000],
+      ['b', 'linear', 333_333_333, 100, 2],
+      ['c', 'linear', 2_500_000_000, -7_000, 3],
+      ['d', 'linear', 9_007_199_254_740_000, 0, 4],
+    ]);
+    const [row] = sumsOf(keys, ['linear']);
+    expect(row).toBe('{"k":["a","b","c","d"],"linear":[1e9,12345e3,1000,333333333,100,2,25e8,-7e3,3,900719925474e4,0,4]}');
+    expect(plain(readAll([row], new Set(['linear'])))).toEqual(plain(keys));
+  });
+
   it('leaves out a model with nothing in the row', () => {
     const [row] = sumsOf(day([['Email', 'linear', 1_000_000_000, 100, 1]]), ORDER);
     expect(Object.keys(JSON.parse(row) as StoredRollupRow)).toEqual(['k', 'linear']);
@@ -79,7 +91,7 @@ describe('encodeDay', () => {
     const big = 4_000_000_000_000_000_000n;
     const keys = day([['Events', 'linear', 1_000_000_000, big, 1]]);
     const [row] = sumsOf(keys, ORDER);
-    expect(row).toBe('{"k":["Events"],"linear":[1000000000,"4000000000000000000",1]}');
+    expect(row).toBe('{"k":["Events"],"linear":[1e9,"4000000000000000000",1]}');
     const sum = readAll([row, row, row]);
     expect(totalCents(sum.get('Events')!.get('linear')!)).toBe(3n * big);
   });
