@@ -9,7 +9,7 @@ function prng(seed: number) {
   let s = seed >>> 0;
   return (n: number) => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
+    return (s >>> 8) % n;
   };
 }
 
