@@ -1,7 +1,6 @@
 // GET /v1/credit and /v1/credit/compare: credit per key, from stored credit (the rollup plus partial
 // edge days) or computed on demand for another window, rounded so that rows add up to the totals.
 import { WEIGHT_UNITS } from '../../../schemas/credit';
-import type { RollupGrain } from '../../../schemas/dimensions';
 import type { StoredCents } from '../../../schemas/rollup';
 import { LIMITS } from '../../../schemas/limits';
 import {
@@ -21,7 +20,7 @@ import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
-import { rollupModels } from '../db/rollup';
+import { rollupModels, type RollupSpan } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, splitMonths, type QueryRange } from './range';
@@ -102,15 +101,15 @@ export async function storedGroups(
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
-  // Whole months from month rows, the whole days around them from day rows.
-  const spans: [RollupGrain, { first: number; last: number }][] = [];
+  // Whole months from month rows, the whole days around them from day rows: one statement for all.
+  const spans: RollupSpan[] = [];
   if (split.days) {
     const { months, days } = splitMonths(split.days);
-    if (months) spans.push(['month', months]);
-    for (const d of days) spans.push(['day', d]);
+    if (months) spans.push({ grain: 'month', ...months });
+    for (const d of days) spans.push({ grain: 'day', ...d });
   }
   const asked = [...models];
-  for (const [grain, span] of spans) statements.push(rollupModels(db, site.id, req.stage, req.dim, grain, span, asked));
+  if (spans.length) statements.push(rollupModels(db, site.id, req.stage, req.dim, spans, asked));
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // Partial days sum stored credit, whose data-driven models are derived under the latest fits.
   const derive = split.partial.length > 0 && asked.some((m) => DATA_DRIVEN.has(m as ModelName));
@@ -124,7 +123,7 @@ export async function storedGroups(
 
   const columns = asked.map((): Map<string, ModelSums> => new Map());
   let i = 0;
-  for (; i < spans.length; i++) {
+  for (; i < (spans.length ? 1 : 0); i++) {
     for (const row of results[i].results as { v: string }[]) {
       const extracted = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
       for (let m = 0; m < asked.length; m++) addColumn(extracted[0], extracted[m + 1], columns[m]);
