@@ -2,7 +2,8 @@
 // job that writes rows (edge/src/attribution/rollup.ts) and the reports that read them (db/rollup.ts) share.
 //
 // A row is one stage × dimension × day or month (or a part of one): {"k": [keys], "<model>": [weight
-// units, cents, credited touches, … one triple per key, in the order of "k"]}. Model first, keys once:
+// units, cents, credited touches, … one triple per key, in the order of "k"]}, integers with three or more
+// trailing zeros written with an exponent (1e9), as JSON allows. Model first, keys once:
 // a report extracts only the models it asks for, in SQL, and the keys are not repeated per model.
 
 /** The entry that lists a row's keys; every other entry is a model's (no model is named "k"). */
@@ -21,6 +22,14 @@ export type RollupSpans = Record<string, [start: number, length: number]>;
 
 /** The entry of spans that counts a row's writes (db/rollup.ts upsertRollup): not an entry of sums. */
 export const SPANS_WRITES = '#';
+
+/**
+ * The entry of spans (value 1) that says a row's sums are ASCII, so its spans count bytes as well as
+ * code points: a report then slices the row as a blob, in constant time, where substr over text counts
+ * the characters up to each start (a one-model report of a year by account spent most of its SQL time
+ * there). Rows without it (not ASCII, or written before it existed) are sliced as text, as before.
+ */
+export const SPANS_ASCII = '#a';
 
 /** A triple's cents are a number, or a string of digits past 2^53 so that JSON keeps them exact. */
 export type StoredCents = number | string;

@@ -1,7 +1,7 @@
 // The credit rollup's stored rows (schemas/rollup.ts): model first, keys once; read back whole or one model at a time, exactly.
 import { describe, expect, it } from 'vitest';
 import { addColumn, addEncodedDay, addModelSums, addSums, codePoints, encodeDay, totalCents, type KeySums, type ModelSums } from '../../edge/src/attribution/rollup-rows';
-import { ROLLUP_KEYS, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../schemas/rollup';
+import { ROLLUP_KEYS, SPANS_ASCII, type RollupSpans, type StoredCents, type StoredRollupRow } from '../../schemas/rollup';
 
 const ORDER = ['first_touch', 'linear', '(influenced)'];
 
@@ -26,6 +26,8 @@ const sumsOf = (keys: ReadonlyMap<string, KeySums>, order = ORDER, maxChars?: nu
 
 /** What SQLite's substr(sums, start, length) gives for text: it counts code points, from 1. */
 const substr = (text: string, start: number, length: number) => [...text].slice(start - 1, start - 1 + length).join('');
+/** What CAST(substr(CAST(sums AS BLOB), start, length) AS TEXT) gives: it counts UTF-8 bytes, from 1. */
+const byteSubstr = (text: string, start: number, length: number) => Buffer.from(text, 'utf8').subarray(start - 1, start - 1 + length).toString('utf8');
 
 function readAll(parts: string[], models = new Set(ORDER)): Map<string, KeySums> {
   const keys = new Map<string, KeySums>();
@@ -58,6 +60,18 @@ describe('encodeDay', () => {
     expect(sumsOf(new Map([...sample].reverse()), ORDER)).toEqual([row]);
   });
 
+  it('writes integers with three or more trailing zeros with an exponent, which reads back as the same number', () => {
+    const keys = day([
+      ['a', 'linear', 1_000_000_000, 12_345_000, 1_000],
+      ['b', 'linear', 333_333_333, 100, 2],
+      ['c', 'linear', 2_500_000_000, -7_000, 3],
+      ['d', 'linear', 9_007_199_254_740_000, 0, 4],
+    ]);
+    const [row] = sumsOf(keys, ['linear']);
+    expect(row).toBe('{"k":["a","b","c","d"],"linear":[1e9,12345e3,1000,333333333,100,2,25e8,-7e3,3,900719925474e4,0,4]}');
+    expect(plain(readAll([row], new Set(['linear'])))).toEqual(plain(keys));
+  });
+
   it('leaves out a model with nothing in the row', () => {
     const [row] = sumsOf(day([['Email', 'linear', 1_000_000_000, 100, 1]]), ORDER);
     expect(Object.keys(JSON.parse(row) as StoredRollupRow)).toEqual(['k', 'linear']);
@@ -77,7 +91,7 @@ describe('encodeDay', () => {
     const big = 4_000_000_000_000_000_000n;
     const keys = day([['Events', 'linear', 1_000_000_000, big, 1]]);
     const [row] = sumsOf(keys, ORDER);
-    expect(row).toBe('{"k":["Events"],"linear":[1000000000,"4000000000000000000",1]}');
+    expect(row).toBe('{"k":["Events"],"linear":[1e9,"4000000000000000000",1]}');
     const sum = readAll([row, row, row]);
     expect(totalCents(sum.get('Events')!.get('linear')!)).toBe(3n * big);
   });
@@ -132,12 +146,15 @@ describe('spans', () => {
     const parts = encodeDay(keys, ORDER, maxChars);
     for (const { sums, spans } of parts) {
       const row = JSON.parse(sums) as StoredRollupRow;
-      const at = JSON.parse(spans) as RollupSpans;
+      const { [SPANS_ASCII]: ascii, ...at } = JSON.parse(spans) as RollupSpans & { [SPANS_ASCII]?: number };
       expect(Object.keys(at)).toEqual(Object.keys(row));
+      // Marked ASCII exactly when it is, and then sliced as a blob to the same entries.
+      expect(ascii === 1).toBe(/^[\x00-\x7f]*$/.test(sums));
       for (const [entry, [start, length]] of Object.entries(at)) {
         const slice = substr(sums, start, length);
         expect(slice.startsWith('[') && slice.endsWith(']'), entry).toBe(true);
         expect(JSON.parse(slice), entry).toEqual(row[entry]);
+        if (ascii) expect(byteSubstr(sums, start, length), entry).toBe(slice);
       }
     }
     return parts;
@@ -161,6 +178,13 @@ describe('spans', () => {
     ]);
     const [part] = expectSpansSlice(keys);
     expect(JSON.parse(part.spans)).toHaveProperty('k');
+  });
+
+  it('mark an ASCII row, whose spans then count bytes too, and leave any other row unmarked', () => {
+    const [ascii] = expectSpansSlice(day([['Paid Search', 'linear', 500_000_000, 6_172, 2]]));
+    expect(JSON.parse(ascii.spans)).toHaveProperty([SPANS_ASCII], 1);
+    const [other] = expectSpansSlice(day([['Zürich Süd', 'linear', 500_000_000, 6_173, 1]]));
+    expect(JSON.parse(other.spans)).not.toHaveProperty([SPANS_ASCII]);
   });
 
   it('locate the entries of each part of a split day', () => {

@@ -1,7 +1,6 @@
 // GET /v1/credit and /v1/credit/compare: credit per key, from stored credit (the rollup plus partial
 // edge days) or computed on demand for another window, rounded so that rows add up to the totals.
 import { WEIGHT_UNITS } from '../../../schemas/credit';
-import type { RollupGrain } from '../../../schemas/dimensions';
 import type { StoredCents } from '../../../schemas/rollup';
 import { LIMITS } from '../../../schemas/limits';
 import {
@@ -21,11 +20,12 @@ import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
-import { rollupModels } from '../db/rollup';
+import { rollupModels, type RollupSpan } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { ApiError } from '../errors';
 import { splitDays, splitMonths, type QueryRange } from './range';
 import { definitionsChangedAtOf, definitionsRead } from './definitions';
+import { sortByReportOrder } from './report-order';
 import { spendByKey, spendFigures, spendStatements } from './spend-report';
 
 export interface ReportRequest {
@@ -101,15 +101,15 @@ export async function storedGroups(
   const usual = (USUAL_STAGES as readonly string[]).includes(req.stage);
   const split = splitDays(req.range.fromMs, req.range.toMs);
   const statements: D1PreparedStatement[] = [];
-  // Whole months from month rows, the whole days around them from day rows.
-  const spans: [RollupGrain, { first: number; last: number }][] = [];
+  // Whole months from month rows, the whole days around them from day rows: one statement for all.
+  const spans: RollupSpan[] = [];
   if (split.days) {
     const { months, days } = splitMonths(split.days);
-    if (months) spans.push(['month', months]);
-    for (const d of days) spans.push(['day', d]);
+    if (months) spans.push({ grain: 'month', ...months });
+    for (const d of days) spans.push({ grain: 'day', ...d });
   }
   const asked = [...models];
-  for (const [grain, span] of spans) statements.push(rollupModels(db, site.id, req.stage, req.dim, grain, span, asked));
+  if (spans.length) statements.push(rollupModels(db, site.id, req.stage, req.dim, spans, asked));
   for (const part of split.partial) statements.push(creditInRange(db, site.id, req.stage, part.fromMs, part.toMs));
   // Partial days sum stored credit, whose data-driven models are derived under the latest fits.
   const derive = split.partial.length > 0 && asked.some((m) => DATA_DRIVEN.has(m as ModelName));
@@ -123,7 +123,7 @@ export async function storedGroups(
 
   const columns = asked.map((): Map<string, ModelSums> => new Map());
   let i = 0;
-  for (; i < spans.length; i++) {
+  for (; i < (spans.length ? 1 : 0); i++) {
     for (const row of results[i].results as { v: string }[]) {
       const extracted = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
       for (let m = 0; m < asked.length; m++) addColumn(extracted[0], extracted[m + 1], columns[m]);
@@ -199,20 +199,9 @@ export async function creditGroups(
   return { groups, windowDays: onDemand ? req.windowDays! : site.settings.window_days, extra: extraResults };
 }
 
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byBig = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0);
-/** Cents ascending, exactly: as numbers while both are safe integers (the difference of two has the right sign), else in BigInt. */
-const byCents = (a: Sums, b: Sums) => (a.bigCents === undefined && b.bigCents === undefined ? a.cents - b.cents : byBig(totalCents(a), totalCents(b)));
 const exactCents = (s: Sums): bigint => (s.bigCents === undefined ? BigInt(s.cents) : totalCents(s));
 /** Cents as shown: a number of currency units (rounded to a double past 2^53, as JSON shows it). */
 const shownCents = (s: Sums) => (s.bigCents === undefined ? s.cents : Number(totalCents(s))) / 100;
-/** Revenue, then conversions (descending), then spend (descending: keys with spend and no credit), then key. */
-const bySums =
-  (spend?: Map<string, bigint> | null) =>
-  // Indexes, not destructuring: a sort of thousands of keys calls this tens of thousands of times.
-  (x: [string, Sums], y: [string, Sums]) =>
-    byCents(y[1], x[1]) || y[1].units - x[1].units || (spend ? byBig(spend.get(y[0]) ?? 0n, spend.get(x[0]) ?? 0n) : 0) || byText(x[0], y[0]);
-const compareSums = bySums();
 const EMPTY: Sums = { units: 0, cents: 0, touches: 0 };
 
 /** The report's keys: the model's, and keys with spend but no credit (0 conversions), so Σ rows.spend = totals.spend. Adds to `entries`, a fresh array. */
@@ -244,7 +233,7 @@ function showModel(
   /** The exact sums behind the totals, for ratios. */
   sums: { units: number; cents: bigint };
 } {
-  const sorted = ordered ? entries : [...entries].sort(compareSums);
+  const sorted = ordered ? entries : sortByReportOrder([...entries]);
   const total: Sums = { units: 0, cents: 0, touches: 0 };
   const weights = new Array<number>(sorted.length);
   for (let i = 0; i < sorted.length; i++) {
@@ -280,7 +269,7 @@ async function reportReads(db: D1Database, site: Site, req: ReportRequest) {
 export async function buildCreditReport(db: D1Database, site: Site, req: ReportRequest): Promise<CreditReport> {
   const { groups, windowDays, definitionsChangedAt, spend } = await reportReads(db, site, req);
   const model = req.models[0];
-  const sorted = withSpendKeys([...groups.get(model)!], spend, req.dim).sort(bySums(spend));
+  const sorted = sortByReportOrder(withSpendKeys([...groups.get(model)!], spend, req.dim), spend);
   // Without spend to break ties, the report's order is the model's own: its conversions line up by index.
   const ordered = !spend?.size;
   const shown = showModel(sorted, ordered);
@@ -304,7 +293,7 @@ export async function buildCompareReport(db: D1Database, site: Site, req: Report
   const keys = new Set<string>();
   for (const byKey of groups.values()) for (const key of byKey.keys()) keys.add(key);
   const first = groups.get(req.models[0])!;
-  const order = withSpendKeys([...keys].map((k): [string, Sums] => [k, first.get(k) ?? EMPTY]), spend, req.dim).sort(bySums(spend));
+  const order = sortByReportOrder(withSpendKeys([...keys].map((k): [string, Sums] => [k, first.get(k) ?? EMPTY]), spend, req.dim), spend);
 
   const sums = (m: string, key: string) => groups.get(m)!.get(key) ?? EMPTY;
   const shown = new Map(req.models.map((m) => [m, showModel(order.map(([k]) => [k, sums(m, k)]))]));
