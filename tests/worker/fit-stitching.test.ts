@@ -1,8 +1,7 @@
 // The data-driven fit reads every key's journeys through the same stitching as credit: accounts
-// through their direct, contact and linked-visitor touches, free-mail contacts, and lone visitors,
-// each key once (the fit walks the site's touches: touch-walk.test.ts checks the walk against the
-// per-key loads); and values past D1's limit (one D1 value holds at most 2 MB) are read in smaller
-// pages by the fit and by rows by credit, with the same journeys and credit as any other key.
+// through their direct, contact and linked-visitor touches, free-mail contacts, and lone visitors
+// (read in pages of one walk), each key once; and a key with more touches in range than one D1
+// value can hold is read by rows instead of grouped, for the fit and for credit alike.
 import { describe, expect, it } from 'vitest';
 import { flatCredit } from './credit-rows';
 import { createSite, sendAccepted as send, type TestSite } from './helpers';

@@ -1,6 +1,6 @@
-// A random history of touches over every stitching path, for tests that compare the job's ways of
-// reading touches: account touches, contacts, linked browsers, a browser shared by two accounts,
-// free-mail contacts, lone visitors, ties in time, and touches older than a year.
+// A random history of touches over every stitching path, for tests that check what the job reads
+// against a key's whole history: account touches, contacts, linked browsers, a browser shared by
+// two accounts, free-mail contacts, lone visitors, ties in time, and touches older than a year.
 import { pick } from '../unit/helpers/journeys';
 
 export const HOUR = 3_600_000;
@@ -12,7 +12,7 @@ export function randomHistory(rand: () => number, n: number) {
   const domains = ['a.test', 'b.test', 'c.test', 'd.test'];
   const touches = [];
   for (let i = 0; i < n; i++) {
-    // Whole hours over ~500 days: some before the walk's range, and ties within a key.
+    // Whole hours over ~500 days: some older than a fit's year, and ties within a key.
     const at = NOW - Math.floor(rand() * 500 * 24) * HOUR;
     const t: Record<string, unknown> = { id: `w${i.toString(36)}-${Math.floor(rand() * 1e6).toString(36)}`, occurred_at: new Date(at).toISOString(), touch_type: 'event', channel: pick(rand, CHANNELS) };
     const domain = pick(rand, domains);

@@ -1,6 +1,6 @@
 // Loads what crediting a set of keys needs: their conversions (now and where last credited) and
 // their touches over the ranges asked for. The job and on-demand windows read through here alike.
-import { parseAkey, splitAkeys } from '../../../schemas/akey';
+import { formatAkey, parseAkey, splitAkeys } from '../../../schemas/akey';
 import { convertCents } from '../../../schemas/money';
 import {
   candidateStatements,
@@ -14,9 +14,11 @@ import {
   type TouchGroup,
   type TouchRequest,
 } from '../db/attribution';
+import { loneVisitorIds, loneVisitorTouches } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import type { KeyTouch } from './credit-key';
 import type { CreditConversion } from './models';
+import type { JourneyTouch } from './models/journeys';
 
 /**
  * Amounts are credited in the reporting currency, converted here at the rate loaded with the row; one
@@ -81,4 +83,44 @@ export async function loadKeyTouches(meter: D1Meter, siteId: string, ranges: Rea
     touchType: t.touch_type,
     fields: { touch_type: t.touch_type, channel: t.channel, source: t.source, medium: t.medium, campaign: t.campaign, content: t.content, term: t.term },
   }));
+}
+
+/** A loaded row of the journey columns, and the touch a journey reads from it. */
+interface JourneyRow {
+  akey: string;
+  touch_id: string;
+  occurred_at: number;
+  channel: string;
+}
+const toJourneyTouch = (t: JourneyRow): JourneyTouch => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel });
+
+/** Each key's touches over its range with only what a journey reads (time, id, channel): a fit reads every touch. */
+export async function loadJourneyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, JourneyTouch[]>> {
+  return byKey(await readTouches<JourneyRow>(meter, siteId, touchRequest(ranges), 'journey'), toJourneyTouch);
+}
+
+/**
+ * A page of lone visitors after `after` (visitor order) with their touches over `range`, and where
+ * the next page starts (null: this was the last). Read grouped in one walk of the touches; a visitor
+ * past D1's value limit sends the page through the per-key loads instead.
+ */
+export async function loadLoneVisitorPage(
+  meter: D1Meter,
+  siteId: string,
+  after: string,
+  range: { from: number; to: number },
+  limit: number,
+): Promise<{ touches: Map<string, JourneyTouch[]>; next: string | null }> {
+  let ids: string[];
+  let touches: Map<string, JourneyTouch[]>;
+  try {
+    const groups = await meter.all<TouchGroup & { id: string }>(loneVisitorTouches(meter.db, siteId, after, range, limit));
+    ids = groups.map((g) => g.id);
+    touches = byKey(ungroupTouches<JourneyRow>(groups, 'journey'), toJourneyTouch);
+  } catch (err) {
+    if (!isTooBig(err)) throw err;
+    ids = (await meter.all<{ id: string }>(loneVisitorIds(meter.db, siteId, after, range, limit))).map((r) => r.id);
+    touches = await loadJourneyTouches(meter, siteId, new Map(ids.map((id) => [formatAkey({ kind: 'visitor', visitorId: id }), range])));
+  }
+  return { touches, next: ids.length < limit ? null : ids[ids.length - 1] };
 }

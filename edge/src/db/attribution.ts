@@ -286,9 +286,10 @@ export interface LoadedTouch extends TouchFields {
   touch_type: string;
 }
 
-/** A touch's columns as crediting reads them. */
+/** A touch's columns as crediting reads them, and what a journey reads (a data-driven fit reads every touch of the site, so little of each). */
 const TOUCH_COLUMNS = {
   credit: ['touch_id', 'occurred_at', 'touch_type', 'channel', 'source', 'medium', 'campaign', 'content', 'term'],
+  journey: ['touch_id', 'occurred_at', 'channel'],
 } as const;
 export type TouchColumns = keyof typeof TOUCH_COLUMNS;
 const fieldsOf = (columns: TouchColumns) => TOUCH_COLUMNS[columns].map((c) => `t.${c}`).join(', ');
@@ -343,7 +344,7 @@ const pathsOf = (columns: TouchColumns) => ({
   rows: touchPaths(selectTouches(columns, 'rows'), ''),
   grouped: touchPaths(selectTouches(columns, 'grouped'), '\n    GROUP BY j.key'),
 });
-const PATHS = { credit: pathsOf('credit') };
+const PATHS = { credit: pathsOf('credit'), journey: pathsOf('journey') };
 
 /** A row of a grouped touch statement: `touches` is JSON, [[touch_id, occurred_at, …fields in order]]. */
 export interface TouchGroup {

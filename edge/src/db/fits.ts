@@ -1,6 +1,7 @@
 // The data-driven models' fits (migration 0008): read for crediting and for GET /v1/models, and
 // replaced whole, every stage at once, when the site is refitted; and what a fit reads.
-import { CONVERSION_AKEY_SQL } from '../../../schemas/akey';
+import { akeySql, CONVERSION_AKEY_SQL } from '../../../schemas/akey';
+import { groupedTouchesSql } from './attribution';
 
 export interface StoredFit {
   stage: string;
@@ -38,64 +39,48 @@ export function replaceFits(db: D1Database, siteId: string, fits: StoredFit[]): 
 }
 
 /**
- * A page of the site's identities a fit stitches touches with (schemas/akey.ts stitching), after the
- * cursor in key order, as one row: `n` rows in `rows`, JSON [[contact_id, account_domain]] for
- * contacts (cursor: the last contact_id), [[visitor_id, contact_id]] for identity links (cursor:
- * the last pair). One JSON value per page crosses from D1 far faster than as many rows; ids are at
- * most a few hundred characters, so a page of 5,000 stays under D1's 2 MB value limit.
+ * The keys whose journeys a fit reads by key: accounts and free-mail contacts. Lone visitors, by far
+ * the most keys on a real site and mostly one or two touches each, are read by loneVisitorTouches.
  */
-export function stitchingPage(db: D1Database, siteId: string, table: 'contacts' | 'links', after: readonly [string, string], limit: number): D1PreparedStatement {
-  if (table === 'contacts') {
-    return db
-      .prepare(
-        `SELECT COUNT(*) AS n, json_group_array(json_array(contact_id, account_domain)) AS rows
-         FROM (SELECT contact_id, account_domain FROM contacts WHERE site_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3)`,
-      )
-      .bind(siteId, after[0], limit);
-  }
-  return db
-    .prepare(
-      `SELECT COUNT(*) AS n, json_group_array(json_array(visitor_id, contact_id)) AS rows
-       FROM (SELECT visitor_id, contact_id FROM identity_links
-             WHERE site_id = ?1 AND (visitor_id, contact_id) > (?2, ?3) ORDER BY visitor_id, contact_id LIMIT ?4)`,
-    )
-    .bind(siteId, after[0], after[1], limit);
+export function keySources(db: D1Database, siteId: string): { accounts: D1PreparedStatement; personal: D1PreparedStatement } {
+  return {
+    accounts: db.prepare('SELECT domain AS id FROM accounts WHERE site_id = ?1').bind(siteId),
+    personal: db.prepare('SELECT contact_id AS id FROM contacts WHERE site_id = ?1 AND account_domain IS NULL').bind(siteId),
+  };
 }
 
-/** Where a walk of the site's touches is: the last touch read, in touches_by_received order. */
-export interface TouchCursor {
-  received: number;
-  rowid: number;
-}
+/** A touch of a lone visitor after ?2, in ?3–?4 (the same filters as the job's visitor path). */
+const LONE_VISITOR_TOUCH = `t.site_id = ?1 AND t.visitor_id > ?2 AND t.occurred_at BETWEEN ?3 AND ?4
+         AND +t.contact_id IS NULL AND +t.account_domain IS NULL
+         AND NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = t.visitor_id)`;
 
 /**
- * One page of a walk over every touch of the site with occurred_at in ?4–?5, in touches_by_received
- * order after the cursor (?2, ?3), as one row: `n` touches in `touches`, JSON
- * [[rowid, received_at, occurred_at, channel, kind, identity]]: the identity is the first of
- * account_domain (kind 0), contact_id (1) and visitor_id (2) that is set (only the first counts:
- * schemas/akey.ts touchAkeys), both null when none is. One walk of one index reads each touch once, in
- * storage order; stitching happens in the Worker. rowid is the cursor's tie-break and stands for
- * the touch in the walk.
+ * A page of lone visitors (anonymous ids that reach nobody else: key rule 4) after `after`, in
+ * visitor order, each with its touches in the range grouped as the job's grouped touch loads give
+ * them (db/attribution.ts TouchGroup, journey columns): one walk along touches_by_visitor instead of
+ * a lookup per visitor. `id` is the page's cursor. A visitor with touches only outside the range has
+ * no journey and no row. A visitor past D1's value limit fails the statement (isTooBig): the caller
+ * then pages by loneVisitorIds and reads those visitors by key.
  */
-export function touchPage(db: D1Database, siteId: string, after: TouchCursor, range: { from: number; to: number }, limit: number): D1PreparedStatement {
+export function loneVisitorTouches(db: D1Database, siteId: string, after: string, range: { from: number; to: number }, limit: number): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT COUNT(*) AS n, json_group_array(json_array(r, received_at, occurred_at, channel,
-                CASE WHEN account_domain IS NOT NULL THEN 0 WHEN contact_id IS NOT NULL THEN 1 WHEN visitor_id IS NOT NULL THEN 2 END,
-                COALESCE(account_domain, contact_id, visitor_id))) AS touches
-       FROM (SELECT rowid AS r, received_at, occurred_at, channel, account_domain, contact_id, visitor_id
-             FROM touches INDEXED BY touches_by_received
-             WHERE site_id = ?1 AND (received_at, rowid) > (?2, ?3) AND +occurred_at BETWEEN ?4 AND ?5
-             ORDER BY received_at, rowid LIMIT ?6)`,
+      `SELECT t.visitor_id AS id, ${akeySql.visitor('t.visitor_id')} AS akey, ${groupedTouchesSql('journey')} AS touches
+       FROM touches t INDEXED BY touches_by_visitor
+       WHERE ${LONE_VISITOR_TOUCH}
+       GROUP BY t.visitor_id ORDER BY t.visitor_id LIMIT ?5`,
     )
-    .bind(siteId, after.received, after.rowid, range.from, range.to, limit);
+    .bind(siteId, after, range.from, range.to, limit);
 }
 
-/** The ids of some touches of the walk (?2: JSON list of rowids), for the rare ties in time that ids order. */
-export function touchIdsByRowid(db: D1Database, siteId: string, rowids: readonly number[]): D1PreparedStatement {
+/** The visitors of the same page as loneVisitorTouches, without their touches. */
+export function loneVisitorIds(db: D1Database, siteId: string, after: string, range: { from: number; to: number }, limit: number): D1PreparedStatement {
   return db
-    .prepare('SELECT rowid AS r, touch_id FROM touches WHERE rowid IN (SELECT value FROM json_each(?2)) AND site_id = ?1')
-    .bind(siteId, JSON.stringify(rowids));
+    .prepare(
+      `SELECT DISTINCT t.visitor_id AS id FROM touches t INDEXED BY touches_by_visitor
+       WHERE ${LONE_VISITOR_TOUCH} ORDER BY t.visitor_id LIMIT ?5`,
+    )
+    .bind(siteId, after, range.from, range.to, limit);
 }
 
 /** Every conversion of the site (but closed_lost) with the key it is credited under: one pass, for a fit. */
