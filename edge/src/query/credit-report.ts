@@ -122,18 +122,17 @@ export async function storedGroups(
   const fits = derive ? parseFits(results.pop()!.results as unknown as StoredFit[]) : new Map();
 
   const columns = asked.map((): Map<string, ModelSums> => new Map());
-  let i = 0;
-  for (; i < (spans.length ? 1 : 0); i++) {
-    for (const row of results[i].results as { v: string }[]) {
-      const extracted = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
-      for (let m = 0; m < asked.length; m++) addColumn(extracted[0], extracted[m + 1], columns[m]);
-    }
+  // The rollup's one statement first (when there were whole days), then one per partial day.
+  const rollupRows = spans.length ? (results.shift()!.results as { v: string }[]) : [];
+  for (const row of rollupRows) {
+    const extracted = JSON.parse(row.v) as [string[], ...(StoredCents[] | null)[]];
+    for (let m = 0; m < asked.length; m++) addColumn(extracted[0], extracted[m + 1], columns[m]);
   }
   const groups: ModelGroups = new Map(asked.map((model, m) => [model, columns[m]]));
-  if (i < results.length) {
+  if (results.length) {
     const partial = new Map<string, KeySums>();
-    for (; i < results.length; i++) {
-      for (const c of groupParts(results[i].results as unknown as StoredCreditRow[])) {
+    for (const result of results) {
+      for (const c of groupParts(result.results as unknown as StoredCreditRow[])) {
         addConversion(c.meta, creditParts(c.payloads, c.meta.stage, fits), [req.dim], (_dim, key) => keySums(partial, key));
       }
     }
