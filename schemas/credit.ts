@@ -38,13 +38,18 @@ function tupleJson(fields: TouchFields): string {
  * limit, however many touches a window holds; parts are numbered from 0 and each is self-contained.
  */
 export function encodeCredit(p: CreditPayload, maxChars = 400_000): string[] {
-  const parts: string[] = [];
+  return encodeCreditParts(p, maxChars).map((part) => part.payload);
+}
+
+/** encodeCredit, with how many of the touches (in order) each part holds. */
+export function encodeCreditParts(p: CreditPayload, maxChars = 400_000): { payload: string; touches: number }[] {
+  const parts: { payload: string; touches: number }[] = [];
   let groups: string[] = [];
   let groupIndex = new Map<string, number>();
   let touches: string[] = [];
   let chars = 0;
   const flush = () => {
-    parts.push(`{"m":${JSON.stringify(p.models)},"g":[${groups.join(',')}],"t":[${touches.join(',')}]}`);
+    parts.push({ payload: `{"m":${JSON.stringify(p.models)},"g":[${groups.join(',')}],"t":[${touches.join(',')}]}`, touches: touches.length });
     groups = [];
     groupIndex = new Map();
     touches = [];
@@ -67,6 +72,24 @@ export function encodeCredit(p: CreditPayload, maxChars = 400_000): string[] {
   }
   flush();
   return parts;
+}
+
+/**
+ * The channels of a part's touches, in window order, as stored beside the payload (credit.journey):
+ * a conversion's journey is its parts' in part order, what a data-driven fit learns from (attribution/fit.ts)
+ * without reading payloads or touches. JSON [names in order of first appearance, index per touch]:
+ * each name once, as in the payload's tuples, so a journey is never much longer than its part; and
+ * one form per channel sequence, so equal journeys are equal strings (the fit groups them in SQL).
+ */
+export function encodeJourney(channels: readonly string[]): string {
+  const index = new Map<string, number>();
+  const order = channels.map((c) => index.get(c) ?? (index.set(c, index.size), index.size - 1));
+  return `[${JSON.stringify([...index.keys()])},[${order.join(',')}]]`;
+}
+
+export function decodeJourney(json: string): string[] {
+  const [names, order] = JSON.parse(json) as [string[], number[]];
+  return order.map((i) => names[i]);
 }
 
 /** One stored part as JSON gives it: models, field tuples (TOUCH_DIMENSIONS order), [touch id, tuple, units…]. */

@@ -1,10 +1,11 @@
 // Journeys of a stage for the data-driven fits (docs/attribution.md): hand-made keys at the 365-day and window edges.
 import { describe, expect, it } from 'vitest';
-import { FIT_LOOKBACK_MS, keyJourneys, type JourneyConversion, type JourneyTouch, type KeyHistory } from '../../edge/src/attribution/models/journeys';
+import { FIT_LOOKBACK_MS, journeySpans, keyJourneys, tailSpan, type JourneyConversion, type JourneyTouch, type KeyHistory } from '../../edge/src/attribution/models/journeys';
 import { selectWindowTouches } from '../../edge/src/attribution/models';
 import { fitMarkov } from '../../edge/src/attribution/models/markov';
 import { fitShapley } from '../../edge/src/attribution/models/shapley';
 import { counted, pick, prng, randomJourneys } from './helpers/journeys';
+import { decodeJourney, encodeJourney } from '../../schemas/credit';
 
 const DAY = 86_400_000;
 const F = Date.UTC(2025, 5, 1, 12);
@@ -134,5 +135,47 @@ describe('counted journeys', () => {
       expect(grouped.length).toBeLessThan(journeys.length);
       for (const fit of [fitMarkov, fitShapley]) expect(JSON.stringify(fit(grouped))).toBe(JSON.stringify(fit(journeys)));
     }
+  });
+});
+
+describe('the non-converting journey over a key’s last window only (what a fit loads)', () => {
+  it('is the same span of the same touches as over the whole history, on random keys', () => {
+    const rand = prng(5);
+    const windowMs = 30 * DAY;
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + Math.floor(rand() * 40);
+      // Whole days over ~500 days: ties, touches before F − 365 d, and keys last touched before it.
+      const times = Array.from({ length: n }, () => F - Math.floor(rand() * 500) * DAY).sort((a, b) => a - b);
+      const conversions = Array.from({ length: Math.floor(rand() * 3) }, () => F - Math.floor(rand() * 500) * DAY).sort((a, b) => a - b);
+      const whole: [number, number][] = [];
+      tailSpan(times, conversions, windowMs, F, (start, end) => whole.push([start, end]));
+      // The touches from (latest − window) on: each span shifts by what was left off before it.
+      const skip = times.findIndex((t) => t >= times[n - 1] - windowMs);
+      const last: [number, number][] = [];
+      tailSpan(times.slice(skip), conversions, windowMs, F, (start, end) => last.push([start + skip, end + skip]));
+      expect(last).toEqual(whole);
+      // And journeySpans' non-converting span is the same one.
+      const spans: [number, number][] = [];
+      journeySpans(times, conversions, windowMs, F, (start, end, converted) => !converted && spans.push([start, end]));
+      expect(spans).toEqual(whole);
+    }
+  });
+});
+
+describe('a journey as credit stores it (encodeJourney)', () => {
+  it('reads back exactly, whatever characters channel names hold', () => {
+    const names = ['Direct', 'a,b', '"quoted"', '[0]', '', 'Événements', '😀 emoji', 'x\u0000y'];
+    const rand = prng(9);
+    for (let round = 0; round < 200; round++) {
+      const channels = Array.from({ length: Math.floor(rand() * 20) }, () => pick(rand, names));
+      expect(decodeJourney(encodeJourney(channels))).toEqual(channels);
+    }
+  });
+
+  it('gives equal sequences equal strings, and lists each name once (a long name repeated stays short)', () => {
+    expect(encodeJourney(['B', 'A', 'B'])).toBe(encodeJourney(['B', 'A', 'B']));
+    expect(encodeJourney(['B', 'A', 'B'])).not.toBe(encodeJourney(['A', 'B', 'A']));
+    const long = 'Y'.repeat(1000);
+    expect(encodeJourney(Array(2200).fill(long)).length).toBeLessThan(1000 + 2 * 2200 + 20);
   });
 });

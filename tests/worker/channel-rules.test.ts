@@ -81,7 +81,10 @@ describe('channel rules: history', () => {
     ]);
     // Spend reads its channel directly; credit waits for the job.
     expect((await byChannel(site))['Review Sites']).toEqual([0, 100]);
-    await runJob(site);
+    // The data-driven models learn the new channel at that run (a refit), and not again after it.
+    expect(await runJob(site)).toMatchObject({ refitted: true });
+    expect((await getJson<{ markov: { channels: { channel: string }[] } }>(site, '/v1/models?conversion=closed_won')).markov.channels.map((c) => c.channel)).toContain('Review Sites');
+    expect(await runJob(site)).toMatchObject({ refitted: false });
     expect(await byChannel(site)).toEqual({ 'Review Sites': [1.5, 100], 'Paid Search': [0.5, 0], Events: [1, 0], Display: [0, 50] });
 
     const got = await getJson<RulesAnswer>(site, '/v1/channel-rules');

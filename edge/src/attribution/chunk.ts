@@ -258,7 +258,7 @@ async function commit(
   const batches: NewCredit[][] = [[]];
   let chars = 0;
   for (const w of writes) {
-    const size = w.parts.reduce((n, p) => n + p.length, 0);
+    const size = w.parts.reduce((n, p) => n + p.length, 0) + w.journeys.reduce((n, j) => n + j.length, 0);
     if (chars + size > CHARS_PER_BATCH && batches[batches.length - 1].length) {
       batches.push([]);
       chars = 0;

@@ -1,7 +1,7 @@
 // Credits one attribution key's conversions under every model at once (pure): each conversion's
 // window, milestones, weight units per touch per model, encoded as the row stored for it.
 import { NO_TOUCH, reportedAccount } from '../../../schemas/akey';
-import { encodeCredit, hashParts, splitLargestRemainder, WEIGHT_UNITS, type CreditedTouch } from '../../../schemas/credit';
+import { encodeCreditParts, encodeJourney, hashParts, splitLargestRemainder, WEIGHT_UNITS, type CreditedTouch } from '../../../schemas/credit';
 import type { TouchFields } from '../../../schemas/dimensions';
 import type { NewCredit } from '../db/credit';
 import type { SiteSettings } from '../db/sites';
@@ -16,6 +16,8 @@ export interface KeyTouch extends CreditTouch {
 }
 
 const DAY_MS = 86_400_000;
+/** Part of every credit hash since credit rows store their journeys (see creditKey). */
+const JOURNEY_FORMAT = 'j1';
 const MODEL_NAMES = STORED_MODELS.map((m) => m.name);
 
 export const isCreditable = (c: CreditConversion) => c.stage !== 'closed_lost';
@@ -61,7 +63,10 @@ export function creditKey(
       const unitsByModel = STORED_MODELS.map((model) => splitLargestRemainder(WEIGHT_UNITS, model.weights(input)));
       window.forEach((t, i) => credited.push({ id: t.id, fields: t.fields, units: unitsByModel.map((u) => u[i]) }));
     }
-    const parts = encodeCredit({ models: MODEL_NAMES, touches: credited });
+    const encoded = encodeCreditParts({ models: MODEL_NAMES, touches: credited });
+    const parts = encoded.map((p) => p.payload);
+    let next = 0;
+    const journeys = encoded.map((p) => encodeJourney(window.slice(next, (next += p.touches)).map((t) => t.channel)));
     out.push({
       conversion_id: c.id,
       akey,
@@ -70,8 +75,11 @@ export function creditKey(
       amount_cents: c.amountCents ?? 0,
       window_touches: window.length,
       parts,
+      journeys,
       // The amount and window size are in the row, not the payload: a change of either is a change.
-      hash: hashParts([...parts, `${c.amountCents ?? 0}/${window.length}`]),
+      // The journeys follow from the payload (its touches' channels); JOURNEY_FORMAT tells rows written
+      // before they were stored (migration 0016) from today's, so each is rewritten once with them.
+      hash: hashParts([...parts, `${c.amountCents ?? 0}/${window.length}/${JOURNEY_FORMAT}`]),
     });
   }
   return out;

@@ -1,36 +1,38 @@
-// Fits the data-driven models of a site: every key's journeys of every stage, built from the same
-// stitched touches and conversions the job credits, then each model's fit per stage, stored whole.
-import { formatAkey } from '../../../schemas/akey';
-import { DAY_MS } from '../../../schemas/credit';
+// Fits the data-driven models of a site: every stage's journeys, converting and not, then each
+// model's fit per stage, stored whole. Converting journeys are read from stored credit, which lists
+// every conversion's window touches (so the fit runs once the job's queue is drained: job.ts); the
+// non-converting ones from each key's stored tail (tails.ts), recomputed only where it changed.
+import { decodeJourney, readParts } from '../../../schemas/credit';
+import { TOUCH_DIMENSIONS } from '../../../schemas/dimensions';
 import { UNCREDITED_STAGE } from '../../../schemas/query';
-import { conversionKeys, keySources, replaceFits, type StoredFit } from '../db/fits';
+import { conversionKeys, convertingJourneyParts, convertingJourneys, replaceFits, type StoredFit } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import { siteStages } from '../db/reports';
 import type { Site } from '../db/sites';
-import { loadJourneyTouches, loadLoneVisitorPage } from './load';
+import { readTails } from '../db/tails';
 import { REGISTRY, type Journey } from './models';
-import { byTimeThenId, FIT_LOOKBACK_MS, journeySpans, type JourneyTouch } from './models/journeys';
+import { FIT_LOOKBACK_MS } from './models/journeys';
+import { refreshTails } from './tails';
 
-/** Keys per touch load (one round trip each). */
-const KEYS_PER_CHUNK = 1000;
-/** Lone visitors per page of their walk (one round trip each). */
-const VISITORS_PER_PAGE = 5000;
+/** Conversions per page of those whose journey is read part by part or from the payload. */
+const CONVERSIONS_PER_PAGE = 200;
+const CHANNEL = TOUCH_DIMENSIONS.indexOf('channel');
 
 /**
  * Builds every stage's journeys at `fittedAt`, fits every data-driven model on them and stores the
- * fits in one batch. One pass over the site's keys: accounts and free-mail contacts in chunks of
- * keys, then lone visitors in pages of one walk; journeys hold channel names only.
+ * fits in one batch. Stored credit must be current (the job's queue drained): converting journeys
+ * come from it. Journeys hold channel names only.
  */
 export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Promise<StoredFit[]> {
   const db = meter.db;
-  const sources = keySources(db, site.id);
-  const [stageRows, accounts, personal, conversionRows] = await meter.batch<{ stage?: string; id?: string }>([
+  const lookback = { from: fittedAt - FIT_LOOKBACK_MS, to: fittedAt };
+  const [stageRows, conversionRows, convertingRows] = await meter.batch<Record<string, unknown>>([
     siteStages(db, site.id),
-    sources.accounts,
-    sources.personal,
     conversionKeys(db, site.id),
+    convertingJourneys(db, site.id, lookback),
   ]);
-  // Every conversion's time by key and stage, sorted, once: most keys (lone visitors, personal contacts) have none.
+  // Every conversion's time by key and stage, sorted: a key's non-converting journey of a stage
+  // starts after its latest conversion of that stage.
   const conversions = new Map<string, Map<string, number[]>>();
   for (const c of conversionRows.results as unknown as { stage: string; at: number; akey: string }[]) {
     let byStage = conversions.get(c.akey);
@@ -40,52 +42,54 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
     else byStage.set(c.stage, [c.at]);
   }
   for (const byStage of conversions.values()) for (const list of byStage.values()) list.sort((a, b) => a - b);
-  const stages = stageRows.results.map((r) => r.stage!).filter((s) => s !== UNCREDITED_STAGE);
-  const keys = [
-    ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id! })),
-    ...personal.results.map((r) => formatAkey({ kind: 'personal', contactId: r.id! })),
-  ];
-  const windowDays = site.settings.window_days;
-  const range = { from: fittedAt - FIT_LOOKBACK_MS - windowDays * DAY_MS, to: fittedAt };
-  const windowMs = windowDays * DAY_MS;
+  await refreshTails(meter, site, conversions, fittedAt);
+
+  const stages = (stageRows.results as { stage: string }[]).map((r) => r.stage).filter((s) => s !== UNCREDITED_STAGE);
   // Per stage, each distinct journey once with how many times it occurred: a site's journeys repeat
   // (most lone visitors' are one channel), so memory grows with distinct paths, not with keys.
   const journeys = new Map<string, Map<string, Journey>>(stages.map((s) => [s, new Map()]));
-  // Each loaded row brings its own copy of its channel's name; a kept journey holds the one copy,
-  // and a journey's identity is its channels' numbers, cheaper to build than JSON of the names.
+  // A kept journey holds one copy of each channel's name, and a journey's identity is its channels'
+  // numbers, cheaper to build than JSON of the names.
   const names = new Map<string, { name: string; n: number }>();
   const intern = (name: string) => names.get(name) ?? (names.set(name, { name, n: names.size }), names.get(name)!);
-
-  const addKey = (akey: string, touches: readonly JourneyTouch[]) => {
-    // The key's touches in time then id order as numbers once; each stage's journeys are spans of them.
-    const sorted = [...touches].sort(byTimeThenId);
-    const times = sorted.map((t) => t.at);
-    const channels = sorted.map((t) => intern(t.channel));
-    const keyConversions = conversions.get(akey);
-    for (const stage of stages) {
-      const distinct = journeys.get(stage)!;
-      journeySpans(times, keyConversions?.get(stage) ?? [], windowMs, fittedAt, (start, end, converted) => {
-        let id = converted ? '1:' : '0:';
-        for (let i = start; i < end; i++) id += (i > start ? ',' : '') + channels[i].n;
-        const seen = distinct.get(id);
-        if (seen) seen.count = (seen.count ?? 1) + 1;
-        else distinct.set(id, { stage, channels: channels.slice(start, end).map((c) => c.name), converted, count: 1 });
-      });
-    }
+  const addJourney = (stage: string, channels: readonly { name: string; n: number }[], converted: boolean, count: number) => {
+    const distinct = journeys.get(stage);
+    if (!distinct || !channels.length) return;
+    let id = converted ? '1:' : '0:';
+    for (let i = 0; i < channels.length; i++) id += (i ? ',' : '') + channels[i].n;
+    const seen = distinct.get(id);
+    if (seen) seen.count = (seen.count ?? 1) + count;
+    else distinct.set(id, { stage, channels: channels.map((c) => c.name), converted, count });
   };
 
-  for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) {
-    const chunk = keys.slice(i, i + KEYS_PER_CHUNK);
-    const touches = await loadJourneyTouches(meter, site.id, new Map(chunk.map((k) => [k, range])));
-    for (const akey of chunk) {
-      const keyTouches = touches.get(akey);
-      if (keyTouches?.length) addKey(akey, keyTouches);
-    }
+  // Converting: one per credited conversion with window touches, F − 365 d ≤ T ≤ F, its channels as stored.
+  for (const row of convertingRows.results as { stage: string; journey: string; n: number }[]) {
+    addJourney(row.stage, decodeJourney(row.journey).map(intern), true, row.n);
   }
+  type PartRow = { conversion_id: string; stage: string; part: number; journey: string | null; payload: string | null };
   for (let after: string | null = ''; after !== null; ) {
-    const page = await loadLoneVisitorPage(meter, site.id, after, range, VISITORS_PER_PAGE);
-    for (const [akey, keyTouches] of page.touches) addKey(akey, keyTouches);
-    after = page.next;
+    const rows: PartRow[] = await meter.all<PartRow>(convertingJourneyParts(db, site.id, lookback, after, CONVERSIONS_PER_PAGE));
+    let seen = 0;
+    for (let i = 0; i < rows.length; seen++) {
+      const first: PartRow = rows[i];
+      const channels: string[] = [];
+      for (; i < rows.length && rows[i].conversion_id === first.conversion_id; i++) {
+        const { journey, payload } = rows[i];
+        if (journey !== null) channels.push(...decodeJourney(journey));
+        else for (const p of readParts([payload!])) for (const t of p.t) channels.push(p.g[t[1]][CHANNEL] ?? '');
+      }
+      addJourney(first.stage, channels.map(intern), true, 1);
+      after = first.conversion_id;
+    }
+    if (seen < CONVERSIONS_PER_PAGE) after = null;
+  }
+
+  // Non-converting: each key last touched in the fit's year, its stored tail after its latest
+  // conversion of the stage (the cut), when any touch is left.
+  for (const row of (await meter.all<{ journey: string; cuts: string | null; n: number }>(readTails(db, site.id, lookback.from)))) {
+    const channels = decodeJourney(row.journey).map(intern);
+    const cuts = row.cuts === null ? null : (JSON.parse(row.cuts) as Record<string, number>);
+    for (const stage of stages) addJourney(stage, channels.slice(cuts?.[stage] ?? 0), false, row.n);
   }
 
   const stored: StoredFit[] = [];
@@ -99,7 +103,7 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
       all += j.count ?? 1;
       if (j.converted) converting += j.count ?? 1;
     }
-    stored.push({ stage, fitted_at: fittedAt, window_days: windowDays, converting, non_converting: all - converting, fit: JSON.stringify(fit) });
+    stored.push({ stage, fitted_at: fittedAt, window_days: site.settings.window_days, converting, non_converting: all - converting, fit: JSON.stringify(fit) });
   }
   await meter.batch(replaceFits(db, site.id, stored));
   return stored;

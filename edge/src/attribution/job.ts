@@ -8,7 +8,7 @@
 // every key whole. Failure safety: each chunk writes its conversions' credit and takes its keys off
 // the queue in one batch, so a run that dies half way leaves the unfinished keys queued and the
 // rerun finishes them; crediting is deterministic, so doing a key twice changes nothing.
-import { readState, scanStatements, type AttributionState } from '../db/attribution';
+import { markFitted, readState, scanStatements, type AttributionState } from '../db/attribution';
 import { D1Meter } from '../db/meter';
 import { funnelBacklog } from '../db/funnel-months';
 import { countDirty, readDirty, type DirtyKey } from '../db/queue';
@@ -64,14 +64,14 @@ export interface RunOptions {
   scanOverlapMs?: number;
   /** Heavy-key slicing (tests vary it). */
   slicing?: { over: number; size: number };
-  /** Fit the data-driven models again now (as the first run of each UTC day does). */
+  /** Fit the data-driven models again (as the first run of each UTC day does), once the queue is drained. */
   refit?: boolean;
 }
 
 export interface RunResult {
   site_id: string;
   full: boolean;
-  /** True when this run fitted the data-driven models (and so recomputed every conversion's credit). */
+  /** True when this run fitted the data-driven models (and so queued every credited day's rollup). */
   refitted: boolean;
   /** False when the budget ran out first; the rest is queued and the next run continues it. */
   done: boolean;
@@ -92,7 +92,7 @@ export interface RunResult {
   rows_written: number;
   rows_read: number;
   duration_ms: number;
-  /** Where the time went: the change scan, crediting the queue, rebuilding the rollup and the funnel months. */
+  /** Where the time went: the change scan, crediting the queue, the fit (once the queue is drained), rebuilding the rollup and the funnel months. */
   phases_ms: { fit: number; scan: number; credit: number; rollup: number };
 }
 
@@ -109,19 +109,16 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const hash = await settingsHash(site.settings);
   const [state] = await meter.all<AttributionState>(readState(db, site.id));
   const changed = !state || state.settings_hash !== hash;
-  // A fit when there is none, on the first run of each UTC day, and after a change of settings.
-  const refit = Boolean(opts.refit) || changed || !state.fitted_at || Math.floor(state.fitted_at / DAY_MS) < Math.floor(now / DAY_MS);
-  if (refit) await fitSite(meter, site, now);
-  const fitted = Date.now();
-  // A new fit moves only data-driven credit, which is derived from stored credit on read
-  // (derived-credit.ts): no conversion is recomputed, every credited day is re-rolled.
+  // A fit is due when there is none, on the first run of each UTC day, after a change of settings
+  // and on request. Asked for, it is remembered (the state's fit is marked missing) until it is made.
+  const refitAsked = Boolean(opts.refit) || changed;
+  const refitDue = refitAsked || !state?.fitted_at || Math.floor(state.fitted_at / DAY_MS) < Math.floor(now / DAY_MS);
   const full = Boolean(opts.full) || changed;
   // The watermark never moves back, even if this Worker's clock trails the last run's.
   const to = Math.max(now, state?.watermark ?? 0);
   await meter.batch(
     [
-      ...scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash, fittedAt: refit ? now : null }),
-      ...(refit ? [markCreditedDays(db, site.id, now)] : []),
+      ...scanStatements(db, site.id, { full, watermark: state?.watermark ?? 0, overlapMs: opts.scanOverlapMs ?? SCAN_OVERLAP_MS, to, settingsHash: hash, refit: refitAsked }),
     ],
   );
   budget.spend(2);
@@ -131,10 +128,22 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   const credit = await creditQueue(ctx, budget, opts.chunkSize);
   const credited = Date.now();
 
-  const [[queued], [backlog], [funnelQueued]] = (await meter.batch([countDirty(db, site.id), rollupBacklog(db, site.id), funnelBacklog(db, site.id)])).map(
+  const [[queued], [backlogBefore], [funnelQueued]] = (await meter.batch([countDirty(db, site.id), rollupBacklog(db, site.id), funnelBacklog(db, site.id)])).map(
     (r) => r.results,
   ) as [{ n: number }[], { days: number; oldest: number | null }[], { months: number; oldest: number | null }[]];
   budget.spend(1);
+  // The fit reads every conversion's journey from stored credit, so it waits for the queue to drain.
+  // A new fit moves only data-driven credit, which is derived from stored credit on read
+  // (derived-credit.ts): no conversion is recomputed, every credited day is re-rolled.
+  const refit = refitDue && queued.n === 0 && !credit.stale;
+  let backlog = backlogBefore;
+  if (refit) {
+    await fitSite(meter, site, now);
+    const marked = await meter.batch([markFitted(db, site.id, now), markCreditedDays(db, site.id, now), rollupBacklog(db, site.id)]);
+    [backlog] = marked[2].results as { days: number; oldest: number | null }[];
+  }
+  const fitted = Date.now();
+
   let rebuilt = { days: 0, done: backlog.days === 0 };
   // Re-rolling waits for the queue to drain: a full run would otherwise re-roll every day once per call.
   const overdue = backlog.oldest !== null && backlog.oldest < Date.now() - ROLLUP_MAX_LAG_MS;
@@ -164,7 +173,7 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
     rows_written: meter.rowsWritten,
     rows_read: meter.rowsRead,
     duration_ms: Date.now() - started,
-    phases_ms: { fit: fitted - started, scan: scanned - fitted, credit: credited - scanned, rollup: Date.now() - credited },
+    phases_ms: { fit: fitted - credited, scan: scanned - started, credit: credited - scanned, rollup: Date.now() - fitted },
   };
 }
 

@@ -3,10 +3,15 @@
 import { akeySql, CONVERSION_AKEY_SQL } from '../../../schemas/akey';
 import type { TouchFields } from '../../../schemas/dimensions';
 import { enqueueSql } from './queue';
+import { markTailsSql } from './tails';
 import { conversionRateSql } from './rates';
 
-/** Every key a set of touches `changed(account_domain, contact_id, visitor_id, occurred_at)` belongs to (rules 1–4). */
-const CHANGED_TOUCH_KEYS = `
+/**
+ * Every key a set of touches `changed(account_domain, contact_id, visitor_id, occurred_at)` belongs to
+ * (rules 1–4). An anonymous visitor's key only matters to credit when one of its conversions can be
+ * credited there; its journeys (key_tails) matter whatever its conversions.
+ */
+const changedTouchKeys = (visitors: 'with conversions' | 'all') => `
   SELECT account_domain AS akey, occurred_at AS since FROM changed WHERE account_domain IS NOT NULL
   UNION ALL SELECT ${akeySql.contact('ct')}, ch.occurred_at
     FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
@@ -15,10 +20,11 @@ const CHANGED_TOUCH_KEYS = `
     FROM changed ch CROSS JOIN identity_links l ON l.site_id = ?1 AND l.visitor_id = ch.visitor_id
     CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = l.contact_id
     WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL
-  -- An anonymous visitor's key only matters when one of its conversions can be credited there.
   UNION ALL SELECT ${akeySql.visitor('ch.visitor_id')}, ch.occurred_at FROM changed ch
-    WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL AND ch.visitor_id IS NOT NULL
-      AND EXISTS (SELECT 1 FROM conversions cv WHERE cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id)`;
+    WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL AND ch.visitor_id IS NOT NULL${
+      visitors === 'all' ? '' : '\n      AND EXISTS (SELECT 1 FROM conversions cv WHERE cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id)'
+    }`;
+const CHANGED_TOUCH_KEYS = changedTouchKeys('with conversions');
 
 /**
  * Touches joining a key at `since` can move only the credit of its conversions at or after then:
@@ -36,21 +42,35 @@ const IN_WINDOW = (col: string) => `${col} > ${FROM} AND ${col} <= ?2`;
  * conversion time whose credit the change can move (a conversion's credit depends only on data at
  * or before it). CROSS JOIN keeps the few changed rows as the outer loop.
  */
-const SCANS = {
-  // New touches, and touches upgraded to form_fill by a form received since (no received_at change).
-  touches: `WITH changed AS (
+/** New touches, and touches upgraded to form_fill by a form received since (no received_at change). */
+const CHANGED_TOUCHES = `WITH changed AS (
       SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches WHERE site_id = ?1 AND ${IN_WINDOW('received_at')}
       UNION ALL SELECT t.account_domain, t.contact_id, t.visitor_id, t.occurred_at FROM events e
         CROSS JOIN touches t ON t.site_id = ?1 AND t.session_id = e.session_id
-        WHERE e.site_id = ?1 AND e.type = 'form' AND ${IN_WINDOW('e.received_at')})
+        WHERE e.site_id = ?1 AND e.type = 'form' AND ${IN_WINDOW('e.received_at')})`;
+const CHANGED_LINKS = `WITH changed AS (
+      SELECT visitor_id, contact_id FROM identity_links WHERE site_id = ?1 AND ${IN_WINDOW('received_at')})`;
+/** A contact whose account changed moves whole: its key now, and its personal key if it had one. */
+const CHANGED_CONTACT_KEYS = `SELECT ${akeySql.contact('ct')} AS akey, 0 AS since FROM contacts ct WHERE ct.site_id = ?1 AND ${IN_WINDOW('ct.updated_at')}
+     UNION ALL SELECT ${akeySql.personal('ct.contact_id')}, 0 FROM contacts ct
+       WHERE ct.site_id = ?1 AND ${IN_WINDOW('ct.updated_at')} AND ct.account_domain IS NOT NULL`;
+/** A changed conversion belongs where it now belongs, and to where it was credited. */
+const CHANGED_CONVERSION_KEYS = `SELECT ${CONVERSION_AKEY_SQL} AS akey, MIN(cv.occurred_at, COALESCE(m.converted_at, cv.occurred_at)) AS since
+       FROM conversions cv LEFT JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
+       WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}
+     UNION ALL SELECT m.akey, m.converted_at FROM conversions cv
+       CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
+       WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}`;
+
+const SCANS = {
+  touches: `${CHANGED_TOUCHES}
     ${enqueueSql(
       `SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k ${CREDIT_AFTER}`,
       '?3',
     )}`,
   // A new link moves the visitor's history (touches and conversions) to the contact's key, and
   // moves its conversions away from the key they were credited under.
-  links: `WITH changed AS (
-      SELECT visitor_id, contact_id FROM identity_links WHERE site_id = ?1 AND ${IN_WINDOW('received_at')})
+  links: `${CHANGED_LINKS}
     ${enqueueSql(
       `SELECT k.akey, k.since FROM (
          SELECT ${akeySql.contact('ct')} AS akey,
@@ -65,24 +85,27 @@ const SCANS = {
          CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0`,
       '?3',
     )}`,
-  // A contact whose account changed moves whole: its key now, and its personal key if it had one.
-  contacts: enqueueSql(
-    `SELECT ${akeySql.contact('ct')} AS akey, 0 AS since FROM contacts ct WHERE ct.site_id = ?1 AND ${IN_WINDOW('ct.updated_at')}
-     UNION ALL SELECT ${akeySql.personal('ct.contact_id')}, 0 FROM contacts ct
-       WHERE ct.site_id = ?1 AND ${IN_WINDOW('ct.updated_at')} AND ct.account_domain IS NOT NULL`,
-    '?3',
-  ),
+  contacts: enqueueSql(CHANGED_CONTACT_KEYS, '?3'),
   // A changed conversion is recomputed where it now belongs and removed from where it was credited.
-  conversions: enqueueSql(
-    `SELECT ${CONVERSION_AKEY_SQL} AS akey, MIN(cv.occurred_at, COALESCE(m.converted_at, cv.occurred_at)) AS since
-       FROM conversions cv LEFT JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
-       WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}
-     UNION ALL SELECT m.akey, m.converted_at FROM conversions cv
-       CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
-       WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}`,
-    '?3',
-    'credit',
-  ),
+  conversions: enqueueSql(CHANGED_CONVERSION_KEYS, '?3', 'credit'),
+};
+
+/**
+ * The same changes mark the keys whose stored journeys (key_tails) they move: every key of changed
+ * touches, both ends of a new link (the visitor's history leaves its own key), a contact's keys, and
+ * a changed conversion's keys (where a key's non-converting journey starts).
+ */
+const TAIL_SCANS = {
+  touches: `${CHANGED_TOUCHES}
+    ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('all')})`, '?3')}`,
+  links: `${CHANGED_LINKS}
+    ${markTailsSql(
+      `SELECT ${akeySql.contact('ct')} AS akey FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
+       UNION ALL SELECT ${akeySql.visitor('ch.visitor_id')} FROM changed ch`,
+      '?3',
+    )}`,
+  contacts: markTailsSql(CHANGED_CONTACT_KEYS, '?3'),
+  conversions: markTailsSql(CHANGED_CONVERSION_KEYS, '?3'),
 };
 
 /**
@@ -96,6 +119,18 @@ export function enqueueTouchKeys(db: D1Database, siteId: string, touchIdsJson: s
          SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches
          WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2)))
        ${enqueueSql(`SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k ${CREDIT_AFTER}`, '?3')}`,
+    )
+    .bind(siteId, touchIdsJson, markedAt);
+}
+
+/** Marks the keys of some touches (?2, a JSON list of touch ids) whose channel changed: their stored journeys moved. */
+export function markTouchTails(db: D1Database, siteId: string, touchIdsJson: string, markedAt: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `WITH changed AS (
+         SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches
+         WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2)))
+       ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('all')})`, '?3')}`,
     )
     .bind(siteId, touchIdsJson, markedAt);
 }
@@ -136,6 +171,7 @@ export function readState(db: D1Database, siteId: string): D1PreparedStatement {
 }
 
 export interface ScanWindow {
+  /** Queue every key with conversions or credit, and have the next fit compute every key's journeys (key_tails). */
   full: boolean;
   /** The last scan's watermark. */
   watermark: number;
@@ -143,8 +179,11 @@ export interface ScanWindow {
   overlapMs: number;
   to: number;
   settingsHash: string;
-  /** Set when this run fitted the data-driven models. */
-  fittedAt: number | null;
+  /**
+   * A fit is asked for (a settings change, or on request): the site's fit is marked missing, so
+   * that it is made once the queue is drained, in this run or a later one (markFitted).
+   */
+  refit: boolean;
 }
 
 /**
@@ -162,19 +201,34 @@ export function scanStatements(db: D1Database, siteId: string, w: ScanWindow): D
         .bind(siteId, w.watermark - w.overlapMs, w.watermark),
     );
   }
-  for (const sql of w.full ? [SCAN_ALL] : Object.values(SCANS)) statements.push(db.prepare(sql).bind(siteId, w.to, w.to));
+  for (const sql of w.full ? [SCAN_ALL] : [...Object.values(SCANS), ...Object.values(TAIL_SCANS)]) statements.push(db.prepare(sql).bind(siteId, w.to, w.to));
   statements.push(
     db
       .prepare(
         `INSERT INTO attribution_state (site_id, watermark, settings_hash, last_run_at, last_full_at, overlap_digest, fitted_at)
-         VALUES (?1, ?3, ?4, ?3, CASE WHEN ?5 THEN ?3 END, ${OVERLAP_DIGEST}, ?6)
+         VALUES (?1, ?3, ?4, ?3, CASE WHEN ?5 THEN ?3 END, ${OVERLAP_DIGEST}, NULL)
          ON CONFLICT (site_id) DO UPDATE SET watermark = excluded.watermark, settings_hash = excluded.settings_hash,
            last_run_at = excluded.last_run_at, last_full_at = COALESCE(excluded.last_full_at, attribution_state.last_full_at),
-           overlap_digest = excluded.overlap_digest, fitted_at = COALESCE(excluded.fitted_at, attribution_state.fitted_at)`,
+           overlap_digest = excluded.overlap_digest, fitted_at = CASE WHEN ?6 THEN NULL ELSE attribution_state.fitted_at END,
+           tails_at = CASE WHEN ?5 THEN NULL ELSE attribution_state.tails_at END`,
       )
-      .bind(siteId, w.to - w.overlapMs, w.to, w.settingsHash, w.full ? 1 : 0, w.fittedAt),
+      .bind(siteId, w.to - w.overlapMs, w.to, w.settingsHash, w.full ? 1 : 0, w.refit ? 1 : 0),
   );
   return statements;
+}
+
+/** The site's data-driven models were fitted at `at` (fitSite stored the fits). */
+export function markFitted(db: D1Database, siteId: string, at: number): D1PreparedStatement {
+  return db.prepare('UPDATE attribution_state SET fitted_at = ?2 WHERE site_id = ?1').bind(siteId, at);
+}
+
+/**
+ * The site's fit is marked missing, so the job fits again once its queue is drained: channel rules
+ * changed every touch's channel they reach (db/channel-rules.ts), and journeys are channels. (Each
+ * page of that walk marks its touches' keys: markTouchTails.)
+ */
+export function forgetFit(db: D1Database, siteId: string): D1PreparedStatement {
+  return db.prepare('UPDATE attribution_state SET fitted_at = NULL WHERE site_id = ?1').bind(siteId);
 }
 
 /** Sites, least recently attributed first, so that a cron run cut short does not starve the last ones. */

@@ -1,7 +1,7 @@
 // Channel rules (migration 0010): the stored rules and version, and the statements of the walk that
 // reclassifies a site's stored touches and spend after a change, page by page in id order.
 import type { ChannelRule } from '../../../schemas/governance';
-import { enqueueTouchKeys } from './attribution';
+import { enqueueTouchKeys, forgetFit, markTouchTails } from './attribution';
 import type { NewChange } from './changes';
 
 export type ReclassPhase = 'touches' | 'spend' | 'done';
@@ -229,7 +229,10 @@ export function reclassifyStatements(
         )
         .bind(siteId, json, version),
     );
-    if (t === 'touches') statements.push(enqueueTouchKeys(db, siteId, JSON.stringify(page.changes.map((c) => c.id)), markedAt));
+    if (t === 'touches') {
+      const ids = JSON.stringify(page.changes.map((c) => c.id));
+      statements.push(enqueueTouchKeys(db, siteId, ids, markedAt), markTouchTails(db, siteId, ids, markedAt));
+    }
   }
   if (page.next) {
     statements.push(
@@ -237,6 +240,8 @@ export function reclassifyStatements(
         .prepare('UPDATE channel_rules SET reclass_phase = ?2, reclass_cursor = ?4 WHERE site_id = ?1 AND version = ?3')
         .bind(siteId, page.next.phase, version, page.next.cursor),
     );
+    // Every touch now has the new rules' channel: the data-driven models learn them at the next run.
+    if (page.next.phase === 'done') statements.push(forgetFit(db, siteId));
   }
   return statements;
 }

@@ -13,9 +13,10 @@ export interface CreditRowMeta {
   window_touches: number;
 }
 
-/** A conversion's new credit: its meta, its encoded parts and their hash. */
+/** A conversion's new credit: its meta, its encoded parts with each part's journey (encodeJourney), and their hash. */
 export interface NewCredit extends CreditRowMeta {
   parts: string[];
+  journeys: string[];
   hash: number;
 }
 
@@ -35,18 +36,18 @@ export function writeCredit(db: D1Database, siteId: string, credit: NewCredit[],
   const rows: string[] = [];
   for (const c of credit) {
     c.parts.forEach((payload, part) =>
-      rows.push(JSON.stringify([c.conversion_id, part, c.akey, c.stage, c.converted_at, c.amount_cents, c.window_touches, c.hash, payload])),
+      rows.push(JSON.stringify([c.conversion_id, part, c.akey, c.stage, c.converted_at, c.amount_cents, c.window_touches, c.hash, payload, c.journeys[part]])),
     );
   }
   const upserts = jsonParts(rows, 500_000, 500).map((json) =>
     db
       .prepare(
-        `INSERT INTO credit (site_id, conversion_id, part, akey, stage, converted_at, amount_cents, window_touches, payload_hash, payload, computed_at)
-         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, j.value->>8, ?3
+        `INSERT INTO credit (site_id, conversion_id, part, akey, stage, converted_at, amount_cents, window_touches, payload_hash, payload, journey, journey_hash, computed_at)
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>7, ?3
          FROM json_each(?2) AS j WHERE true
          ON CONFLICT (site_id, conversion_id, part) DO UPDATE SET akey = excluded.akey, stage = excluded.stage,
            converted_at = excluded.converted_at, amount_cents = excluded.amount_cents, window_touches = excluded.window_touches,
-           payload_hash = excluded.payload_hash, payload = excluded.payload, computed_at = excluded.computed_at`,
+           payload_hash = excluded.payload_hash, payload = excluded.payload, journey = excluded.journey, journey_hash = excluded.journey_hash, computed_at = excluded.computed_at`,
       )
       .bind(siteId, json, stamp),
   );

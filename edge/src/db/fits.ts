@@ -92,3 +92,78 @@ export function conversionKeys(db: D1Database, siteId: string): D1PreparedStatem
     )
     .bind(siteId);
 }
+
+/**
+ * A lower bound of each key's latest touch at or before ?3, from one index seek per key: an
+ * account's latest touch sent to it directly, a free-mail contact's own latest touch. ?2 is
+ * [{k: akey, id}]; NULL where the key has none so, and no row for a contact that now has an
+ * account (its personal key is no more). A fit loads each key's touches from (this − window)
+ * on: the latest through any path is at least this, so that range holds its whole last window. An
+ * account's contacts and browsers are left out because their touches mostly carry the account (the
+ * job's touch paths skip those), so a seek there reads a contact's whole history to find none.
+ */
+const LATEST_SQL = {
+  accounts: `SELECT j.value->>'k' AS akey,
+      (SELECT MAX(t.occurred_at) FROM touches t WHERE t.site_id = ?1 AND t.account_domain = j.value->>'id' AND t.occurred_at <= ?3) AS latest
+    FROM json_each(?2) j`,
+  // Only contacts still without an account: the key of one that joined an account is gone (no row).
+  personal: `SELECT j.value->>'k' AS akey, (SELECT t.occurred_at FROM touches t
+      WHERE t.site_id = ?1 AND t.contact_id = j.value->>'id' AND t.occurred_at <= ?3 AND +t.account_domain IS NULL
+      ORDER BY t.occurred_at DESC LIMIT 1) AS latest
+    FROM json_each(?2) j CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = j.value->>'id' AND ct.account_domain IS NULL`,
+};
+
+/** The statements of LATEST_SQL for some accounts and free-mail contacts; rows are {akey, latest}. */
+export function latestTouchStatements(
+  db: D1Database,
+  siteId: string,
+  keys: { accounts: { akey: string; id: string }[]; personal: { akey: string; id: string }[] },
+  to: number,
+): D1PreparedStatement[] {
+  const param = (list: { akey: string; id: string }[]) => JSON.stringify(list.map((k) => ({ k: k.akey, id: k.id })));
+  const statements: D1PreparedStatement[] = [];
+  if (keys.accounts.length) statements.push(db.prepare(LATEST_SQL.accounts).bind(siteId, param(keys.accounts), to));
+  if (keys.personal.length) statements.push(db.prepare(LATEST_SQL.personal).bind(siteId, param(keys.personal), to));
+  return statements;
+}
+
+/** Credited conversions of ?2–?3 that have window touches (a "(no touch)" conversion has no journey). */
+const CONVERTING = 'c.site_id = ?1 AND c.part = 0 AND c.converted_at BETWEEN ?2 AND ?3 AND c.window_touches > 0';
+/** A conversion whose journey is its part 0's alone and stored with its payload (migration 0016). */
+const WHOLE_JOURNEY = `c.journey_hash IS c.payload_hash
+  AND NOT EXISTS (SELECT 1 FROM credit p WHERE p.site_id = ?1 AND p.conversion_id = c.conversion_id AND p.part = 1)`;
+
+/**
+ * Converting journeys of ?2–?3 (stored credit lists each conversion's window touches: the touches
+ * every model credits), each distinct (stage, journey) once with how many conversions have it.
+ * Conversions split into parts or without a stored journey are left to convertingJourneyParts.
+ */
+export function convertingJourneys(db: D1Database, siteId: string, range: { from: number; to: number }): D1PreparedStatement {
+  return db
+    .prepare(`SELECT c.stage, c.journey, COUNT(*) AS n FROM credit c WHERE ${CONVERTING} AND ${WHOLE_JOURNEY} GROUP BY c.stage, c.journey`)
+    .bind(siteId, range.from, range.to);
+}
+
+/**
+ * A page of the converting conversions that convertingJourneys leaves out, after conversion id ?4:
+ * every part in part order, each with its journey when stored for its payload, else its payload.
+ */
+export function convertingJourneyParts(
+  db: D1Database,
+  siteId: string,
+  range: { from: number; to: number },
+  after: string,
+  limit: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `WITH page AS (SELECT c.conversion_id, c.stage FROM credit c WHERE ${CONVERTING} AND c.conversion_id > ?4 AND NOT (${WHOLE_JOURNEY})
+         ORDER BY c.conversion_id LIMIT ?5)
+       SELECT m.conversion_id, page.stage, m.part,
+              CASE WHEN m.journey_hash = m.payload_hash THEN m.journey END AS journey,
+              CASE WHEN m.journey_hash = m.payload_hash THEN NULL ELSE m.payload END AS payload
+       FROM page CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = page.conversion_id
+       ORDER BY m.conversion_id, m.part`,
+    )
+    .bind(siteId, range.from, range.to, after, limit);
+}

@@ -1,5 +1,6 @@
 // Contacts (email HMACs only), accounts and the identity links from anonymous ids to contacts.
 import { enqueueSql } from './queue';
+import { markTailsSql } from './tails';
 
 export interface ContactRow {
   contact_id: string;
@@ -48,19 +49,14 @@ export function upsertContacts(db: D1Database, siteId: string, rows: ContactRow[
  * for the attribution job: its credit still counts the contact's touches. Runs before the upsert,
  * in the same batch. The job's change scan sees the contact's new account by itself.
  */
-export function requeueLeftAccounts(db: D1Database, siteId: string, rows: ContactRow[], now: number): D1PreparedStatement | null {
+export function requeueLeftAccounts(db: D1Database, siteId: string, rows: ContactRow[], now: number): D1PreparedStatement[] {
   const moving = rows.filter((r) => r.explicit).map((r) => ({ contact_id: r.contact_id, account_domain: r.account_domain }));
-  if (!moving.length) return null;
-  return db
-    .prepare(
-      enqueueSql(
-        `SELECT ct.account_domain AS akey, 0 AS since FROM json_each(?2) AS j
+  if (!moving.length) return [];
+  const left = `SELECT ct.account_domain AS akey, 0 AS since FROM json_each(?2) AS j
          CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = j.value->>'contact_id'
-         WHERE ct.account_domain IS NOT NULL AND ct.account_domain IS NOT j.value->>'account_domain'`,
-        '?3',
-      ),
-    )
-    .bind(siteId, JSON.stringify(moving), now);
+         WHERE ct.account_domain IS NOT NULL AND ct.account_domain IS NOT j.value->>'account_domain'`;
+  // And its stored journeys (db/tails.ts) for the next fit, for the same reason.
+  return [enqueueSql(left, '?3'), markTailsSql(left, '?3')].map((sql) => db.prepare(sql).bind(siteId, JSON.stringify(moving), now));
 }
 
 export function insertAccounts(db: D1Database, siteId: string, domains: { domain: string; at: number }[]): D1PreparedStatement {

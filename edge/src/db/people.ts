@@ -20,6 +20,7 @@
 import { akeySql } from '../../../schemas/akey';
 import { markMonthsSql, recordMonthsSql, type DirtyFunnelMonth } from './funnel-months';
 import { enqueueSql } from './queue';
+import { markTailsSql } from './tails';
 
 /** The person's visitor ids; identity_links is deleted last in the batch, so every statement sees them. */
 const V = '(SELECT visitor_id FROM identity_links WHERE site_id = ?1 AND contact_id = ?2)';
@@ -44,14 +45,16 @@ function personKeyRows<Name extends string>(name: Name, table: string): Record<`
   } as Record<`${Name}Personal` | `${Name}Visitors`, string>;
 }
 
-const STATEMENTS = {
-  queueAccounts: enqueueSql(
-    `SELECT account_domain AS akey, 0 AS since FROM contacts WHERE site_id = ?1 AND contact_id = ?2 AND account_domain IS NOT NULL
+/** The person's account and the keys of other contacts sharing their devices: recomputed, not removed. */
+const ACCOUNTS_TOUCHED = `SELECT account_domain AS akey, 0 AS since FROM contacts WHERE site_id = ?1 AND contact_id = ?2 AND account_domain IS NOT NULL
      UNION ALL SELECT ${akeySql.contact('ct')}, 0
        FROM identity_links l CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = l.contact_id
-       WHERE l.site_id = ?1 AND l.visitor_id IN ${V} AND l.contact_id <> ?2`,
-    '?3',
-  ),
+       WHERE l.site_id = ?1 AND l.visitor_id IN ${V} AND l.contact_id <> ?2`;
+
+const STATEMENTS = {
+  queueAccounts: enqueueSql(ACCOUNTS_TOUCHED, '?3'),
+  // Their stored journeys (db/tails.ts) change the same way: the next fit recomputes them.
+  markTails: markTailsSql(ACCOUNTS_TOUCHED, '?3'),
   // Where the person's conversions were credited, unless that key names the person (re-filed below).
   queueCredited: enqueueSql(
     `SELECT m.akey, m.converted_at AS since FROM conversions cv
@@ -93,6 +96,8 @@ const STATEMENTS = {
   ...personKeyRows('firstTouch', 'key_first_touch'),
   ...personKeyRows('funnel', 'key_funnel'),
   ...personKeyRows('lostFiled', 'key_funnel_lost'),
+  ...personKeyRows('tails', 'key_tails'),
+  ...personKeyRows('tailsDirty', 'key_tails_dirty'),
   // Every link of the person's devices, to other contacts too: no table may keep those visitor ids.
   links: `DELETE FROM identity_links WHERE site_id = ?1 AND visitor_id IN ${V}`,
   contact: 'DELETE FROM contacts WHERE site_id = ?1 AND contact_id = ?2',

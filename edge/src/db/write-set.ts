@@ -77,8 +77,7 @@ export async function commitWrites(db: D1Database, siteId: string, w: WriteSet, 
   if (w.forms.length) statements.push(upgradeFormTouches(db, siteId, w.forms));
   if (w.contacts.size) {
     const contacts = [...w.contacts.values()];
-    const requeue = requeueLeftAccounts(db, siteId, contacts, now);
-    if (requeue) statements.push(requeue);
+    statements.push(...requeueLeftAccounts(db, siteId, contacts, now));
     statements.push(upsertContacts(db, siteId, contacts, now));
   }
   if (w.accounts.size) {

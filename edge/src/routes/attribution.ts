@@ -30,7 +30,7 @@ const runRoute = createRoute({
   request: {
     query: z.object({
       full: flag('full', 'recompute every conversion'),
-      refit: flag('refit', 'fit the data-driven models (markov, shapley) again now, and recompute every conversion with the new fit'),
+      refit: flag('refit', 'fit the data-driven models (markov, shapley) again once the queued work is done (in this run, or the run that finishes it), and re-roll the reports under the new fit'),
     }),
   },
   responses: {

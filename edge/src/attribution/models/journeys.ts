@@ -40,7 +40,7 @@ export function byTimeThenId(a: { at: number; id: string }, b: { at: number; id:
 }
 
 /** The first index of sorted `times` at or after `at` (strictly after, when `strictly`). */
-function firstFrom(times: ArrayLike<number>, at: number, strictly = false): number {
+export function firstFrom(times: ArrayLike<number>, at: number, strictly = false): number {
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {
@@ -78,10 +78,26 @@ export function journeySpans(
     const end = firstFrom(times, at, true);
     if (end > start) emit(start, end, true);
   }
+  tailSpan(times, conversionTimes, windowMs, fittedAt, (start, end) => emit(start, end, false));
+}
+
+/**
+ * The non-converting journey of journeySpans alone: the span of the touches after the key's latest
+ * conversion within `windowMs` before the latest of them, when the latest is at or after F − 365 d.
+ * `times` need only reach back to that window: the span is the same over any suffix of the key's
+ * sorted touches that starts at or before (latest touch − window), which is what a fit loads.
+ */
+export function tailSpan(
+  times: ArrayLike<number>,
+  conversionTimes: readonly number[],
+  windowMs: number,
+  fittedAt: number,
+  emit: (start: number, end: number) => void,
+): void {
   // Strictly after: a touch at the conversion's own instant is in its window, so it has converted.
   const after = conversionTimes.length ? firstFrom(times, conversionTimes[conversionTimes.length - 1], true) : 0;
   const n = times.length;
-  if (n > after && times[n - 1] >= from) emit(Math.max(after, firstFrom(times, times[n - 1] - windowMs)), n, false);
+  if (n > after && times[n - 1] >= fittedAt - FIT_LOOKBACK_MS) emit(Math.max(after, firstFrom(times, times[n - 1] - windowMs)), n);
 }
 
 /**

@@ -1,0 +1,89 @@
+// Each key's non-converting journey as stored between fits (key_tails, migration 0016), the keys whose
+// row is out of date (key_tails_dirty), and the site's mark that every row is there (tails_at).
+//
+// A fit learns from every key's last window of touches; reading those for every key of a large site
+// costs about as much as reading all its touches. The rows let a fit recompute only the keys whose
+// touches, identities or conversions changed since the last one. Who marks a key: the job's change
+// scan (db/attribution.ts), for every key its credit scan would queue and every lone visitor with new
+// touches; ingest for an account a contact leaves (db/identity.ts); erasure for the person's accounts.
+// What resets every row: a change of settings (the window) or of channel rules.
+import { chunks, jsonParts } from './json-parts';
+
+/** A key's stored tail: `journey` as schemas/credit.ts encodeJourney, `cuts` JSON {stage: n} or null. */
+export interface TailRow {
+  akey: string;
+  latest: number;
+  journey: string;
+  cuts: string | null;
+}
+
+/**
+ * Marks the keys `keysSql` yields (rows with an `akey` column; site id is ?1) with the stamp `mark`
+ * (SQL of a bound parameter). Marking again stamps anew, always later, so a fit that read a key
+ * before the new mark leaves it marked.
+ */
+export function markTailsSql(keysSql: string, mark: string): string {
+  return `INSERT INTO key_tails_dirty (site_id, akey, marked_at)
+  SELECT ?1, k.akey, ${mark} FROM (${keysSql}) AS k WHERE k.akey IS NOT NULL GROUP BY k.akey
+  ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = MAX(excluded.marked_at, key_tails_dirty.marked_at + 1)`;
+}
+
+/** Whether every key's row was computed (tails_at set): if not, the next fit computes them all. */
+export function readTailsAt(db: D1Database, siteId: string): D1PreparedStatement {
+  return db.prepare('SELECT tails_at FROM attribution_state WHERE site_id = ?1').bind(siteId);
+}
+
+/** Every key is to be computed again by the next fit (its rows and marks are dropped then). */
+export function resetTails(db: D1Database, siteId: string): D1PreparedStatement {
+  return db.prepare('UPDATE attribution_state SET tails_at = NULL WHERE site_id = ?1').bind(siteId);
+}
+
+/** Before a fit computes every key: no row or mark of an earlier computation is left. */
+export function clearTails(db: D1Database, siteId: string): D1PreparedStatement[] {
+  return [db.prepare('DELETE FROM key_tails WHERE site_id = ?1').bind(siteId), db.prepare('DELETE FROM key_tails_dirty WHERE site_id = ?1').bind(siteId)];
+}
+
+export function markTailsComplete(db: D1Database, siteId: string, at: number): D1PreparedStatement {
+  return db.prepare('UPDATE attribution_state SET tails_at = ?2 WHERE site_id = ?1').bind(siteId, at);
+}
+
+export function readDirtyTails(db: D1Database, siteId: string, after: string, limit: number): D1PreparedStatement {
+  return db.prepare('SELECT akey, marked_at FROM key_tails_dirty WHERE site_id = ?1 AND akey > ?2 ORDER BY akey LIMIT ?3').bind(siteId, after, limit);
+}
+
+/**
+ * Writes recomputed rows and removes the rows of keys left without touches, then takes the keys'
+ * marks off, each only if it is still the one read (`marks`; a key with no mark read has none): a
+ * key marked meanwhile keeps its mark, and its row is recomputed by the next fit.
+ */
+export function writeTails(db: D1Database, siteId: string, rows: TailRow[], emptied: string[], marks: ReadonlyMap<string, number>): D1PreparedStatement[] {
+  const encoded = rows.map((r) => JSON.stringify([r.akey, r.latest, r.journey, r.cuts]));
+  const upserts = jsonParts(encoded, 500_000, 1000).map((json) =>
+    db
+      .prepare(
+        `INSERT INTO key_tails (site_id, akey, latest, journey, cuts)
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?2) AS j WHERE true
+         ON CONFLICT (site_id, akey) DO UPDATE SET latest = excluded.latest, journey = excluded.journey, cuts = excluded.cuts`,
+      )
+      .bind(siteId, json),
+  );
+  const deletes = chunks(emptied, 1000).map((part) =>
+    db.prepare('DELETE FROM key_tails WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2))').bind(siteId, JSON.stringify(part)),
+  );
+  const unmark = chunks([...marks], 1000).map((part) =>
+    db
+      .prepare('DELETE FROM key_tails_dirty WHERE site_id = ?1 AND (akey, marked_at) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?2) AS j)')
+      .bind(siteId, JSON.stringify(part)),
+  );
+  return [...upserts, ...deletes, ...unmark];
+}
+
+/**
+ * The stored tails of keys last touched at or after ?2 (older ones give no journey), each distinct
+ * (journey, cuts) once with how many keys have it: most keys share a one- or two-channel tail.
+ */
+export function readTails(db: D1Database, siteId: string, lastFrom: number): D1PreparedStatement {
+  return db
+    .prepare('SELECT journey, cuts, COUNT(*) AS n FROM key_tails WHERE site_id = ?1 AND latest >= ?2 GROUP BY journey, cuts')
+    .bind(siteId, lastFrom);
+}
