@@ -9,9 +9,10 @@ import { conversionRateSql } from './rates';
 /**
  * Every key a set of touches `changed(account_domain, contact_id, visitor_id, occurred_at)` belongs to
  * (rules 1–4). An anonymous visitor's key only matters to credit when one of its conversions can be
- * credited there; its journeys (key_tails) matter whatever its conversions.
+ * credited there; its journeys (key_tails) matter whatever its conversions, while it is a lone
+ * visitor (a link gives its history to the contact, and the links scan marks both keys).
  */
-const changedTouchKeys = (visitors: 'with conversions' | 'all') => `
+const changedTouchKeys = (visitors: 'with conversions' | 'lone') => `
   SELECT account_domain AS akey, occurred_at AS since FROM changed WHERE account_domain IS NOT NULL
   UNION ALL SELECT ${akeySql.contact('ct')}, ch.occurred_at
     FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
@@ -22,7 +23,9 @@ const changedTouchKeys = (visitors: 'with conversions' | 'all') => `
     WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL
   UNION ALL SELECT ${akeySql.visitor('ch.visitor_id')}, ch.occurred_at FROM changed ch
     WHERE ch.account_domain IS NULL AND ch.contact_id IS NULL AND ch.visitor_id IS NOT NULL${
-      visitors === 'all' ? '' : '\n      AND EXISTS (SELECT 1 FROM conversions cv WHERE cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id)'
+      visitors === 'lone'
+        ? '\n      AND NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.site_id = ?1 AND l.visitor_id = ch.visitor_id)'
+        : '\n      AND EXISTS (SELECT 1 FROM conversions cv WHERE cv.site_id = ?1 AND cv.visitor_id = ch.visitor_id)'
     }`;
 const CHANGED_TOUCH_KEYS = changedTouchKeys('with conversions');
 
@@ -37,11 +40,6 @@ const CREDIT_AFTER = 'WHERE EXISTS (SELECT 1 FROM credit m WHERE m.site_id = ?1 
 const FROM = '(SELECT scan_from FROM attribution_state WHERE site_id = ?1)';
 const IN_WINDOW = (col: string) => `${col} > ${FROM} AND ${col} <= ?2`;
 
-/**
- * Each statement reads changes in (scan_from, ?2] and marks keys with ?3, with the earliest
- * conversion time whose credit the change can move (a conversion's credit depends only on data at
- * or before it). CROSS JOIN keeps the few changed rows as the outer loop.
- */
 /** New touches, and touches upgraded to form_fill by a form received since (no received_at change). */
 const CHANGED_TOUCHES = `WITH changed AS (
       SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches WHERE site_id = ?1 AND ${IN_WINDOW('received_at')}
@@ -62,6 +60,11 @@ const CHANGED_CONVERSION_KEYS = `SELECT ${CONVERSION_AKEY_SQL} AS akey, MIN(cv.o
        CROSS JOIN credit m ON m.site_id = ?1 AND m.conversion_id = cv.conversion_id AND m.part = 0
        WHERE cv.site_id = ?1 AND ${IN_WINDOW('cv.updated_at')}`;
 
+/**
+ * Each statement reads changes in (scan_from, ?2] and marks keys with ?3, with the earliest
+ * conversion time whose credit the change can move (a conversion's credit depends only on data at
+ * or before it). CROSS JOIN keeps the few changed rows as the outer loop.
+ */
 const SCANS = {
   touches: `${CHANGED_TOUCHES}
     ${enqueueSql(
@@ -97,7 +100,7 @@ const SCANS = {
  */
 const TAIL_SCANS = {
   touches: `${CHANGED_TOUCHES}
-    ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('all')})`, '?3')}`,
+    ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('lone')})`, '?3')}`,
   links: `${CHANGED_LINKS}
     ${markTailsSql(
       `SELECT ${akeySql.contact('ct')} AS akey FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
@@ -108,6 +111,11 @@ const TAIL_SCANS = {
   conversions: markTailsSql(CHANGED_CONVERSION_KEYS, '?3'),
 };
 
+/** Some touches by id (?2, a JSON list) as the scans' `changed`. */
+const TOUCHES_BY_ID = `WITH changed AS (
+         SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches
+         WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2)))`;
+
 /**
  * Queues the keys of some touches (?2, a JSON list of touch ids) from each touch's time on, marked
  * ?3: their channel changed (a channel rule), so the credit of conversions at or after them moves.
@@ -115,9 +123,7 @@ const TAIL_SCANS = {
 export function enqueueTouchKeys(db: D1Database, siteId: string, touchIdsJson: string, markedAt: number): D1PreparedStatement {
   return db
     .prepare(
-      `WITH changed AS (
-         SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches
-         WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2)))
+      `${TOUCHES_BY_ID}
        ${enqueueSql(`SELECT k.akey, k.since FROM (${CHANGED_TOUCH_KEYS}) AS k ${CREDIT_AFTER}`, '?3')}`,
     )
     .bind(siteId, touchIdsJson, markedAt);
@@ -127,10 +133,8 @@ export function enqueueTouchKeys(db: D1Database, siteId: string, touchIdsJson: s
 export function markTouchTails(db: D1Database, siteId: string, touchIdsJson: string, markedAt: number): D1PreparedStatement {
   return db
     .prepare(
-      `WITH changed AS (
-         SELECT account_domain, contact_id, visitor_id, occurred_at FROM touches
-         WHERE site_id = ?1 AND touch_id IN (SELECT value FROM json_each(?2)))
-       ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('all')})`, '?3')}`,
+      `${TOUCHES_BY_ID}
+       ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('lone')})`, '?3')}`,
     )
     .bind(siteId, touchIdsJson, markedAt);
 }
