@@ -185,5 +185,25 @@ describe('the journeys a fit learns from', () => {
     expect(await refit(site)).toMatchObject({ refitted: true, done: true });
     const fifth = await storedFits(site);
     expect(fifth.fits).toEqual(await expectedFits(site, fifth.fittedAt));
+
+    // A channel rule: the touches it reclassifies move their keys' journeys (a lone visitor's too,
+    // whose only touch is that one), and the fit learns the new channel.
+    await send(site, '/v1/touches', {
+      touches: [
+        { id: 'g2-lone', occurred_at: recent(0.1), touch_type: 'web_visit', source: 'g2', medium: 'referral', anonymous_id: 'lone-g2' },
+        { id: 'g2-account', occurred_at: recent(0.1), touch_type: 'web_visit', source: 'g2', medium: 'referral', account_domain: 'c.test' },
+      ],
+    });
+    expect(await refit(site)).toMatchObject({ refitted: true, done: true });
+    const rule = await call('/v1/channel-rules', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${site.secret_key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ channel: 'Review Sites', when: { source: ['g2'] } }] }),
+    });
+    expect(rule.status).toBe(200);
+    expect(await refit(site)).toMatchObject({ refitted: true, done: true });
+    const sixth = await storedFits(site);
+    expect(sixth.fits).toEqual(await expectedFits(site, sixth.fittedAt));
+    expect(JSON.stringify(sixth.fits)).toContain('Review Sites');
   });
 });
