@@ -3,13 +3,14 @@
 // marked since the last fit. A key's row is computed from its touches from its last window on, so a
 // fit never reads a key's whole history.
 import { formatAkey, parseAkey } from '../../../schemas/akey';
-import { DAY_MS, encodeJourney } from '../../../schemas/credit';
+import { DAY_MS } from '../../../schemas/credit';
 import { keySources, latestTouchStatements } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import type { Site } from '../db/sites';
-import { clearTails, markTailsComplete, readDirtyTails, readTailsAt, writeTails, type TailRow } from '../db/tails';
+import { clearTails, markTailsComplete, NO_TOUCH_CHANGED, readDirtyTails, readTailsAt, writeTails, type TailRow } from '../db/tails';
 import { loadJourneyTouches, loadLoneVisitorPage } from './load';
-import { byTimeThenId, FIT_LOOKBACK_MS, firstFrom, type JourneyTouch } from './models/journeys';
+import { mergedTail, tailRow, type DirtyTail, type KeyConversions } from './tail-rows';
+import { FIT_LOOKBACK_MS, type JourneyTouch } from './models/journeys';
 
 /** Keys per touch load (two round trips each: their latest touches, then their last windows). */
 const KEYS_PER_CHUNK = 1000;
@@ -17,29 +18,6 @@ const KEYS_PER_CHUNK = 1000;
 const VISITORS_PER_PAGE = 5000;
 /** A key's touches are read up to its latest, whenever that is (a fit takes touches as they are). */
 const NO_END = Number.MAX_SAFE_INTEGER;
-
-/** Every conversion's time by key and stage, sorted (what a key's journeys start after). */
-export type KeyConversions = ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
-
-/**
- * One key's stored tail from its touches (any order; at least those from its latest touch − window
- * on): the channels within the window before its latest touch, and per stage with conversions how
- * many of them are at or before the latest conversion of that stage. Null without touches.
- */
-export function tailRow(akey: string, touches: readonly JourneyTouch[], conversions: ReadonlyMap<string, readonly number[]> | undefined, windowMs: number): TailRow | null {
-  if (!touches.length) return null;
-  const sorted = [...touches].sort(byTimeThenId);
-  const times = sorted.map((t) => t.at);
-  const latest = times[times.length - 1];
-  const start = firstFrom(times, latest - windowMs);
-  let cuts: Record<string, number> | null = null;
-  for (const [stage, list] of conversions ?? []) {
-    // Strictly after: a touch at the conversion's own instant is in its window, so it has converted.
-    const cut = firstFrom(times, list[list.length - 1], true) - start;
-    if (cut > 0) (cuts ??= {})[stage] = cut;
-  }
-  return { akey, latest, journey: encodeJourney(sorted.slice(start).map((t) => t.channel)), cuts: cuts && JSON.stringify(cuts) };
-}
 
 /**
  * Brings the stored tails up to date for a fit at `fittedAt` (keys last touched before its year only
@@ -53,8 +31,12 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
   const all = !state?.tails_at;
   let computed = 0;
 
-  /** Loads some keys' last windows and writes their rows (their marks taken off as read). */
-  const refresh = async (keys: string[], marks: ReadonlyMap<string, number>) => {
+  /**
+   * Ranges that hold each key's last window whole: from (a lower bound of its latest touch − window)
+   * on, or without a bound (lone visitors, accounts without touches of their own) from the fit's year
+   * on. A contact that joined an account has no personal key any more: it gets no range, and no row.
+   */
+  const wholeRanges = async (keys: readonly string[]) => {
     const accounts: { akey: string; id: string }[] = [];
     const personal: { akey: string; id: string }[] = [];
     for (const akey of keys) {
@@ -68,28 +50,61 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
         for (const row of r.results) latest.set(row.akey, row.latest);
       }
     }
-    // From (a lower bound of the key's latest touch − window) on: all of its last window, and little
-    // more. Without a bound (lone visitors, accounts without touches of their own), the fit's year.
-    const ranges = new Map<string, { from: number; to: number }>();
     const personalKeys = new Set(personal.map((k) => k.akey));
+    const ranges = new Map<string, { from: number; to: number }>();
     for (const akey of keys) {
-      // A contact that joined an account has no personal key any more: nothing to load, no row.
       if (personalKeys.has(akey) && !latest.has(akey)) continue;
       ranges.set(akey, { from: Math.max(latest.get(akey) ?? -Infinity, yearFrom) - windowMs, to: NO_END });
     }
-    const touches = await loadJourneyTouches(meter, site.id, ranges);
-    await write(keys.map((akey) => [akey, touches.get(akey) ?? []]), marks);
+    return ranges;
   };
-  const write = async (keyed: [string, readonly JourneyTouch[]][], marks: ReadonlyMap<string, number>) => {
+
+  /**
+   * Computes some keys' rows and writes them, taking off the marks read (`dirty`; none when every key
+   * is computed). A marked key with a stored row reads only its touches since the mark and keeps the
+   * rest (mergedTail), or reads none when only its conversions changed; any other key reads its last
+   * window whole.
+   */
+  const refresh = async (keys: readonly string[], dirty: ReadonlyMap<string, DirtyTail>) => {
     const rows: TailRow[] = [];
     const emptied: string[] = [];
+    const add = (akey: string, row: TailRow | null) => (row ? rows.push(row) : emptied.push(akey));
+    const partial = new Map<string, { from: number; to: number }>();
+    const whole: string[] = [];
+    for (const akey of keys) {
+      const d = dirty.get(akey);
+      const row = d && d.since >= NO_TOUCH_CHANGED ? mergedTail(d, [], conversions.get(akey), windowMs) : undefined;
+      if (row !== undefined) add(akey, row);
+      else if (d && d.latest !== null && d.since >= d.latest - windowMs) partial.set(akey, { from: d.since, to: NO_END });
+      else whole.push(akey);
+    }
+    let ranges = await wholeRanges(whole);
+    for (const akey of whole) if (!ranges.has(akey)) emptied.push(akey);
+    let touches = await loadJourneyTouches(meter, site.id, new Map([...partial, ...ranges]));
+    for (const akey of ranges.keys()) add(akey, tailRow(akey, touches.get(akey) ?? [], conversions.get(akey), windowMs));
+    const again: string[] = [];
+    for (const akey of partial.keys()) {
+      const row = mergedTail(dirty.get(akey)!, touches.get(akey) ?? [], conversions.get(akey), windowMs);
+      // The stored row cannot serve after all (touches left the key): its last window, whole.
+      if (row === undefined) again.push(akey);
+      else add(akey, row);
+    }
+    if (again.length) {
+      ranges = await wholeRanges(again);
+      touches = await loadJourneyTouches(meter, site.id, ranges);
+      for (const akey of again) add(akey, ranges.has(akey) ? tailRow(akey, touches.get(akey) ?? [], conversions.get(akey), windowMs) : null);
+    }
+    computed += keys.length;
+    await meter.batch(writeTails(db, site.id, rows, all ? [] : emptied, new Map([...dirty].map(([akey, d]) => [akey, d.marked_at]))));
+  };
+  const write = async (keyed: [string, readonly JourneyTouch[]][]) => {
+    const rows: TailRow[] = [];
     for (const [akey, touches] of keyed) {
       const row = tailRow(akey, touches, conversions.get(akey), windowMs);
       if (row) rows.push(row);
-      else emptied.push(akey);
     }
     computed += keyed.length;
-    await meter.batch(writeTails(db, site.id, rows, all ? [] : emptied, marks));
+    await meter.batch(writeTails(db, site.id, rows, [], new Map()));
   };
 
   if (all) {
@@ -104,15 +119,15 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
     for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) await refresh(keys.slice(i, i + KEYS_PER_CHUNK), new Map());
     for (let after: string | null = ''; after !== null; ) {
       const page = await loadLoneVisitorPage(meter, site.id, after, { from: yearFrom - windowMs, to: NO_END }, VISITORS_PER_PAGE);
-      await write([...page.touches], new Map());
+      await write([...page.touches]);
       after = page.next;
     }
     await meter.batch([markTailsComplete(db, site.id, fittedAt)]);
     return computed;
   }
   for (let after: string | null = ''; after !== null; ) {
-    const dirty: { akey: string; marked_at: number }[] = await meter.all<{ akey: string; marked_at: number }>(readDirtyTails(db, site.id, after, KEYS_PER_CHUNK));
-    if (dirty.length) await refresh(dirty.map((d) => d.akey), new Map(dirty.map((d) => [d.akey, d.marked_at])));
+    const dirty: DirtyTail[] = await meter.all<DirtyTail>(readDirtyTails(db, site.id, after, KEYS_PER_CHUNK));
+    if (dirty.length) await refresh(dirty.map((d) => d.akey), new Map(dirty.map((d) => [d.akey, d])));
     after = dirty.length < KEYS_PER_CHUNK ? null : dirty[dirty.length - 1].akey;
   }
   return computed;

@@ -100,15 +100,18 @@ const SCANS = {
  */
 const TAIL_SCANS = {
   touches: `${CHANGED_TOUCHES}
-    ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('lone')})`, '?3')}`,
+    ${markTailsSql(`SELECT akey, since FROM (${changedTouchKeys('lone')})`, '?3')}`,
+  // The contact's key gains the visitor's touches (from its earliest on); the visitor's loses them all.
   links: `${CHANGED_LINKS}
     ${markTailsSql(
-      `SELECT ${akeySql.contact('ct')} AS akey FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
-       UNION ALL SELECT ${akeySql.visitor('ch.visitor_id')} FROM changed ch`,
+      `SELECT ${akeySql.contact('ct')} AS akey, (SELECT MIN(t.occurred_at) FROM touches t WHERE t.site_id = ?1 AND t.visitor_id = ch.visitor_id) AS since
+       FROM changed ch CROSS JOIN contacts ct ON ct.site_id = ?1 AND ct.contact_id = ch.contact_id
+       UNION ALL SELECT ${akeySql.visitor('ch.visitor_id')}, 0 FROM changed ch`,
       '?3',
     )}`,
   contacts: markTailsSql(CHANGED_CONTACT_KEYS, '?3'),
-  conversions: markTailsSql(CHANGED_CONVERSION_KEYS, '?3'),
+  // Only where the journeys start moves: no touch changed (a NULL since).
+  conversions: markTailsSql(`SELECT akey, NULL AS since FROM (${CHANGED_CONVERSION_KEYS})`, '?3'),
 };
 
 /** Some touches by id (?2, a JSON list) as the scans' `changed`. */
@@ -134,7 +137,7 @@ export function markTouchTails(db: D1Database, siteId: string, touchIdsJson: str
   return db
     .prepare(
       `${TOUCHES_BY_ID}
-       ${markTailsSql(`SELECT akey FROM (${changedTouchKeys('lone')})`, '?3')}`,
+       ${markTailsSql(`SELECT akey, since FROM (${changedTouchKeys('lone')})`, '?3')}`,
     )
     .bind(siteId, touchIdsJson, markedAt);
 }

@@ -9,23 +9,32 @@
 // What resets every row: a change of settings (the window) or of channel rules.
 import { chunks, jsonParts } from './json-parts';
 
-/** A key's stored tail: `journey` as schemas/credit.ts encodeJourney, `cuts` JSON {stage: n} or null. */
+/**
+ * A key's stored tail: `journey` as schemas/credit.ts encodeJourney, `ages` JSON [latest − time] per
+ * touch in the same order, `cuts` JSON {stage: n} or null.
+ */
 export interface TailRow {
   akey: string;
   latest: number;
   journey: string;
+  ages: string;
   cuts: string | null;
 }
 
+/** A mark's `since` when only the key's conversions changed: no touch of it is to be read again. */
+export const NO_TOUCH_CHANGED = 8_640_000_000_000_000;
+
 /**
- * Marks the keys `keysSql` yields (rows with an `akey` column; site id is ?1) with the stamp `mark`
- * (SQL of a bound parameter). Marking again stamps anew, always later, so a fit that read a key
- * before the new mark leaves it marked.
+ * Marks the keys `keysSql` yields (rows with `akey` and `since` columns: the key's touches at or after
+ * `since` may have changed; site id is ?1) with the stamp `mark` (SQL of a bound parameter). Marking
+ * again keeps the earliest since and stamps anew, always later, so a fit that read a key before the
+ * new mark leaves it marked.
  */
 export function markTailsSql(keysSql: string, mark: string): string {
-  return `INSERT INTO key_tails_dirty (site_id, akey, marked_at)
-  SELECT ?1, k.akey, ${mark} FROM (${keysSql}) AS k WHERE k.akey IS NOT NULL GROUP BY k.akey
-  ON CONFLICT (site_id, akey) DO UPDATE SET marked_at = MAX(excluded.marked_at, key_tails_dirty.marked_at + 1)`;
+  return `INSERT INTO key_tails_dirty (site_id, akey, since, marked_at)
+  SELECT ?1, k.akey, MIN(COALESCE(k.since, ${NO_TOUCH_CHANGED})), ${mark} FROM (${keysSql}) AS k WHERE k.akey IS NOT NULL GROUP BY k.akey
+  ON CONFLICT (site_id, akey) DO UPDATE SET since = MIN(excluded.since, key_tails_dirty.since),
+    marked_at = MAX(excluded.marked_at, key_tails_dirty.marked_at + 1)`;
 }
 
 /** Whether every key's row was computed (tails_at set): if not, the next fit computes them all. */
@@ -47,8 +56,15 @@ export function markTailsComplete(db: D1Database, siteId: string, at: number): D
   return db.prepare('UPDATE attribution_state SET tails_at = ?2 WHERE site_id = ?1').bind(siteId, at);
 }
 
+/** A page of marked keys, each with its stored row when it has one (what a fit keeps of it). */
 export function readDirtyTails(db: D1Database, siteId: string, after: string, limit: number): D1PreparedStatement {
-  return db.prepare('SELECT akey, marked_at FROM key_tails_dirty WHERE site_id = ?1 AND akey > ?2 ORDER BY akey LIMIT ?3').bind(siteId, after, limit);
+  return db
+    .prepare(
+      `SELECT d.akey, d.since, d.marked_at, k.latest, k.journey, k.ages FROM key_tails_dirty d
+       LEFT JOIN key_tails k ON k.site_id = ?1 AND k.akey = d.akey
+       WHERE d.site_id = ?1 AND d.akey > ?2 ORDER BY d.akey LIMIT ?3`,
+    )
+    .bind(siteId, after, limit);
 }
 
 /**
@@ -57,13 +73,13 @@ export function readDirtyTails(db: D1Database, siteId: string, after: string, li
  * key marked meanwhile keeps its mark, and its row is recomputed by the next fit.
  */
 export function writeTails(db: D1Database, siteId: string, rows: TailRow[], emptied: string[], marks: ReadonlyMap<string, number>): D1PreparedStatement[] {
-  const encoded = rows.map((r) => JSON.stringify([r.akey, r.latest, r.journey, r.cuts]));
+  const encoded = rows.map((r) => JSON.stringify([r.akey, r.latest, r.journey, r.ages, r.cuts]));
   const upserts = jsonParts(encoded, 500_000, 1000).map((json) =>
     db
       .prepare(
-        `INSERT INTO key_tails (site_id, akey, latest, journey, cuts)
-         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?2) AS j WHERE true
-         ON CONFLICT (site_id, akey) DO UPDATE SET latest = excluded.latest, journey = excluded.journey, cuts = excluded.cuts`,
+        `INSERT INTO key_tails (site_id, akey, latest, journey, ages, cuts)
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4 FROM json_each(?2) AS j WHERE true
+         ON CONFLICT (site_id, akey) DO UPDATE SET latest = excluded.latest, journey = excluded.journey, ages = excluded.ages, cuts = excluded.cuts`,
       )
       .bind(siteId, json),
   );
