@@ -87,6 +87,20 @@ export function encodeJourney(channels: readonly string[]): string {
   return `[${JSON.stringify([...index.keys()])},[${order.join(',')}]]`;
 }
 
+/**
+ * A key's stored non-converting journey (key_tails, migration 0016): the channels of its touches
+ * within window_days before its latest touch (`journey`, as encodeJourney), how long before `latest`
+ * each one is (`ages`, JSON ms), and per stage how many of them lie at or before the key's latest
+ * conversion of that stage (`cuts`, JSON {stage: n}, or null).
+ */
+export interface TailRow {
+  akey: string;
+  latest: number;
+  journey: string;
+  ages: string;
+  cuts: string | null;
+}
+
 export function decodeJourney(json: string): string[] {
   const [names, order] = JSON.parse(json) as [string[], number[]];
   return order.map((i) => names[i]);

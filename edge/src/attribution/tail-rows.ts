@@ -1,16 +1,7 @@
 // A key's stored non-converting journey (db/tails.ts key_tails), computed from its touches or brought
 // up to date from its stored row and its touches since a mark (pure: the fit's tails.ts stores them).
-import { decodeJourney, encodeJourney } from '../../../schemas/credit';
+import { decodeJourney, encodeJourney, type TailRow } from '../../../schemas/credit';
 import { byTimeThenId, firstFrom, type JourneyTouch } from './models/journeys';
-
-/** A stored row as db/tails.ts writes it: `journey` as encodeJourney, `ages` JSON [latest − time] per touch, `cuts` JSON {stage: n} or null. */
-export interface TailRow {
-  akey: string;
-  latest: number;
-  journey: string;
-  ages: string;
-  cuts: string | null;
-}
 
 /** Every conversion's time by key and stage, sorted (what a key's journeys start after). */
 export type KeyConversions = ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;

@@ -1,13 +1,13 @@
 // Keeps every key's non-converting journey stored (db/tails.ts) for the data-driven fit: all keys
-// when none are stored yet (a new site, a change of window or of channel rules), else only the keys
-// marked since the last fit. A key's row is computed from its touches from its last window on, so a
+// when none are stored yet (a new site, a change of settings), else only the keys marked since the
+// last fit. A key's row is computed from its touches from its last window on, so a
 // fit never reads a key's whole history.
 import { formatAkey, parseAkey } from '../../../schemas/akey';
-import { DAY_MS } from '../../../schemas/credit';
+import { DAY_MS, type TailRow } from '../../../schemas/credit';
 import { keySources, latestTouchStatements } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import type { Site } from '../db/sites';
-import { clearTails, markTailsComplete, NO_TOUCH_CHANGED, readDirtyTails, readTailsAt, writeTails, type TailRow } from '../db/tails';
+import { clearTails, markTailsComplete, NO_TOUCH_CHANGED, readDirtyTails, readTailsAt, writeTails } from '../db/tails';
 import { loadJourneyTouches, loadLoneVisitorPage } from './load';
 import { mergedTail, tailRow, type DirtyTail, type KeyConversions } from './tail-rows';
 import { FIT_LOOKBACK_MS, type JourneyTouch } from './models/journeys';
@@ -21,15 +21,14 @@ const NO_END = Number.MAX_SAFE_INTEGER;
 
 /**
  * Brings the stored tails up to date for a fit at `fittedAt` (keys last touched before its year only
- * need a row with their latest touch, which keeps them out). Returns how many keys were computed.
+ * need a row with their latest touch, which keeps them out).
  */
-export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyConversions, fittedAt: number): Promise<number> {
+export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyConversions, fittedAt: number): Promise<void> {
   const db = meter.db;
   const windowMs = site.settings.window_days * DAY_MS;
   const yearFrom = fittedAt - FIT_LOOKBACK_MS;
   const [state] = await meter.all<{ tails_at: number | null }>(readTailsAt(db, site.id));
   const all = !state?.tails_at;
-  let computed = 0;
 
   /**
    * Ranges that hold each key's last window whole: from (a lower bound of its latest touch − window)
@@ -94,7 +93,6 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
       touches = await loadJourneyTouches(meter, site.id, ranges);
       for (const akey of again) add(akey, ranges.has(akey) ? tailRow(akey, touches.get(akey) ?? [], conversions.get(akey), windowMs) : null);
     }
-    computed += keys.length;
     await meter.batch(writeTails(db, site.id, rows, all ? [] : emptied, new Map([...dirty].map(([akey, d]) => [akey, d.marked_at]))));
   };
   const write = async (keyed: [string, readonly JourneyTouch[]][]) => {
@@ -103,7 +101,6 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
       const row = tailRow(akey, touches, conversions.get(akey), windowMs);
       if (row) rows.push(row);
     }
-    computed += keyed.length;
     await meter.batch(writeTails(db, site.id, rows, [], new Map()));
   };
 
@@ -123,12 +120,11 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
       after = page.next;
     }
     await meter.batch([markTailsComplete(db, site.id, fittedAt)]);
-    return computed;
+    return;
   }
   for (let after: string | null = ''; after !== null; ) {
     const dirty: DirtyTail[] = await meter.all<DirtyTail>(readDirtyTails(db, site.id, after, KEYS_PER_CHUNK));
     if (dirty.length) await refresh(dirty.map((d) => d.akey), new Map(dirty.map((d) => [d.akey, d])));
     after = dirty.length < KEYS_PER_CHUNK ? null : dirty[dirty.length - 1].akey;
   }
-  return computed;
 }

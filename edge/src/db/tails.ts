@@ -5,21 +5,11 @@
 // costs about as much as reading all its touches. The rows let a fit recompute only the keys whose
 // touches, identities or conversions changed since the last one. Who marks a key: the job's change
 // scan (db/attribution.ts), for every key its credit scan would queue and every lone visitor with new
-// touches; ingest for an account a contact leaves (db/identity.ts); erasure for the person's accounts.
-// What resets every row: a change of settings (the window) or of channel rules.
+// touches; ingest for an account a contact leaves (db/identity.ts); erasure for the person's accounts;
+// a channel-rule walk for the keys of the touches it reclassifies (db/channel-rules.ts). What resets
+// every row: a full scan (a change of settings, such as the window, or `?full=true`).
+import type { TailRow } from '../../../schemas/credit';
 import { chunks, jsonParts } from './json-parts';
-
-/**
- * A key's stored tail: `journey` as schemas/credit.ts encodeJourney, `ages` JSON [latest − time] per
- * touch in the same order, `cuts` JSON {stage: n} or null.
- */
-export interface TailRow {
-  akey: string;
-  latest: number;
-  journey: string;
-  ages: string;
-  cuts: string | null;
-}
 
 /** A mark's `since` when only the key's conversions changed: no touch of it is to be read again. */
 export const NO_TOUCH_CHANGED = 8_640_000_000_000_000;
