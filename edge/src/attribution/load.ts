@@ -94,7 +94,7 @@ interface JourneyRow {
 }
 const toJourneyTouch = (t: JourneyRow): JourneyTouch => ({ id: t.touch_id, at: t.occurred_at, channel: t.channel });
 
-/** Each key's touches over its range with only what a journey reads (time, id, channel): a fit reads every touch. */
+/** Each key's touches over its range with only what a journey reads (time, id, channel): a fit reads many keys' last windows. */
 export async function loadJourneyTouches(meter: D1Meter, siteId: string, ranges: ReadonlyMap<string, { from: number; to: number }>): Promise<Map<string, JourneyTouch[]>> {
   return byKey(await readTouches<JourneyRow>(meter, siteId, touchRequest(ranges), 'journey'), toJourneyTouch);
 }

@@ -347,7 +347,7 @@ export interface LoadedTouch extends TouchFields {
   touch_type: string;
 }
 
-/** A touch's columns as crediting reads them, and what a journey reads (a data-driven fit reads every touch of the site, so little of each). */
+/** A touch's columns as crediting reads them, and what a journey reads (a data-driven fit reads the last windows of many keys, so little of each). */
 const TOUCH_COLUMNS = {
   credit: ['touch_id', 'occurred_at', 'touch_type', 'channel', 'source', 'medium', 'campaign', 'content', 'term'],
   journey: ['touch_id', 'occurred_at', 'channel'],
