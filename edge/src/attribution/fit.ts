@@ -75,7 +75,8 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
       const channels: string[] = [];
       for (; i < rows.length && rows[i].conversion_id === first.conversion_id; i++) {
         const { journey, payload } = rows[i];
-        if (journey !== null) channels.push(...decodeJourney(journey));
+        // A loop, not a spread: a part may hold more touches than a call takes arguments.
+        if (journey !== null) for (const c of decodeJourney(journey)) channels.push(c);
         else for (const p of readParts([payload!])) for (const t of p.t) channels.push(p.g[t[1]][CHANNEL] ?? '');
       }
       addJourney(first.stage, channels.map(intern), true, 1);
