@@ -184,14 +184,16 @@ describe('incremental runs', () => {
         body: JSON.stringify({ settings }),
       });
     expect((await patch({ window_days: 7 })).status).toBe(200);
-    expect(await runJob(site)).toMatchObject({ full: true, done: true });
+    // A settings change refits too: the fit learns from the new window's journeys (every key's, computed again).
+    expect(await runJob(site)).toMatchObject({ full: true, done: true, refitted: true });
+    expect((await rows<{ window_days: number }>('SELECT DISTINCT window_days FROM model_fits WHERE site_id = ?1', site.id)).map((r) => r.window_days)).toEqual([7]);
     await expectClean(site);
     const touched = [...new Set((await snapshot(site)).map((r) => r.touch_id))].sort();
     expect(touched).toEqual(['', 's_msg-anon-hist2', 't-zzz-event01']);
 
     expect((await patch({ half_life_days: 2 })).status).toBe(200);
-    expect(await runJob(site)).toMatchObject({ full: true });
-    expect(await runJob(site)).toMatchObject({ full: false });
+    expect(await runJob(site)).toMatchObject({ full: true, refitted: true });
+    expect(await runJob(site)).toMatchObject({ full: false, refitted: false });
   });
 });
 
@@ -237,11 +239,30 @@ describe('failure and budgets', () => {
     // the first scan, and re-reading it would re-queue all keys each time this test's budget allows one.
     const opts = () => ({ chunkSize: 1, budget: new Budget(60_000, 12), scanOverlapMs: 0 });
     const first = await runAttribution(env.DB, site, opts());
-    expect(first).toMatchObject({ done: false, chunks: 1 });
+    // The site's first fit waits for the queue: it reads every conversion's journey from stored credit.
+    expect(first).toMatchObject({ done: false, chunks: 1, refitted: false });
     expect(first.pending).toBeGreaterThan(0);
     let last = first;
-    for (let i = 0; i < 20 && !last.done; i++) last = await runAttribution(env.DB, site, opts());
+    const runs = [first];
+    for (let i = 0; i < 20 && !last.done; i++) runs.push((last = await runAttribution(env.DB, site, opts())));
     expect(last).toMatchObject({ done: true, pending: 0 });
+    // Made once, by the run that found the queue empty, and not before.
+    const fitAt = runs.findIndex((r) => r.refitted);
+    expect(runs.filter((r) => r.refitted)).toHaveLength(1);
+    expect(runs.slice(0, fitAt).every((r) => r.pending > 0)).toBe(true);
+    expect(runs[fitAt].pending).toBe(0);
+
+    // A refit asked for while keys are queued is remembered, and made by the run that drains them
+    // (the same UTC day: nothing else would refit).
+    await phase2(slow);
+    const asked = await runAttribution(env.DB, site, { ...opts(), refit: true });
+    expect(asked).toMatchObject({ done: false, refitted: false });
+    const later = [];
+    last = asked;
+    for (let i = 0; i < 20 && !last.done; i++) later.push((last = await runAttribution(env.DB, site, opts())));
+    expect(last).toMatchObject({ done: true, pending: 0 });
+    expect(later.filter((r) => r.refitted)).toHaveLength(1);
+    await phase2(clean);
     await runJob(clean);
     expect(await snapshot(slow)).toEqual(await snapshot(clean));
   });
