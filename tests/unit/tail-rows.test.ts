@@ -2,7 +2,7 @@
 // a mark (attribution/tail-rows.ts mergedTail), against computing it from the key's whole history,
 // on random histories: touches added at or after the mark, channels changed there, ties in time.
 import { describe, expect, it } from 'vitest';
-import { mergedTail, tailRow } from '../../edge/src/attribution/tail-rows';
+import { coveredTail, mergedTail, stageTimes, tailRow } from '../../edge/src/attribution/tail-rows';
 import type { JourneyTouch } from '../../edge/src/attribution/models/journeys';
 import { pick, prng } from './helpers/journeys';
 
@@ -43,5 +43,30 @@ describe('a stored tail brought up to date since a mark', () => {
     const stored = tailRow('k', touches, undefined, WINDOW)!;
     const lead = new Map([['lead', [15 * DAY]]]);
     expect(mergedTail({ since: Number.MAX_SAFE_INTEGER, marked_at: 1, ...stored }, [], lead, WINDOW)).toEqual(tailRow('k', touches, lead, WINDOW));
+  });
+});
+
+describe('a tail from a credit chunk’s load', () => {
+  it('is the whole history’s tail when the load holds the last window, and none when it may not', () => {
+    const rand = prng(29);
+    let covered = 0;
+    for (let round = 0; round < 400; round++) {
+      const history: JourneyTouch[] = Array.from({ length: Math.floor(rand() * 20) }, (_, i) => ({ id: `t${i}`, at: Math.floor(rand() * 200) * DAY, channel: pick(rand, CHANNELS) }));
+      const conversions = stageTimes(Array.from({ length: Math.floor(rand() * 3) }, () => ({ stage: pick(rand, ['lead', 'opportunity']), at: Math.floor(rand() * 200) * DAY })));
+      // What a chunk loads: from its first conversion's window (or its first touch's search) on, to the latest touch.
+      const loadedFrom = Math.floor(rand() * 220) * DAY - 10 * DAY;
+      const loaded = history.filter((t) => t.at >= loadedFrom);
+      const row = coveredTail('k', loaded, loadedFrom, conversions, WINDOW);
+      const latest = Math.max(...history.map((t) => t.at));
+      if (loaded.length && latest - WINDOW >= loadedFrom) {
+        covered++;
+        expect(row).toEqual(tailRow('k', history, conversions, WINDOW));
+      } else expect(row).toBeUndefined();
+    }
+    expect(covered).toBeGreaterThan(50);
+  });
+
+  it('groups a key’s conversions by stage, each stage’s times sorted', () => {
+    expect(stageTimes([{ stage: 'lead', at: 3 }, { stage: 'sql', at: 2 }, { stage: 'lead', at: 1 }])).toEqual(new Map([['lead', [1, 3]], ['sql', [2]]]));
   });
 });

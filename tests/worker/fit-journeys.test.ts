@@ -8,10 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { loadJourneyTouches } from '../../edge/src/attribution/load';
 import { REGISTRY, type Journey } from '../../edge/src/attribution/models';
 import { keyJourneys, type JourneyConversion } from '../../edge/src/attribution/models/journeys';
-import { runAttribution } from '../../edge/src/attribution/job';
+import { creditChunk } from '../../edge/src/attribution/chunk';
+import { Budget, runAttribution, settingsHash } from '../../edge/src/attribution/job';
 import { writeCredit } from '../../edge/src/db/credit';
 import { conversionKeys } from '../../edge/src/db/fits';
 import { D1Meter } from '../../edge/src/db/meter';
+import { readDirty, type DirtyKey } from '../../edge/src/db/queue';
+import type { TailsEra } from '../../edge/src/db/tails';
 import { findSiteById } from '../../edge/src/db/sites';
 import { formatAkey } from '../../schemas/akey';
 import { decodeCredit, encodeCreditParts, encodeJourney } from '../../schemas/credit';
@@ -205,5 +208,79 @@ describe('the journeys a fit learns from', () => {
     const sixth = await storedFits(site);
     expect(sixth.fits).toEqual(await expectedFits(site, sixth.fittedAt));
     expect(JSON.stringify(sixth.fits)).toContain('Review Sites');
+
+    // A full recompute (as a change of settings makes one) clears every stored journey: the credit
+    // chunks write those of the keys they finish from their own loads, the fit the rest. gap.test's
+    // chunk reads from its conversion's window on (its first touch is stored by then), which misses
+    // part of its last window: that key is left to the fit.
+    await send(site, '/v1/touches', {
+      touches: [
+        { id: 'gap-1', occurred_at: iso(NOW - 300 * DAY), touch_type: 'event', channel: 'Webinar', account_domain: 'gap.test' },
+        { id: 'gap-2', occurred_at: iso(NOW - 250 * DAY), touch_type: 'event', channel: 'Events', account_domain: 'gap.test' },
+      ],
+    });
+    await send(site, '/v1/conversions', { conversions: [{ id: 'cv-gap', stage: 'opportunity', occurred_at: iso(NOW - 170 * DAY), account_domain: 'gap.test', opportunity_id: 'opp-gap' }] });
+    expect(await refit(site)).toMatchObject({ refitted: true, done: true });
+    const gapFit = await storedFits(site);
+    const stored = (await findSiteById(env.DB, site.id))!;
+    // Two chunks of one key, then the budget is spent: no fit yet, and the chunks' keys have rows.
+    const partway = await runAttribution(env.DB, stored, { full: true, refit: true, scanOverlapMs: 0, chunkSize: 1, budget: new Budget(60_000, 14) });
+    expect(partway).toMatchObject({ full: true, done: false, refitted: false, chunks: 2 });
+    const written = await rows<{ akey: string }>('SELECT akey FROM key_tails WHERE site_id = ?1', site.id);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBeLessThanOrEqual(2);
+    // New touches for every account and person here, those two keys' among them: the marks they make
+    // are computed again by the fit, rows or not.
+    const people = [{ email: 'free0@gmail.com' }, { email: 'free2@gmail.com' }, { email: 'fresh@gmail.com' }, { anonymous_id: 'lone-2' }];
+    const accounts = ['a.test', 'b.test', 'c.test', 'd.test', 'gap.test'].map((d) => ({ account_domain: d }));
+    await send(site, '/v1/touches', {
+      touches: [...people, ...accounts].map((who, i) => ({ id: `late-${i}`, occurred_at: iso(NOW + 60_000), touch_type: 'event', channel: 'Partners', ...who })),
+    });
+    for (let run = 0, done = false; !done; run++) {
+      expect(run).toBeLessThan(100);
+      done = (await runAttribution(env.DB, stored, { scanOverlapMs: 0 })).done;
+    }
+    const seventh = await storedFits(site);
+    expect(seventh.fittedAt).toBeGreaterThan(gapFit.fittedAt);
+    expect(seventh.fits).toEqual(await expectedFits(site, seventh.fittedAt));
+    expect(await rows('SELECT tails_at FROM attribution_state WHERE site_id = ?1 AND tails_at IS NULL', site.id)).toEqual([]);
+  });
+
+  it('are written by a credit chunk only for the full scan it belongs to', async () => {
+    const site = await createSite();
+    const at = (d: number) => iso(NOW - d * DAY);
+    await send(site, '/v1/touches', {
+      touches: [
+        { id: 'e-1', occurred_at: at(20), touch_type: 'event', channel: 'Webinar', account_domain: 'e.test' },
+        { id: 'f-1', occurred_at: at(20), touch_type: 'event', channel: 'Events', account_domain: 'f.test' },
+        // After the conversions: a chunk then reads both keys' last windows whole (see coveredTail).
+        { id: 'e-2', occurred_at: at(5), touch_type: 'event', channel: 'Email', account_domain: 'e.test' },
+        { id: 'f-2', occurred_at: at(5), touch_type: 'event', channel: 'Email', account_domain: 'f.test' },
+      ],
+    });
+    await send(site, '/v1/conversions', {
+      conversions: [
+        { id: 'cv-e', stage: 'lead', occurred_at: at(10), account_domain: 'e.test' },
+        { id: 'cv-f', stage: 'lead', occurred_at: at(10), account_domain: 'f.test' },
+      ],
+    });
+    expect(await runJob(site)).toMatchObject({ done: true });
+    const stored = (await findSiteById(env.DB, site.id))!;
+    const era = async () => ({
+      settingsHash: await settingsHash(stored.settings),
+      fullAt: (await rows<{ last_full_at: number }>('SELECT last_full_at FROM attribution_state WHERE site_id = ?1', site.id))[0].last_full_at,
+    });
+    const earlier = await era();
+    // Another run's full scan (its budget ends before any chunk) clears every stored journey.
+    expect(await runAttribution(env.DB, stored, { full: true, scanOverlapMs: 0, budget: new Budget(60_000, 9) })).toMatchObject({ chunks: 0, done: false });
+    expect(await rows('SELECT akey FROM key_tails WHERE site_id = ?1', site.id)).toEqual([]);
+    const queued = new Map((await readDirty(env.DB, site.id, 10).all<DirtyKey>()).results.map((d) => [d.akey, d]));
+    expect([...queued.keys()].sort()).toEqual(['e.test', 'f.test']);
+    const chunk = (key: string, tails: TailsEra) =>
+      creditChunk({ meter: new D1Meter(env.DB), site: stored, markedAt: Date.now(), slicing: { over: 64, size: 32 }, tails }, [queued.get(key)!]);
+    // A chunk of the earlier full recompute, committing only now, writes none; one of this scan's does.
+    await chunk('e.test', earlier);
+    await chunk('f.test', await era());
+    expect(await rows('SELECT akey FROM key_tails WHERE site_id = ?1', site.id)).toEqual([{ akey: 'f.test' }]);
   });
 });

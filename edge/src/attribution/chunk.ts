@@ -11,12 +11,15 @@ import type { D1Meter } from '../db/meter';
 import { advanceKey, dequeueKeys, enqueueKeys, guardKeys, type DirtyKey } from '../db/queue';
 import { markRollupDays, type StageDay } from '../db/rollup';
 import type { Site } from '../db/sites';
-import { creditKey, touchRange } from './credit-key';
+import { readTailMarks, writeTails, type TailsEra } from '../db/tails';
+import type { TailRow } from '../../../schemas/credit';
+import { creditKey, isCreditable, touchRange } from './credit-key';
 import { earliestTouch, firstTouchChange, firstTouchFrom } from './first-touch';
 import { funnelMonthsMoved } from './funnel-months';
 import { filingsToRead, keyFunnelChanges } from './key-funnel';
 import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
+import { coveredTail, NO_END, stageTimes } from './tail-rows';
 
 /** What one chunk runs with: the run's meter, site, stamp and heavy-key slicing. */
 export interface ChunkContext {
@@ -25,6 +28,12 @@ export interface ChunkContext {
   /** The run's watermark: what keys it queues elsewhere are marked with. */
   markedAt: number;
   slicing: { over: number; size: number };
+  /**
+   * Set while the stored journeys are being computed again after a full scan (db/tails.ts): a key
+   * this chunk finishes then reads on to its latest touch, and its stored journey is written from
+   * the same load, so the fit computes only the keys no chunk wrote. The era guards the write.
+   */
+  tails: TailsEra | null;
 }
 
 export interface ChunkOutcome {
@@ -123,11 +132,14 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
   // The funnel's first touch and record of each key ride on the same load (attribution/first-touch.ts,
   // attribution/key-funnel.ts): a key whose stored first touch may have changed reads its touches
   // from where they changed (or the beginning) on; its record is rebuilt from its members.
+  // So do the stored journeys of the keys it finishes, while they are being computed again (ctx.tails).
   const planKeys = plans.map((p) => p.entry.akey);
-  const [firstRows, funnelRows, filingRows] = await meter.batch([
+  const tailKeys = new Set(ctx.tails ? plans.filter((p) => !p.next).map((p) => p.entry.akey) : []);
+  const [firstRows, funnelRows, filingRows, markRows] = await meter.batch([
     storedFirstTouches(meter.db, site.id, planKeys),
     storedKeyFunnels(meter.db, site.id, planKeys),
     storedLostFilings(meter.db, site.id, filingsToRead(plans.flatMap((p) => p.members))),
+    ...(tailKeys.size ? [readTailMarks(meter.db, site.id, [...tailKeys])] : []),
   ]);
   const storedFirst = new Map((firstRows.results as unknown as FirstTouchRow[]).map((r) => [r.akey, r]));
   const storedRecords = new Map((funnelRows.results as unknown as KeyFunnelRow[]).map((r) => [r.akey, r.stages]));
@@ -147,9 +159,11 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     if (!range) continue;
     const from = firstTouchFrom(storedFirst.get(p.entry.akey), p.entry.touched_since);
     if (from !== null) findFirst.add(p.entry.akey);
-    ranges.set(p.entry.akey, from === null ? range : { from: Math.min(range.from, from), to: range.to });
+    const to = tailKeys.has(p.entry.akey) ? NO_END : range.to;
+    ranges.set(p.entry.akey, { from: from === null ? range.from : Math.min(range.from, from), to });
   }
   const touches = await loadKeyTouches(meter, site.id, ranges);
+  const tails = storedJourneys(ctx, plans, tailKeys, ranges, touches, markRows?.results as { akey: string; marked_at: number }[] | undefined);
   const firstWrites: FirstTouchRow[] = [];
   for (const akey of findFirst) {
     const change = firstTouchChange(storedFirst.get(akey), earliestTouch(akey, touches.get(akey) ?? []));
@@ -223,6 +237,7 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
     ...markFunnelMonths(meter.db, site.id, months, Date.now()),
     // A conversion moved to another key: that key's touches are as they were.
     ...enqueueKeys(meter.db, site.id, [...elsewhere, ...funnel.left], ctx.markedAt, 'credit'),
+    ...(ctx.tails && tails.rows.length ? writeTails(meter.db, site.id, tails.rows, [], tails.marks, ctx.tails) : []),
   ];
   for (const p of plans) {
     if (p.next) bookkeeping.push(advanceKey(meter.db, site.id, p.entry, p.next.at, p.next.id));
@@ -238,6 +253,36 @@ export async function creditChunk(ctx: ChunkContext, dirty: DirtyKey[]): Promise
   }
   outcome.creditWritten = writes.length + removals.length;
   return outcome;
+}
+
+/**
+ * The stored journeys (db/tails.ts) of the keys in `tailKeys`, from touches loaded up to their latest,
+ * with the marks read before the load: a key whose load may miss part of its last window (see
+ * coveredTail) gets none, and is left to the fit.
+ */
+function storedJourneys(
+  ctx: ChunkContext,
+  plans: readonly KeyPlan[],
+  tailKeys: ReadonlySet<string>,
+  ranges: ReadonlyMap<string, { from: number; to: number }>,
+  touches: ReadonlyMap<string, readonly { at: number; id: string; channel: string }[]>,
+  markRows: readonly { akey: string; marked_at: number }[] | undefined,
+): { rows: TailRow[]; marks: Map<string, number> } {
+  const marked = new Map((markRows ?? []).map((r) => [r.akey, r.marked_at]));
+  const rows: TailRow[] = [];
+  const marks = new Map<string, number>();
+  for (const p of plans) {
+    const akey = p.entry.akey;
+    const range = ranges.get(akey);
+    if (!tailKeys.has(akey) || !range) continue;
+    const conversions = stageTimes(p.members.map(toConversion).filter(isCreditable));
+    const row = coveredTail(akey, touches.get(akey) ?? [], range.from, conversions, ctx.site.settings.window_days * DAY_MS);
+    if (!row) continue;
+    rows.push(row);
+    const mark = marked.get(akey);
+    if (mark !== undefined) marks.set(akey, mark);
+  }
+  return { rows, marks };
 }
 
 /**

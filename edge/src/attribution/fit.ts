@@ -12,6 +12,7 @@ import type { Site } from '../db/sites';
 import { readTails } from '../db/tails';
 import { REGISTRY, type Journey } from './models';
 import { FIT_LOOKBACK_MS } from './models/journeys';
+import { stageTimes } from './tail-rows';
 import { refreshTails } from './tails';
 
 /** Conversions per page of those whose journey is read part by part or from the payload. */
@@ -33,15 +34,13 @@ export async function fitSite(meter: D1Meter, site: Site, fittedAt: number): Pro
   ]);
   // Every conversion's time by key and stage, sorted: a key's non-converting journey of a stage
   // starts after its latest conversion of that stage.
-  const conversions = new Map<string, Map<string, number[]>>();
+  const byKey = new Map<string, { stage: string; at: number }[]>();
   for (const c of conversionRows.results as unknown as { stage: string; at: number; akey: string }[]) {
-    let byStage = conversions.get(c.akey);
-    if (!byStage) conversions.set(c.akey, (byStage = new Map()));
-    const list = byStage.get(c.stage);
-    if (list) list.push(c.at);
-    else byStage.set(c.stage, [c.at]);
+    const list = byKey.get(c.akey);
+    if (list) list.push(c);
+    else byKey.set(c.akey, [c]);
   }
-  for (const byStage of conversions.values()) for (const list of byStage.values()) list.sort((a, b) => a - b);
+  const conversions = new Map([...byKey].map(([akey, list]) => [akey, stageTimes(list)]));
   await refreshTails(meter, site, conversions, fittedAt);
 
   const stages = (stageRows.results as { stage: string }[]).map((r) => r.stage).filter((s) => s !== UNCREDITED_STAGE);

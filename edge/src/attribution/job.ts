@@ -124,7 +124,9 @@ export async function runAttribution(db: D1Database, site: Site, opts: RunOption
   budget.spend(2);
   const scanned = Date.now();
 
-  const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING };
+  // After a full scan, until a fit has every key's stored journey again, chunks write their keys'.
+  const tails = full || !state?.tails_at ? { settingsHash: hash, fullAt: full ? to : (state?.last_full_at ?? null) } : null;
+  const ctx: ChunkContext = { meter, site, markedAt: to, slicing: opts.slicing ?? DEFAULT_SLICING, tails };
   const credit = await creditQueue(ctx, budget, opts.chunkSize);
   const credited = Date.now();
 

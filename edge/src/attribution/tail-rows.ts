@@ -6,6 +6,21 @@ import { byTimeThenId, firstFrom, type JourneyTouch } from './models/journeys';
 /** Every conversion's time by key and stage, sorted (what a key's journeys start after). */
 export type KeyConversions = ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
 
+/** The end of a range that reads a key's touches up to its latest, whenever that is (a fit takes touches as they are). */
+export const NO_END = Number.MAX_SAFE_INTEGER;
+
+/** One key's conversions as KeyConversions holds them: their times by stage, sorted. */
+export function stageTimes(conversions: Iterable<{ stage: string; at: number }>): Map<string, number[]> {
+  const byStage = new Map<string, number[]>();
+  for (const c of conversions) {
+    const list = byStage.get(c.stage);
+    if (list) list.push(c.at);
+    else byStage.set(c.stage, [c.at]);
+  }
+  for (const list of byStage.values()) list.sort((a, b) => a - b);
+  return byStage;
+}
+
 /**
  * One key's stored tail from its touches sorted by time then id (`times`, `channels`; at least those
  * from its latest touch − window on): the channels within the window before its latest touch, how
@@ -36,6 +51,18 @@ export function tailOfSorted(
 export function tailRow(akey: string, touches: readonly JourneyTouch[], conversions: ReadonlyMap<string, readonly number[]> | undefined, windowMs: number): TailRow | null {
   const sorted = [...touches].sort(byTimeThenId);
   return tailOfSorted(akey, sorted.map((t) => t.at), sorted.map((t) => t.channel), conversions, windowMs);
+}
+
+/**
+ * A key's row from its touches loaded from `loadedFrom` on (to its latest), or undefined when that
+ * load may miss part of its last window: it has no touch there, or its latest is less than a window
+ * after `loadedFrom`.
+ */
+export function coveredTail(akey: string, touches: readonly JourneyTouch[], loadedFrom: number, conversions: ReadonlyMap<string, readonly number[]> | undefined, windowMs: number): TailRow | undefined {
+  let latest = -Infinity;
+  for (const t of touches) if (t.at > latest) latest = t.at;
+  if (latest - windowMs < loadedFrom) return undefined;
+  return tailRow(akey, touches, conversions, windowMs) ?? undefined;
 }
 
 /** A marked key as read with its stored row (null columns: it has none): `since` as the mark's. */

@@ -1,23 +1,21 @@
-// Keeps every key's non-converting journey stored (db/tails.ts) for the data-driven fit: all keys
-// when none are stored yet (a new site, a change of settings), else only the keys marked since the
-// last fit. A key's row is computed from its touches from its last window on, so a
-// fit never reads a key's whole history.
+// Keeps every key's non-converting journey stored (db/tails.ts) for the data-driven fit: the keys
+// marked since the last fit, and after a full scan (a new site, a change of settings) also every key
+// without a row (the credit chunks of a full recompute write their keys' rows). A key's row is
+// computed from its touches from its last window on, so a fit never reads a key's whole history.
 import { formatAkey, parseAkey } from '../../../schemas/akey';
 import { DAY_MS, type TailRow } from '../../../schemas/credit';
-import { keySources, latestTouchStatements } from '../db/fits';
+import { keysWithoutTails, latestTouchStatements } from '../db/fits';
 import type { D1Meter } from '../db/meter';
 import type { Site } from '../db/sites';
-import { clearTails, markTailsComplete, NO_TOUCH_CHANGED, readDirtyTails, readTailsAt, writeTails } from '../db/tails';
+import { markTailsComplete, NO_TOUCH_CHANGED, readDirtyTails, readTailsAt, writeTails } from '../db/tails';
 import { loadJourneyTouches, loadLoneVisitorPage } from './load';
-import { mergedTail, tailRow, type DirtyTail, type KeyConversions } from './tail-rows';
+import { mergedTail, NO_END, tailRow, type DirtyTail, type KeyConversions } from './tail-rows';
 import { FIT_LOOKBACK_MS, type JourneyTouch } from './models/journeys';
 
 /** Keys per touch load (two round trips each: their latest touches, then their last windows). */
 const KEYS_PER_CHUNK = 1000;
 /** Lone visitors per page of their walk (one round trip each). */
 const VISITORS_PER_PAGE = 5000;
-/** A key's touches are read up to its latest, whenever that is (a fit takes touches as they are). */
-const NO_END = Number.MAX_SAFE_INTEGER;
 
 /**
  * Brings the stored tails up to date for a fit at `fittedAt` (keys last touched before its year only
@@ -59,8 +57,8 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
   };
 
   /**
-   * Computes some keys' rows and writes them, taking off the marks read (`dirty`; none when every key
-   * is computed). A marked key with a stored row reads only its touches since the mark and keeps the
+   * Computes some keys' rows and writes them, taking off the marks read (`dirty`; none for the keys
+   * without a row after a full scan). A marked key with a stored row reads only its touches since the mark and keeps the
    * rest (mergedTail), or reads none when only its conversions changed; any other key reads its last
    * window whole.
    */
@@ -93,7 +91,7 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
       touches = await loadJourneyTouches(meter, site.id, ranges);
       for (const akey of again) add(akey, ranges.has(akey) ? tailRow(akey, touches.get(akey) ?? [], conversions.get(akey), windowMs) : null);
     }
-    await meter.batch(writeTails(db, site.id, rows, all ? [] : emptied, new Map([...dirty].map(([akey, d]) => [akey, d.marked_at]))));
+    await meter.batch(writeTails(db, site.id, rows, emptied, new Map([...dirty].map(([akey, d]) => [akey, d.marked_at]))));
   };
   const write = async (keyed: [string, readonly JourneyTouch[]][]) => {
     const rows: TailRow[] = [];
@@ -104,27 +102,25 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
     await meter.batch(writeTails(db, site.id, rows, [], new Map()));
   };
 
-  if (all) {
-    // Marks made from here on are kept: the keys they name are computed again at the next fit.
-    await meter.batch(clearTails(db, site.id));
-    const sources = keySources(db, site.id);
-    const [accounts, personal] = await meter.batch<{ id: string }>([sources.accounts, sources.personal]);
-    const keys = [
-      ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id })),
-      ...personal.results.map((r) => formatAkey({ kind: 'personal', contactId: r.id })),
-    ];
-    for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) await refresh(keys.slice(i, i + KEYS_PER_CHUNK), new Map());
-    for (let after: string | null = ''; after !== null; ) {
-      const page = await loadLoneVisitorPage(meter, site.id, after, { from: yearFrom - windowMs, to: NO_END }, VISITORS_PER_PAGE);
-      await write([...page.touches]);
-      after = page.next;
-    }
-    await meter.batch([markTailsComplete(db, site.id, fittedAt)]);
-    return;
-  }
   for (let after: string | null = ''; after !== null; ) {
     const dirty: DirtyTail[] = await meter.all<DirtyTail>(readDirtyTails(db, site.id, after, KEYS_PER_CHUNK));
     if (dirty.length) await refresh(dirty.map((d) => d.akey), new Map(dirty.map((d) => [d.akey, d])));
     after = dirty.length < KEYS_PER_CHUNK ? null : dirty[dirty.length - 1].akey;
   }
+  if (!all) return;
+  // Since the full scan cleared every row, each row written is exact as of its read, and a change
+  // since marked its key (done above): what is left are the keys without a row, and lone visitors.
+  const sources = keysWithoutTails(db, site.id);
+  const [accounts, personal] = await meter.batch<{ id: string }>([sources.accounts, sources.personal]);
+  const keys = [
+    ...accounts.results.map((r) => formatAkey({ kind: 'account', domain: r.id })),
+    ...personal.results.map((r) => formatAkey({ kind: 'personal', contactId: r.id })),
+  ];
+  for (let i = 0; i < keys.length; i += KEYS_PER_CHUNK) await refresh(keys.slice(i, i + KEYS_PER_CHUNK), new Map());
+  for (let after: string | null = ''; after !== null; ) {
+    const page = await loadLoneVisitorPage(meter, site.id, after, { from: yearFrom - windowMs, to: NO_END }, VISITORS_PER_PAGE);
+    await write([...page.touches]);
+    after = page.next;
+  }
+  await meter.batch([markTailsComplete(db, site.id, fittedAt)]);
 }

@@ -3,7 +3,7 @@
 import { akeySql, CONVERSION_AKEY_SQL } from '../../../schemas/akey';
 import type { TouchFields } from '../../../schemas/dimensions';
 import { enqueueSql } from './queue';
-import { markTailsSql } from './tails';
+import { clearTails, markTailsSql } from './tails';
 import { conversionRateSql } from './rates';
 
 /**
@@ -171,14 +171,18 @@ export interface AttributionState {
   settings_hash: string;
   /** When the data-driven models were last fitted; null: never. */
   fitted_at: number | null;
+  /** When every key's stored journey was last there (db/tails.ts); null: the next fit computes what is missing. */
+  tails_at: number | null;
+  /** The last full scan's watermark; null: none yet. */
+  last_full_at: number | null;
 }
 
 export function readState(db: D1Database, siteId: string): D1PreparedStatement {
-  return db.prepare('SELECT watermark, settings_hash, fitted_at FROM attribution_state WHERE site_id = ?').bind(siteId);
+  return db.prepare('SELECT watermark, settings_hash, fitted_at, tails_at, last_full_at FROM attribution_state WHERE site_id = ?').bind(siteId);
 }
 
 export interface ScanWindow {
-  /** Queue every key with conversions or credit, and have the next fit compute every key's journeys (key_tails). */
+  /** Queue every key with conversions or credit, and clear every key's stored journey (key_tails) to be computed again. */
   full: boolean;
   /** The last scan's watermark. */
   watermark: number;
@@ -209,6 +213,9 @@ export function scanStatements(db: D1Database, siteId: string, w: ScanWindow): D
     );
   }
   for (const sql of w.full ? [SCAN_ALL] : [...Object.values(SCANS), ...Object.values(TAIL_SCANS)]) statements.push(db.prepare(sql).bind(siteId, w.to, w.to));
+  // A full scan has every key's stored journey computed again: by the credit chunks that follow, and
+  // by the next fit for the rest (db/tails.ts).
+  if (w.full) statements.push(...clearTails(db, siteId));
   statements.push(
     db
       .prepare(

@@ -39,13 +39,17 @@ export function replaceFits(db: D1Database, siteId: string, fits: StoredFit[]): 
 }
 
 /**
- * The keys whose journeys a fit reads by key: accounts and free-mail contacts. Lone visitors, by far
- * the most keys on a real site and mostly one or two touches each, are read by loneVisitorTouches.
+ * The keys whose journeys a fit reads by key, those without a stored one (db/tails.ts): accounts and
+ * free-mail contacts. Lone visitors, by far the most keys on a real site and mostly one or two
+ * touches each, are read by loneVisitorTouches.
  */
-export function keySources(db: D1Database, siteId: string): { accounts: D1PreparedStatement; personal: D1PreparedStatement } {
+export function keysWithoutTails(db: D1Database, siteId: string): { accounts: D1PreparedStatement; personal: D1PreparedStatement } {
+  const without = (akey: string) => `NOT EXISTS (SELECT 1 FROM key_tails k WHERE k.site_id = ?1 AND k.akey = ${akey})`;
   return {
-    accounts: db.prepare('SELECT domain AS id FROM accounts WHERE site_id = ?1').bind(siteId),
-    personal: db.prepare('SELECT contact_id AS id FROM contacts WHERE site_id = ?1 AND account_domain IS NULL').bind(siteId),
+    accounts: db.prepare(`SELECT a.domain AS id FROM accounts a WHERE a.site_id = ?1 AND ${without('a.domain')}`).bind(siteId),
+    personal: db
+      .prepare(`SELECT ct.contact_id AS id FROM contacts ct WHERE ct.site_id = ?1 AND ct.account_domain IS NULL AND ${without(akeySql.personal('ct.contact_id'))}`)
+      .bind(siteId),
   };
 }
 

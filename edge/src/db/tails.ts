@@ -3,11 +3,13 @@
 //
 // A fit learns from every key's last window of touches; reading those for every key of a large site
 // costs about as much as reading all its touches. The rows let a fit recompute only the keys whose
-// touches, identities or conversions changed since the last one. Who marks a key: the job's change
+// touches, identities or conversions changed since the last one. Who writes rows: the fit, and a
+// credit chunk of a full recompute for the keys it finishes (it holds their touches). Who marks a key: the job's change
 // scan (db/attribution.ts), for every key its credit scan would queue and every lone visitor with new
 // touches; ingest for an account a contact leaves (db/identity.ts); erasure for the person's accounts;
-// a channel-rule walk for the keys of the touches it reclassifies (db/channel-rules.ts). What resets
-// every row: a full scan (a change of settings, such as the window, or `?full=true`).
+// a channel-rule walk for the keys of the touches it reclassifies (db/channel-rules.ts). What clears
+// every row and mark: a full scan (a change of settings, such as the window, or `?full=true`); the
+// next fit then computes every key that has no row or a mark.
 import type { TailRow } from '../../../schemas/credit';
 import { chunks, jsonParts } from './json-parts';
 
@@ -32,12 +34,7 @@ export function readTailsAt(db: D1Database, siteId: string): D1PreparedStatement
   return db.prepare('SELECT tails_at FROM attribution_state WHERE site_id = ?1').bind(siteId);
 }
 
-/** Every key is to be computed again by the next fit (its rows and marks are dropped then). */
-export function resetTails(db: D1Database, siteId: string): D1PreparedStatement {
-  return db.prepare('UPDATE attribution_state SET tails_at = NULL WHERE site_id = ?1').bind(siteId);
-}
-
-/** Before a fit computes every key: no row or mark of an earlier computation is left. */
+/** At a full scan, before every key is computed again: no row or mark of an earlier computation is left. */
 export function clearTails(db: D1Database, siteId: string): D1PreparedStatement[] {
   return [db.prepare('DELETE FROM key_tails WHERE site_id = ?1').bind(siteId), db.prepare('DELETE FROM key_tails_dirty WHERE site_id = ?1').bind(siteId)];
 }
@@ -57,29 +54,52 @@ export function readDirtyTails(db: D1Database, siteId: string, after: string, li
     .bind(siteId, after, limit);
 }
 
+/** The marks some keys have now (marked_at by akey): a row computed after this read may take them off (writeTails). */
+export function readTailMarks(db: D1Database, siteId: string, akeys: readonly string[]): D1PreparedStatement {
+  return db
+    .prepare('SELECT akey, marked_at FROM key_tails_dirty WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2))')
+    .bind(siteId, JSON.stringify(akeys));
+}
+
+/**
+ * Which full scan a write belongs to (credit chunks write rows: attribution/chunk.ts): the site's
+ * settings hash and last full scan as the run that computed the rows read them. A chunk may commit
+ * after another run's full scan cleared every row; its rows are then left out, since that scan
+ * neither kept the window they were computed with nor marked what changed before it.
+ */
+export interface TailsEra {
+  settingsHash: string;
+  fullAt: number | null;
+}
+
 /**
  * Writes recomputed rows and removes the rows of keys left without touches, then takes the keys'
  * marks off, each only if it is still the one read (`marks`; a key with no mark read has none): a
- * key marked meanwhile keeps its mark, and its row is recomputed by the next fit.
+ * key marked meanwhile keeps its mark, and its row is recomputed by the next fit. With `era`, none
+ * of it happens unless the site is still in that era.
  */
-export function writeTails(db: D1Database, siteId: string, rows: TailRow[], emptied: string[], marks: ReadonlyMap<string, number>): D1PreparedStatement[] {
+export function writeTails(db: D1Database, siteId: string, rows: TailRow[], emptied: string[], marks: ReadonlyMap<string, number>, era?: TailsEra): D1PreparedStatement[] {
+  const guard = era ? ' AND EXISTS (SELECT 1 FROM attribution_state s WHERE s.site_id = ?1 AND s.settings_hash = ?3 AND s.last_full_at IS ?4)' : '';
+  const bind = (stmt: D1PreparedStatement, json: string) => (era ? stmt.bind(siteId, json, era.settingsHash, era.fullAt) : stmt.bind(siteId, json));
   const encoded = rows.map((r) => JSON.stringify([r.akey, r.latest, r.journey, r.ages, r.cuts]));
   const upserts = jsonParts(encoded, 500_000, 1000).map((json) =>
-    db
-      .prepare(
+    bind(
+      db.prepare(
         `INSERT INTO key_tails (site_id, akey, latest, journey, ages, cuts)
-         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4 FROM json_each(?2) AS j WHERE true
+         SELECT ?1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4 FROM json_each(?2) AS j WHERE true${guard}
          ON CONFLICT (site_id, akey) DO UPDATE SET latest = excluded.latest, journey = excluded.journey, ages = excluded.ages, cuts = excluded.cuts`,
-      )
-      .bind(siteId, json),
+      ),
+      json,
+    ),
   );
   const deletes = chunks(emptied, 1000).map((part) =>
-    db.prepare('DELETE FROM key_tails WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2))').bind(siteId, JSON.stringify(part)),
+    bind(db.prepare(`DELETE FROM key_tails WHERE site_id = ?1 AND akey IN (SELECT value FROM json_each(?2))${guard}`), JSON.stringify(part)),
   );
   const unmark = chunks([...marks], 1000).map((part) =>
-    db
-      .prepare('DELETE FROM key_tails_dirty WHERE site_id = ?1 AND (akey, marked_at) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?2) AS j)')
-      .bind(siteId, JSON.stringify(part)),
+    bind(
+      db.prepare(`DELETE FROM key_tails_dirty WHERE site_id = ?1 AND (akey, marked_at) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?2) AS j)${guard}`),
+      JSON.stringify(part),
+    ),
   );
   return [...upserts, ...deletes, ...unmark];
 }
