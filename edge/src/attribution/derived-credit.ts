@@ -14,9 +14,29 @@ import { REGISTRY, type AttributionModel, type CreditTouch } from './models';
 /** stage → model name → fit, as the models read them. */
 export type SiteFits = ReadonlyMap<string, ReadonlyMap<string, unknown>>;
 
-/** The stored fits (db/fits.ts) as the models read them. */
+/**
+ * Fits parsed, by their stored text (a stage's models together), in this isolate. A fit read again
+ * is then the same object, so what a model derives from it once per fit (models/data-driven.ts
+ * perFit: Shapley values per channel set, Markov shares) is derived once, not once per read: the
+ * rollup reads the fits with every round of days, and reports with every request. A handful of
+ * sites' current fits; cleared whole when full, since fits change daily.
+ */
+const PARSED = new Map<string, ReadonlyMap<string, unknown>>();
+const PARSED_MAX = 32;
+
+function parsedStageFit(text: string): ReadonlyMap<string, unknown> {
+  let fit = PARSED.get(text);
+  if (!fit) {
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    fit = new Map(Object.entries(JSON.parse(text) as Record<string, unknown>));
+    PARSED.set(text, fit);
+  }
+  return fit;
+}
+
+/** The stored fits (db/fits.ts) as the models read them (models never change a fit). */
 export function parseFits(rows: readonly Pick<StoredFit, 'stage' | 'fit'>[]): SiteFits {
-  return new Map(rows.map((r) => [r.stage, new Map(Object.entries(JSON.parse(r.fit) as Record<string, unknown>))]));
+  return new Map(rows.map((r) => [r.stage, parsedStageFit(r.fit)]));
 }
 
 /** Stored credit parts as read (readParts), with the derived models added under the latest fits. */
