@@ -1,6 +1,6 @@
 // One chunk of the job: credits a few queued keys (a slice of at most one heavy key) from where
 // their pending work starts, and commits the credit, the days to re-roll and the queue in one batch.
-import { DAY_MS } from '../../../schemas/credit';
+import { DAY_MS, type TailRow } from '../../../schemas/credit';
 import type { CandidateConversion } from '../db/attribution';
 import { deleteCredit, guardCredit, writeCredit, type NewCredit } from '../db/credit';
 import { deleteFirstTouches, storedFirstTouches, writeFirstTouches, type FirstTouchRow } from '../db/first-touch';
@@ -12,7 +12,6 @@ import { advanceKey, dequeueKeys, enqueueKeys, guardKeys, type DirtyKey } from '
 import { markRollupDays, type StageDay } from '../db/rollup';
 import type { Site } from '../db/sites';
 import { readTailMarks, writeTails, type TailsEra } from '../db/tails';
-import type { TailRow } from '../../../schemas/credit';
 import { creditKey, isCreditable, touchRange } from './credit-key';
 import { earliestTouch, firstTouchChange, firstTouchFrom } from './first-touch';
 import { funnelMonthsMoved } from './funnel-months';

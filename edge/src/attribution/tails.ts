@@ -58,9 +58,9 @@ export async function refreshTails(meter: D1Meter, site: Site, conversions: KeyC
 
   /**
    * Computes some keys' rows and writes them, taking off the marks read (`dirty`; none for the keys
-   * without a row after a full scan). A marked key with a stored row reads only its touches since the mark and keeps the
-   * rest (mergedTail), or reads none when only its conversions changed; any other key reads its last
-   * window whole.
+   * without a row after a full scan). A marked key with a stored row reads only its touches since the
+   * mark and keeps the rest (mergedTail), or reads none when only its conversions changed; any other
+   * key reads its last window whole.
    */
   const refresh = async (keys: readonly string[], dirty: ReadonlyMap<string, DirtyTail>) => {
     const rows: TailRow[] = [];

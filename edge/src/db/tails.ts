@@ -4,12 +4,12 @@
 // A fit learns from every key's last window of touches; reading those for every key of a large site
 // costs about as much as reading all its touches. The rows let a fit recompute only the keys whose
 // touches, identities or conversions changed since the last one. Who writes rows: the fit, and a
-// credit chunk of a full recompute for the keys it finishes (it holds their touches). Who marks a key: the job's change
-// scan (db/attribution.ts), for every key its credit scan would queue and every lone visitor with new
-// touches; ingest for an account a contact leaves (db/identity.ts); erasure for the person's accounts;
-// a channel-rule walk for the keys of the touches it reclassifies (db/channel-rules.ts). What clears
-// every row and mark: a full scan (a change of settings, such as the window, or `?full=true`); the
-// next fit then computes every key that has no row or a mark.
+// credit chunk of a full recompute for the keys it finishes (it holds their touches). Who marks a
+// key: the job's change scan (db/attribution.ts), for every key its credit scan would queue and every
+// lone visitor with new touches; ingest for an account a contact leaves (db/identity.ts); erasure for
+// the person's accounts; a channel-rule walk for the keys of the touches it reclassifies
+// (db/channel-rules.ts). What clears every row and mark: a full scan (a change of settings, such as
+// the window, or `?full=true`); the next fit then computes every key that has no row or a mark.
 import type { TailRow } from '../../../schemas/credit';
 import { chunks, jsonParts } from './json-parts';
 
