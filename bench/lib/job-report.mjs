@@ -211,7 +211,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
       'It is SQLite scanning in-process, warm in the OS page cache, with no Worker↔D1 round trip: a strict lower bound.',
     `Data: synthetic, seeded PRNG (bench/lib/crm-data.mjs): touches over touches/50 accounts (skewed: a few busy accounts), up to 5 contacts each, browsers stitched by email + anonymous id, 10% free-mail contacts, 4% never-identified visitors; 60% web visits with UTMs, 40% offline types; conversions = touches/50 (lead → closed_won with revenue) by account domain or contact email. Seeded through the public API — \`POST /v1/touches\` and \`POST /v1/conversions\`, 500 items per request, ${seedConcurrency} in flight — so contacts, accounts and identity links are written exactly as the Worker writes them. Each tier is its own site in the same local D1.`,
     'Full run: the first `POST /v1/attribution/run` calls on a fresh site (the job runs full when a site has no state), repeated while it answers `done: false`; the time is the wall time over all calls. Incremental: after adding 1% more touches and conversions (recent activity, same account skew), the calls until done again. ' +
-      'Refit: after the incremental run, one `POST /v1/attribution/run?refit=true` (what the first run of each UTC day does); its `phases_ms.fit` is the fit alone, which reads again only the journeys of the keys the 1% new data changed, where the full run\'s fit computed every key\'s. ' +
+      'Refit: after the incremental run, one `POST /v1/attribution/run?refit=true` (what the first run of each UTC day does); its `phases_ms.fit` is the fit alone, which reads again only the journeys of the keys the 1% new data changed, where the full run\'s fit computed every key\'s that the full run\'s credit chunks did not store (they store the journeys of the keys they credit). ' +
       `${ctx.smoke ? 'Smoke mode does not wait out the job\'s 2-minute rescan overlap, so its incremental figure includes rescanning the seed.' : 'The full run starts ≥ 2 min after seeding, and the incremental run ≥ 2 min after its new data (every tier\'s full run comes first, so only the last tier waits), so that the job\'s 2-minute rescan overlap (SCAN_OVERLAP_MS) does not count data twice.'}`,
     '',
     `| touches | accounts | conversions | seeding (HTTP) | full run | read floor | full / floor (goal ${GOALS.fullOverFloor.text}) | incremental (1% new) | incr. / floor | incr. / full (goal ${GOALS.incrementalOverFull.text}) |`,
@@ -255,7 +255,7 @@ function refitHeadline({ tier, refit, floor }) {
   );
 }
 
-/** The data-driven fit inside the full run (every key's journeys computed): its time against the read floor and the rest of the run, and memory. */
+/** The data-driven fit inside the full run (every key's journeys computed, those of credited keys by the credit chunks): its time against the read floor and the rest of the run, and memory. */
 function fitHeadline({ tier, fullRun, floor }) {
   const p = fullRun.phases;
   if (!p) return 'data-driven fit: not reported by this server (`phases_ms` missing from the job\'s answer)';
@@ -263,7 +263,7 @@ function fitHeadline({ tier, fullRun, floor }) {
   const rest = fullRun.ms - p.fit;
   const mem = fullRun.memory;
   return (
-    `data-driven fit (markov + shapley, every stage) in the full run at ${fmtInt(tier.n)}, computing every key's journeys: ${fmt(p.fit / 1000, 2)} s = ${fmtRatio(overFloor, 1)} the read floor ${goalNote(overFloor, GOALS.fitOverFloor)}, ` +
+    `data-driven fit (markov + shapley, every stage) in the full run at ${fmtInt(tier.n)}, computing the journeys of every key the credit chunks did not (keys without conversions, lone visitors): ${fmt(p.fit / 1000, 2)} s = ${fmtRatio(overFloor, 1)} the read floor ${goalNote(overFloor, GOALS.fitOverFloor)}, ` +
     `${fmtRatio(ratio(p.fit, rest), 2)} the rest of the full run (scan ${fmt(p.scan / 1000, 2)} s, credit ${fmt(p.credit / 1000, 2)} s, rollup ${fmt(p.rollup / 1000, 2)} s); ` +
     (mem
       ? `workerd resident memory during the full run: peak ${fmt(mem.peakBytes / 2 ** 20, 0)} MiB, ${fmt(mem.growthBytes / 2 ** 20, 0)} MiB over its ${fmt(mem.beforeBytes / 2 ** 20, 0)} MiB before (sampled from /proc every 100 ms; includes local D1's SQLite, so an upper bound on the isolate's own)`
