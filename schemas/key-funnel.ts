@@ -11,9 +11,8 @@
 /** stage → sorted distinct times (epoch ms): each stage's first time first. */
 export type KeyFunnelRecord = Record<string, number[]>;
 
-/** The record of a key's conversions, as the JSON text stored (stages in name order); null when it has none. */
-export function keyFunnelRecord(conversions: readonly { stage: string; at: number }[]): string | null {
-  if (!conversions.length) return null;
+/** Some conversions' times by stage, each stage's sorted (a key's conversions, for its funnel record and its stored journey). */
+export function stageTimes(conversions: Iterable<{ stage: string; at: number }>): Map<string, number[]> {
   const times = new Map<string, number[]>();
   for (const c of conversions) {
     const list = times.get(c.stage);
@@ -21,6 +20,13 @@ export function keyFunnelRecord(conversions: readonly { stage: string; at: numbe
     else times.set(c.stage, [c.at]);
   }
   for (const list of times.values()) list.sort((a, b) => a - b);
+  return times;
+}
+
+/** The record of a key's conversions, as the JSON text stored (stages in name order); null when it has none. */
+export function keyFunnelRecord(conversions: readonly { stage: string; at: number }[]): string | null {
+  if (!conversions.length) return null;
+  const times = stageTimes(conversions);
   const firsts = [...times.values()].map((list) => list[0]);
   const record: KeyFunnelRecord = {};
   for (const stage of [...times.keys()].sort()) {

@@ -2,7 +2,8 @@
 // a mark (attribution/tail-rows.ts mergedTail), against computing it from the key's whole history,
 // on random histories: touches added at or after the mark, channels changed there, ties in time.
 import { describe, expect, it } from 'vitest';
-import { coveredTail, mergedTail, stageTimes, tailRow } from '../../edge/src/attribution/tail-rows';
+import { coveredTail, mergedTail, tailRow } from '../../edge/src/attribution/tail-rows';
+import { stageTimes } from '../../schemas/key-funnel';
 import type { JourneyTouch } from '../../edge/src/attribution/models/journeys';
 import { pick, prng } from './helpers/journeys';
 

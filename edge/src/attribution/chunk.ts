@@ -1,6 +1,7 @@
 // One chunk of the job: credits a few queued keys (a slice of at most one heavy key) from where
 // their pending work starts, and commits the credit, the days to re-roll and the queue in one batch.
 import { DAY_MS, type TailRow } from '../../../schemas/credit';
+import { stageTimes } from '../../../schemas/key-funnel';
 import type { CandidateConversion } from '../db/attribution';
 import { deleteCredit, guardCredit, writeCredit, type NewCredit } from '../db/credit';
 import { deleteFirstTouches, storedFirstTouches, writeFirstTouches, type FirstTouchRow } from '../db/first-touch';
@@ -18,7 +19,7 @@ import { funnelMonthsMoved } from './funnel-months';
 import { filingsToRead, keyFunnelChanges } from './key-funnel';
 import { loadCandidates, loadKeyTouches, toConversion } from './load';
 import type { CreditConversion } from './models';
-import { coveredTail, NO_END, stageTimes } from './tail-rows';
+import { coveredTail, NO_END } from './tail-rows';
 
 /** What one chunk runs with: the run's meter, site, stamp and heavy-key slicing. */
 export interface ChunkContext {

@@ -4,6 +4,7 @@
 // non-converting ones from each key's stored tail (tails.ts), recomputed only where it changed.
 import { decodeJourney, readParts } from '../../../schemas/credit';
 import { TOUCH_DIMENSIONS } from '../../../schemas/dimensions';
+import { stageTimes } from '../../../schemas/key-funnel';
 import { UNCREDITED_STAGE } from '../../../schemas/query';
 import { conversionKeys, convertingJourneyParts, convertingJourneys, replaceFits, type StoredFit } from '../db/fits';
 import type { D1Meter } from '../db/meter';
@@ -12,7 +13,6 @@ import type { Site } from '../db/sites';
 import { readTails } from '../db/tails';
 import { REGISTRY, type Journey } from './models';
 import { FIT_LOOKBACK_MS } from './models/journeys';
-import { stageTimes } from './tail-rows';
 import { refreshTails } from './tails';
 
 /** Conversions per page of those whose journey is read part by part or from the payload. */

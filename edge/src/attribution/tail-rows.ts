@@ -3,23 +3,11 @@
 import { decodeJourney, encodeJourney, type TailRow } from '../../../schemas/credit';
 import { byTimeThenId, firstFrom, type JourneyTouch } from './models/journeys';
 
-/** Every conversion's time by key and stage, sorted (what a key's journeys start after). */
+/** Every conversion's time by key and stage, sorted (what a key's journeys start after; a key's entry: schemas/key-funnel.ts stageTimes). */
 export type KeyConversions = ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
 
 /** The end of a range that reads a key's touches up to its latest, whenever that is (a fit takes touches as they are). */
 export const NO_END = Number.MAX_SAFE_INTEGER;
-
-/** One key's conversions as KeyConversions holds them: their times by stage, sorted. */
-export function stageTimes(conversions: Iterable<{ stage: string; at: number }>): Map<string, number[]> {
-  const byStage = new Map<string, number[]>();
-  for (const c of conversions) {
-    const list = byStage.get(c.stage);
-    if (list) list.push(c.at);
-    else byStage.set(c.stage, [c.at]);
-  }
-  for (const list of byStage.values()) list.sort((a, b) => a - b);
-  return byStage;
-}
 
 /**
  * One key's stored tail from its touches sorted by time then id (`times`, `channels`; at least those
