@@ -23,4 +23,12 @@ describe('parsed fits', () => {
       expect(Object.fromEntries(parsed)).toEqual(JSON.parse(text));
     }
   });
+
+  it('are parsed for their read alone when too large to keep, and read the same', () => {
+    const big = JSON.stringify({ shapley: { channels: [{ channel: 'x'.repeat(4_100_000) }], game: [] } });
+    const first = parseFits([{ stage: 'lead', fit: big }]).get('lead')!;
+    const again = parseFits([{ stage: 'lead', fit: big }]).get('lead')!;
+    expect(again).not.toBe(first);
+    expect(Object.fromEntries(again)).toEqual(JSON.parse(big));
+  });
 });

@@ -23,13 +23,24 @@ export type SiteFits = ReadonlyMap<string, ReadonlyMap<string, unknown>>;
  */
 const PARSED = new Map<string, ReadonlyMap<string, unknown>>();
 const PARSED_MAX = 32;
+/**
+ * And at most this many characters of fit text held: a fit grows with a site's channels and
+ * channel sets, and an isolate has 128 MB. A larger fit is parsed for its read alone, as before.
+ */
+const PARSED_MAX_CHARS = 4_000_000;
+let parsedChars = 0;
 
 function parsedStageFit(text: string): ReadonlyMap<string, unknown> {
   let fit = PARSED.get(text);
   if (!fit) {
-    if (PARSED.size >= PARSED_MAX) PARSED.clear();
     fit = new Map(Object.entries(JSON.parse(text) as Record<string, unknown>));
+    if (text.length > PARSED_MAX_CHARS) return fit;
+    if (PARSED.size >= PARSED_MAX || parsedChars + text.length > PARSED_MAX_CHARS) {
+      PARSED.clear();
+      parsedChars = 0;
+    }
     PARSED.set(text, fit);
+    parsedChars += text.length;
   }
   return fit;
 }
