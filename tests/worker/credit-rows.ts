@@ -2,7 +2,8 @@
 // decoded from the compact store (schemas/credit.ts), data-driven models derived, with the same rules the reports use.
 import { env } from 'cloudflare:test';
 import { centsByTouch, decodeParts, WEIGHT_UNITS } from '../../schemas/credit';
-import { creditParts, parseFits } from '../../edge/src/attribution/derived-credit';
+import { creditParts } from '../../edge/src/attribution/derived-credit';
+import { parseFits } from '../../edge/src/attribution/parsed-fits';
 import { readFits, type StoredFit } from '../../edge/src/db/fits';
 import { accountOf } from '../../edge/src/attribution/credit-key';
 import { allCredit, groupParts, type StoredCreditRow } from '../../edge/src/db/credit';

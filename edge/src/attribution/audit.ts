@@ -4,7 +4,8 @@ import { convertCents } from '../../../schemas/money';
 import { allConversions, allCredit, groupParts, type StoredCreditRow } from '../db/credit';
 import { readFits, type StoredFit } from '../db/fits';
 import type { Site } from '../db/sites';
-import { creditParts, parseFits } from './derived-credit';
+import { creditParts } from './derived-credit';
+import { parseFits } from './parsed-fits';
 import { REGISTRY } from './models';
 
 export interface CreditAudit {

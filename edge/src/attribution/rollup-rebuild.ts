@@ -21,7 +21,7 @@ import {
 } from '../db/rollup';
 import type { Budget } from './budget';
 import { REGISTRY } from './models';
-import { parseFits } from './derived-credit';
+import { parseFits } from './parsed-fits';
 import { INFLUENCED, rollupDayId, rollupDays } from './rollup';
 import { addEncodedDay, addKeySums, encodeDay, pruneZeros, type KeySums } from './rollup-rows';
 import { stageRuns } from './stage-runs';

@@ -5,7 +5,8 @@ import { centsByTouch, DAY_MS, WEIGHT_UNITS, type RawCreditPart } from '../../..
 import { GROUP_BY, NOT_SET, TOUCH_DIMENSIONS, type GroupBy } from '../../../schemas/dimensions';
 import type { CreditRowMeta } from '../db/credit';
 import { accountOf } from './credit-key';
-import { creditParts, type SiteFits } from './derived-credit';
+import { creditParts } from './derived-credit';
+import type { SiteFits } from './parsed-fits';
 import { addSums, type KeySums } from './rollup-rows';
 
 /**

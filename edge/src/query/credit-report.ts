@@ -13,7 +13,8 @@ import {
 } from '../../../schemas/query';
 import { creditForWindow, ON_DEMAND_MAX_CONVERSIONS, TooManyConversions } from '../attribution/on-demand';
 import { allocateCents, DATA_DRIVEN } from '../attribution/models';
-import { creditParts, parseFits } from '../attribution/derived-credit';
+import { creditParts } from '../attribution/derived-credit';
+import { parseFits } from '../attribution/parsed-fits';
 import { addConversion } from '../attribution/rollup';
 import { addColumn, addInto, totalCents, type KeySums, type ModelSums } from '../attribution/rollup-rows';
 import { creditInRange, groupParts, type StoredCreditRow } from '../db/credit';

@@ -3,7 +3,8 @@
 import { LIMITS } from '../../../schemas/limits';
 import type { JourneyReport, ModelName } from '../../../schemas/query';
 import { centsByTouch, decodeParts, WEIGHT_UNITS, type CreditPayload } from '../../../schemas/credit';
-import { creditParts, parseFits } from '../attribution/derived-credit';
+import { creditParts } from '../attribution/derived-credit';
+import { parseFits } from '../attribution/parsed-fits';
 import { loadCandidates } from '../attribution/load';
 import { touchStatements, type LoadedTouch } from '../db/attribution';
 import { creditOf, groupParts, type StoredCreditRow } from '../db/credit';

@@ -1,7 +1,7 @@
-// Stored fits as the models read them (attribution/derived-credit.ts parseFits): the same stored text
+// Stored fits as the models read them (attribution/parsed-fits.ts): the same stored text
 // gives the same parsed objects, so what a model derives once per fit is not derived again per read.
 import { describe, expect, it } from 'vitest';
-import { parseFits } from '../../edge/src/attribution/derived-credit';
+import { parseFits } from '../../edge/src/attribution/parsed-fits';
 
 const fitText = (v: number) => JSON.stringify({ shapley: { channels: [{ channel: 'Email' }, { channel: 'Events' }], game: [[[0], v], [[0, 1], v + 0.25]] } });
 
