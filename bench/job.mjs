@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { crmDataset } from './lib/crm-data.mjs';
 import { touchReadFloor } from './lib/d1.mjs';
 import { bytesAround, wholeFileBytes } from './lib/db-bytes.mjs';
+import { measureFitMemory } from './lib/fit-memory.mjs';
 import { createSite, secretJson } from './lib/http.mjs';
 import { notAvailable, report } from './lib/job-report.mjs';
 import { fmt, fmtInt } from './lib/stats.mjs';
@@ -157,7 +158,7 @@ export async function measureJob(ctx, tiers) {
   const pending = [];
   for (const tier of tiers) {
     try {
-      const measured = await measureFullRun(ctx, base, tier);
+      const measured = await measureFullRun(ctx, base, tier, { withFitMemory: tier === tiers.at(-1) });
       if (measured.unavailable) return notAvailable(measured.unavailable);
       pending.push(measured);
     } catch (err) {
@@ -220,7 +221,22 @@ async function ageOut(ctx, since, what) {
   }
 }
 
-async function measureFullRun(ctx, base, tier) {
+/**
+ * The fit's memory on a copy of the tier's D1 as its full run left it (bench/lib/fit-memory.mjs),
+ * while the server is idle; a failure of the harness is reported, not thrown.
+ */
+async function tierFitMemory(ctx, tier) {
+  if (!ctx.server.stateDir) return { error: 'no local state dir' };
+  try {
+    const m = await measureFitMemory(ctx.server.stateDir, tier.site.id);
+    ctx.log(`job: ${fmtInt(tier.n)} touches, fit memory: ${m.completed ? `completed under a ${m.limitMb} MB heap, peak ${fmt(m.peakUsedMb, 1)} MB` : m.error}`);
+    return m;
+  } catch (err) {
+    return { error: String(err.message ?? err).split('\n')[0] };
+  }
+}
+
+async function measureFullRun(ctx, base, tier, { withFitMemory }) {
   const key = tier.site.secret_key;
   await ageOut(ctx, tier.seededAt, 'the seed');
   const sampler = peakRss(ctx.server);
@@ -236,6 +252,7 @@ async function measureFullRun(ctx, base, tier) {
     ? await touchReadFloor(ctx.server.stateDir, tier.site.id, { reps: ctx.smoke ? 1 : 3, crossCheck: !ctx.smoke, expectedRows: tier.n })
     : null;
   if (floor) ctx.log(`job: ${fmtInt(tier.n)} touches, read floor ${fmt(floor.floorMs, 1)} ms`);
+  fullRun.fitMemory = withFitMemory ? await tierFitMemory(ctx, tier) : null;
 
   // 1% new data, which the incremental run must pick up.
   const addTouches = Math.max(1, Math.round(tier.n / 100));

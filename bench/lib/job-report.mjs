@@ -1,5 +1,6 @@
 // Renders the job benchmark's section of RESULTS.md: the time table, D1 rows and storage, each beside its goal.
 import { d1Command } from './d1.mjs';
+import { WORKER_HEAP_MB } from './fit-memory.mjs';
 import { GOAL_TOUCHES, GOALS, goalNote, goalTierNote, markedCell } from './goals.mjs';
 import { fmt, fmtInt, fmtRatio, logLogSlope, ratio } from './stats.mjs';
 
@@ -199,6 +200,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
       `full run at ${fmtInt(largest.tier.n)} = ${fmt(largest.fullRun.ms / 1000, 1)} s = ${fmtRatio(overFloor, 0)} the read floor ${goalNote(overFloor, GOALS.fullOverFloor)}; ` +
       `incremental after 1% new data = ${fmtRatio(overFull, 2)} the full run ${goalNote(overFull, GOALS.incrementalOverFull)} (${largest.incremental.calls} call${largest.incremental.calls === 1 ? '' : 's'})${goalTierNote(largest.tier.n)}`,
     fitHeadline(largest),
+    fitMemoryHeadline(largest),
     refitHeadline(largest),
     rowsWritten.headline,
     storage.headline,
@@ -226,6 +228,8 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
       : f0
         ? '- Smoke mode skips the wall-time cross-check of the floor.'
         : '- Read floor: not measured (no local state dir: set BENCH_STATE_DIR with BASE_URL).',
+    '',
+    ...fitMemoryMarkdown(largest),
     '',
     ...rowsWritten.markdown,
     '',
@@ -255,18 +259,45 @@ function refitHeadline({ tier, refit, floor }) {
   );
 }
 
-/** The data-driven fit inside the full run (every key's journeys computed, those of credited keys by the credit chunks): its time against the read floor and the rest of the run, and memory. */
+/** The data-driven fit inside the full run (every key's journeys computed, those of credited keys by the credit chunks): its time against the read floor and the rest of the run. */
 function fitHeadline({ tier, fullRun, floor }) {
   const p = fullRun.phases;
   if (!p) return 'data-driven fit: not reported by this server (`phases_ms` missing from the job\'s answer)';
   const overFloor = ratio(p.fit, floor?.floorMs);
   const rest = fullRun.ms - p.fit;
-  const mem = fullRun.memory;
   return (
     `data-driven fit (markov + shapley, every stage) in the full run at ${fmtInt(tier.n)}, computing the journeys of every key the credit chunks did not (keys without conversions, lone visitors): ${fmt(p.fit / 1000, 2)} s = ${fmtRatio(overFloor, 1)} the read floor ${goalNote(overFloor, GOALS.fitOverFloor)}, ` +
-    `${fmtRatio(ratio(p.fit, rest), 2)} the rest of the full run (scan ${fmt(p.scan / 1000, 2)} s, credit ${fmt(p.credit / 1000, 2)} s, rollup ${fmt(p.rollup / 1000, 2)} s); ` +
-    (mem
-      ? `workerd resident memory during the full run: peak ${fmt(mem.peakBytes / 2 ** 20, 0)} MiB, ${fmt(mem.growthBytes / 2 ** 20, 0)} MiB over its ${fmt(mem.beforeBytes / 2 ** 20, 0)} MiB before (sampled from /proc every 100 ms; includes local D1's SQLite, so an upper bound on the isolate's own)`
-      : 'memory: not measured (no local workerd process)')
+    `${fmtRatio(ratio(p.fit, rest), 2)} the rest of the full run (scan ${fmt(p.scan / 1000, 2)} s, credit ${fmt(p.credit / 1000, 2)} s, rollup ${fmt(p.rollup / 1000, 2)} s)`
   );
+}
+
+/** Whether the fit ran within a Worker's heap (bench/lib/fit-memory.mjs), and the heap it used. */
+function fitMemoryHeadline({ tier, fullRun }) {
+  const m = fullRun.fitMemory;
+  if (!m) return `data-driven fit memory at ${fmtInt(tier.n)}: not measured`;
+  if (m.error && !m.outOfMemory) return `data-driven fit memory at ${fmtInt(tier.n)}: not measured — ${m.error}`;
+  const goal = `(goal: within a Worker's ${WORKER_HEAP_MB} MB: ${m.completed ? 'pass' : '**fail**'})`;
+  if (!m.completed) return `data-driven fit memory at ${fmtInt(tier.n)}: **out of memory** under a ${m.limitMb} MB V8 heap ${goal}`;
+  return (
+    `data-driven fit memory at ${fmtInt(tier.n)}, every key's journey computed by the fit itself: completed under a ${m.limitMb} MB V8 heap ${goal}; ` +
+    `heap peak ${fmt(m.peakUsedMb, 1)} MB, of which ${fmt(m.heapBeforeBytes / MiB, 1)} MB was there before the fit (Miniflare's D1 client); ` +
+    (m.major ? `largest live heap after a full collection ${fmt(m.peakLiveMb, 1)} MB (${m.major} full of ${m.collections} collections)` : `no full collection during the fit (${m.collections} minor)`) +
+    `; ${fmtInt(m.journeys)} journeys, ${fmt(m.ms / 1000, 1)} s`
+  );
+}
+
+function fitMemoryMarkdown(largest) {
+  const mem = largest.fullRun.memory;
+  return [
+    '### Data-driven fit memory',
+    '',
+    `A Worker's isolate has ${WORKER_HEAP_MB} MB. After the largest tier's full run, while the server is idle, the fit (\`fitSite\` of edge/src/attribution/fit.ts, bundled from the Worker's sources) runs again on a copy of the local D1, with every stored journey and the completeness mark cleared, so it computes every key's journey itself: the most a fit ever does. ` +
+      `It runs in a Node process whose V8 heap is capped at ${WORKER_HEAP_MB} MB (\`--max-heap-size=${WORKER_HEAP_MB}\`), talking to D1 through Miniflare, and V8's GC trace (\`--trace-gc\`) gives its heap at every collection, synchronous parts included (bench/lib/fit-memory.mjs). ` +
+      'The figures are an upper bound on a Worker\'s: Node\'s V8 stores full 64-bit pointers where a Worker\'s compresses them to 32 bits, and the capped heap also holds Miniflare\'s client. (wrangler dev\'s own isolate has no memory limit, and its inspector answers heap questions only between tasks.)',
+    '',
+    `- ${fitMemoryHeadline(largest)}.`,
+    mem
+      ? `- Cross-check: workerd's resident memory over the whole full run (credit and rollup too, and local D1's SQLite inside workerd) peaked at ${fmt(mem.peakBytes / MiB, 0)} MiB, ${fmt(mem.growthBytes / MiB, 0)} MiB over its ${fmt(mem.beforeBytes / MiB, 0)} MiB before (sampled from /proc every 100 ms).`
+      : '- Cross-check by workerd\'s resident memory: not measured (no local workerd process).',
+  ];
 }
