@@ -30,7 +30,10 @@ interface Counts {
 
 function countTransitions(journeys: readonly Journey[]): Counts {
   // Sorted before any matrix is built, so the same journeys give the same matrix, hence the same bits.
-  const names = distinctSorted(journeys.flatMap((j) => j.channels));
+  // Collected without one array of every journey's channels: at 1M touches that is millions of entries.
+  const seen = new Set<string>();
+  for (const j of journeys) for (const c of j.channels) seen.add(c);
+  const names = distinctSorted(seen);
   const state = new Map(names.map((c, i) => [c, i + 1]));
   const n = names.length + 1;
   const between = new Float64Array(n * n);
