@@ -1,7 +1,7 @@
 // Job benchmark: attribution job full and incremental run times at growing sizes, against the time to read every touch once.
 import { readFileSync } from 'node:fs';
 import { crmDataset } from './lib/crm-data.mjs';
-import { touchReadFloor } from './lib/d1.mjs';
+import { bracketedFloor, touchReadFloor } from './lib/d1.mjs';
 import { bytesAround, wholeFileBytes } from './lib/db-bytes.mjs';
 import { measureFitMemory } from './lib/fit-memory.mjs';
 import { createSite, secretJson } from './lib/http.mjs';
@@ -236,9 +236,16 @@ async function tierFitMemory(ctx, tier) {
   }
 }
 
+/** The time to read every touch of the tier's site once (bench/lib/d1.mjs); null without a local state dir. */
+function readFloor(ctx, tier) {
+  if (!ctx.server.stateDir) return null;
+  return touchReadFloor(ctx.server.stateDir, tier.site.id, { reps: ctx.smoke ? 1 : 3, crossCheck: !ctx.smoke, expectedRows: tier.n });
+}
+
 async function measureFullRun(ctx, base, tier, { withFitMemory }) {
   const key = tier.site.secret_key;
   await ageOut(ctx, tier.seededAt, 'the seed');
+  const floorBefore = await readFloor(ctx, tier);
   const sampler = peakRss(ctx.server);
   const { value: fullRun, bytes: fullBytes } = await bytesAround(ctx.server.stateDir, () => runUntilDone(base, key));
   fullRun.memory = sampler.stop();
@@ -248,10 +255,9 @@ async function measureFullRun(ctx, base, tier, { withFitMemory }) {
     ctx.log(`job: ${fmtInt(tier.n)} touches, credit store ${fmt(fullBytes.credit.total / 2 ** 20, 1)} MiB, touches ${fmt(tier.seedBytes.touches.total / 2 ** 20, 1)} MiB (dbstat)`);
   }
 
-  const floor = ctx.server.stateDir
-    ? await touchReadFloor(ctx.server.stateDir, tier.site.id, { reps: ctx.smoke ? 1 : 3, crossCheck: !ctx.smoke, expectedRows: tier.n })
-    : null;
-  if (floor) ctx.log(`job: ${fmtInt(tier.n)} touches, read floor ${fmt(floor.floorMs, 1)} ms`);
+  const floorAfter = await readFloor(ctx, tier);
+  const floor = floorBefore && floorAfter ? bracketedFloor(floorBefore, floorAfter) : null;
+  if (floor) ctx.log(`job: ${fmtInt(tier.n)} touches, read floor ${fmt(floor.floorMs, 1)} ms (${fmt(floor.beforeMs, 1)} ms before the full run, ${fmt(floor.afterMs, 1)} ms after)`);
   fullRun.fitMemory = withFitMemory ? await tierFitMemory(ctx, tier) : null;
 
   // 1% new data, which the incremental run must pick up.

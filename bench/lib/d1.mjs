@@ -58,5 +58,26 @@ export async function touchReadFloor(stateDir, siteId, { reps, crossCheck, expec
     if (t) wallDiff.push(Math.max(0, (s.wallMs - t.wallMs) / k));
     rows = s.statements[0]?.rows[0]?.n ?? 0;
   }
-  return { floorMs: median(perScan), wallDiffMs: wallDiff.length ? median(wallDiff) : undefined, repeats: k, reps, rows };
+  return { floorMs: median(perScan), wallDiffMs: wallDiff.length ? median(wallDiff) : undefined, repeats: k, reps, rows, perScan, wallDiff };
+}
+
+/**
+ * One floor from readings taken just before and just after the run it is compared with: the median
+ * of every command of both, so that a change of machine load during the run weighs on both sides
+ * (two benchmark runs 20 minutes apart read 609 and 878 ms at 1M from one reading each).
+ */
+export function bracketedFloor(before, after) {
+  const perScan = [...before.perScan, ...after.perScan];
+  const wallDiff = [...before.wallDiff, ...after.wallDiff];
+  return {
+    floorMs: median(perScan),
+    wallDiffMs: wallDiff.length ? median(wallDiff) : undefined,
+    beforeMs: before.floorMs,
+    afterMs: after.floorMs,
+    repeats: before.repeats,
+    reps: perScan.length,
+    rows: after.rows,
+    perScan,
+    wallDiff,
+  };
 }

@@ -209,7 +209,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
     'Baseline: the **read floor**, the time to read all of the site\'s touches once, which no job can beat: ' +
       '`' + d1Command('<state>', 'SELECT COUNT(*), SUM(occurred_at), SUM(LENGTH(touch_id) + LENGTH(channel) + …) FROM touches WHERE site_id = …') + '` ' +
       '(bench/lib/d1.mjs). The aggregate reads every column the job needs but returns one row, so nothing is printed or transferred; the figure is D1\'s own `meta.duration` for the statement, ' +
-      'which leaves out wrangler\'s start-up. The statement repeats K times in one command (K × touches ≈ 2M rows, so small tiers add up to whole milliseconds); per-scan mean, median of 3 commands. ' +
+      'which leaves out wrangler\'s start-up. The statement repeats K times in one command (K × touches ≈ 2M rows, so small tiers add up to whole milliseconds); per-scan mean; the floor is the median over two readings of 3 commands each (1 in smoke mode), one just before the tier\'s full run and one just after it, so that a change of machine load during the run weighs on both sides. ' +
       'It is SQLite scanning in-process, warm in the OS page cache, with no Worker↔D1 round trip: a strict lower bound.',
     `Data: synthetic, seeded PRNG (bench/lib/crm-data.mjs): touches over touches/50 accounts (skewed: a few busy accounts), up to 5 contacts each, browsers stitched by email + anonymous id, 10% free-mail contacts, 4% never-identified visitors; 60% web visits with UTMs, 40% offline types; conversions = touches/50 (lead → closed_won with revenue) by account domain or contact email. Seeded through the public API — \`POST /v1/touches\` and \`POST /v1/conversions\`, 500 items per request, ${seedConcurrency} in flight — so contacts, accounts and identity links are written exactly as the Worker writes them. Each tier is its own site in the same local D1.`,
     'Full run: the first `POST /v1/attribution/run` calls on a fresh site (the job runs full when a site has no state), repeated while it answers `done: false`; the time is the wall time over all calls. Incremental: after adding 1% more touches and conversions (recent activity, same account skew), the calls until done again. ' +
@@ -221,6 +221,7 @@ export function report(ctx, results, { seedConcurrency, maxRunCalls, maxRunMs },
     ...rows,
     '',
     ...details,
+    `- Read floor just before and just after each full run (the figure above is the median of both readings' commands): ${results.map((r) => (r.floor?.beforeMs !== undefined ? `${fmtInt(r.tier.n)}: ${fmt(r.floor.beforeMs, r.floor.beforeMs < 10 ? 2 : 0)} / ${fmt(r.floor.afterMs, r.floor.afterMs < 10 ? 2 : 0)} ms` : `${fmtInt(r.tier.n)}: —`)).join(', ')}.`,
     `- Growth exponent (least-squares slope of log time over log touches): full run **${fmt(slope, 2)}**, read floor ${fmt(floorSlope, 2)} (1 = linear).`,
     ...extra,
     f0?.wallDiffMs !== undefined
