@@ -45,11 +45,7 @@ try {
     heapBeforeBytes: before.heapUsed,
     externalBeforeBytes: before.external + before.arrayBuffers,
     externalPeakBytes: externalPeak,
-    stages: fits.length,
     journeys: fits.reduce((n, f) => n + f.converting + f.non_converting, 0),
-    fitChars: fits.reduce((n, f) => n + f.fit.length, 0),
-    roundTrips: meter.roundTrips,
-    rowsRead: meter.rowsRead,
   };
   console.log(`FIT-RESULT ${JSON.stringify(result)}`);
 } finally {

@@ -281,7 +281,7 @@ function fitMemoryHeadline({ tier, fullRun }) {
   if (!m.completed) return `data-driven fit memory at ${fmtInt(tier.n)}: **out of memory** under a ${m.limitMb} MB V8 heap ${goal}`;
   return (
     `data-driven fit memory at ${fmtInt(tier.n)}, every key's journey computed by the fit itself: completed under a ${m.limitMb} MB V8 heap ${goal}; ` +
-    `heap peak ${fmt(m.peakUsedMb, 1)} MB, of which ${fmt(m.heapBeforeBytes / MiB, 1)} MB was there before the fit (Miniflare's D1 client); ` +
+    `heap peak ${fmt(m.peakUsedMb, 1)} MB, of which ${fmt(m.heapBeforeBytes / MiB, 1)} MB was there before the fit (Miniflare's client, the loaded code); ` +
     (m.major ? `largest live heap after a full collection ${fmt(m.peakLiveMb, 1)} MB (${m.major} full of ${m.collections} collections)` : `no full collection during the fit (${m.collections} minor)`) +
     `; ${fmtInt(m.journeys)} journeys, ${fmt(m.ms / 1000, 1)} s`
   );
@@ -297,6 +297,9 @@ function fitMemoryMarkdown(largest) {
       'The figures are an upper bound on a Worker\'s: Node\'s V8 stores full 64-bit pointers where a Worker\'s compresses them to 32 bits, and the capped heap also holds Miniflare\'s client. (wrangler dev\'s own isolate has no memory limit, and its inspector answers heap questions only between tasks.)',
     '',
     `- ${fitMemoryHeadline(largest)}.`,
+    ...(largest.fullRun.fitMemory?.completed
+      ? [`- Outside the V8 heap (buffers, such as D1's answers in transit), sampled every 20 ms during the fit (whenever it waited on D1): at most ${fmt(largest.fullRun.fitMemory.externalPeakBytes / MiB, 1)} MB (${fmt(largest.fullRun.fitMemory.externalBeforeBytes / MiB, 1)} MB just before it).`]
+      : []),
     mem
       ? `- Cross-check: workerd's resident memory over the whole full run (credit and rollup too, and local D1's SQLite inside workerd) peaked at ${fmt(mem.peakBytes / MiB, 0)} MiB, ${fmt(mem.growthBytes / MiB, 0)} MiB over its ${fmt(mem.beforeBytes / MiB, 0)} MiB before (sampled from /proc every 100 ms).`
       : '- Cross-check by workerd\'s resident memory: not measured (no local workerd process).',
